@@ -1,0 +1,57 @@
+"""The `pulih` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+
+from deploy import stack
+from shared import logs
+from shared.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pulih", description="Pulih: rehabilitation "
+                                     "partnerships, event-sourced.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="run every service in one process (embedded servers "
+                        "unless PULIH_NATS_URL / PULIH_DATABASE_URL are set)")
+    up.add_argument("--demo", action="store_true",
+                    help="load the Banyuwangi scenario when the log is empty")
+    run = sub.add_parser("run", help="run one service on its own")
+    run.add_argument("service", choices=stack.SERVICES)
+    replay = sub.add_parser("replay", help="rebuild read-models from sequence 1")
+    replay.add_argument("--projection", default="all")
+    args = parser.parse_args(argv)
+
+    logs.configure()
+    settings = Settings.from_env()
+    if args.command == "up":
+        return _serve(settings, list(stack.SERVICES), demo=args.demo)
+    if args.command == "run":
+        return _serve(settings, [args.service], demo=False)
+    if args.command == "replay":
+        from deploy.replay import replay as do_replay
+
+        with stack.servers(settings, need_database=True) as (nats_url, database_url):
+            return asyncio.run(do_replay(settings, nats_url, database_url, args.projection))
+    return 2
+
+
+def _serve(settings: Settings, names: list[str], demo: bool) -> int:
+    hook = None
+    if demo:
+        from deploy.demo import load_demo
+
+        hook = load_demo
+    need_db = "reporting" in names
+    with stack.servers(settings, need_database=need_db) as (nats_url, database_url), \
+            contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(stack.run(settings, names, nats_url, database_url, hook))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""Commands at the edge: validate a request, load→decide→append, reply as the contract says."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+import orjson
+import structlog
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from shared.envelope import WIB, CommandMeta, NewEvent, StreamId
+from shared.errors import Detail, Rejected
+from shared.store import Appended, ConcurrencyConflict, EventStore, History, StoreUnavailable
+
+log = structlog.get_logger(__name__)
+
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+Uuid = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+MAX_TRIES = 5
+
+S = TypeVar("S")
+
+
+class CommandRequest(BaseModel):
+    """The request body every command shares; `data` is validated by the command's own model."""
+
+    model_config = ConfigDict(extra="forbid")
+    command_id: Uuid
+    actor: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    expected_version: Annotated[int, Field(ge=0)] | None = None
+    data: dict[str, Any]
+
+
+def _details(exc: ValidationError, prefix: str) -> list[Detail]:
+    # Field paths and messages only: the offending value is never echoed or logged, since it
+    # may be exactly the personal data the contract keeps out.
+    return [
+        Detail(".".join([prefix, *map(str, e["loc"])]) if prefix else ".".join(map(str, e["loc"])),
+               e["msg"])
+        for e in exc.errors(include_input=False, include_url=False)
+    ]
+
+
+def parse(raw: bytes, model: type[BaseModel]) -> tuple[CommandRequest, BaseModel]:
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise Rejected("invalid", "the request body is not valid JSON",
+                       [Detail("body", "not valid JSON")]) from None
+    try:
+        request = CommandRequest.model_validate(body)
+    except ValidationError as exc:
+        raise Rejected("invalid", "the request does not match the command schema",
+                       _details(exc, "")) from None
+    try:
+        data = model.model_validate(request.data)
+    except ValidationError as exc:
+        raise Rejected("invalid", "the command data does not match its schema",
+                       _details(exc, "data")) from None
+    return request, data
+
+
+@dataclass
+class Context:
+    """What handlers get from the composition root: the log and the clock."""
+
+    store: EventStore
+    clock: Callable[[], datetime]
+
+    def today(self) -> date:
+        return self.clock().astimezone(WIB).date()
+
+
+class Folder(Generic[S]):
+    """Folds histories into states, keeping the last state per aggregate so a hot aggregate
+    costs only its new events."""
+
+    def __init__(self, evolve: Callable[[S | None, dict], S], size: int = 10_000):
+        self._evolve = evolve
+        self._cache: OrderedDict[StreamId, tuple[int, S | None]] = OrderedDict()
+        self._size = size
+
+    def __call__(self, history: History) -> S | None:
+        version, state = self._cache.get(history.stream, (0, None))
+        if version > history.version:
+            version, state = 0, None
+        for record in history.events[version:]:
+            state = self._evolve(state, record.envelope)
+        self._cache[history.stream] = (history.version, state)
+        self._cache.move_to_end(history.stream)
+        if len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+        return state
+
+
+Decision = Callable[[History], Awaitable[Sequence[NewEvent]]]
+
+
+async def execute(
+    store: EventStore,
+    stream: StreamId,
+    meta: CommandMeta,
+    expected_version: int | None,
+    decide: Decision,
+) -> Appended:
+    """Load (cached), decide, append; on a concurrent writer, decide again on the fresh history.
+
+    A command already in the history returns its original result before anything is checked,
+    so a retry succeeds even when its expected_version has since become stale.
+    """
+    history = await store.load(stream, fresh=False)
+    for _ in range(MAX_TRIES):
+        prior = history.result_of(meta.command_id)
+        if prior:
+            return prior
+        if expected_version is not None and expected_version != history.version:
+            raise Rejected("conflict", f"expected version {expected_version}, "
+                           f"the aggregate is at version {history.version}")
+        events = await decide(history)
+        try:
+            return await store.append(history, events, meta)
+        except ConcurrencyConflict as exc:
+            history = exc.history
+    raise Rejected("conflict", "too many concurrent writers; retry the command")
+
+
+Handler = Callable[[Context, str, Any, CommandMeta, int | None], Awaitable[Appended]]
+
+
+async def handle(
+    ctx: Context, name: str, model: type[BaseModel], handler: Handler,
+    subject: str, raw: bytes, headers: dict[str, str] | None,
+) -> dict[str, Any]:
+    """One request in, one reply body out: never raises, never echoes command data."""
+    started = time.perf_counter()
+    prison_id = subject.split(".")[2]
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(command=name, prison_id=prison_id)
+    try:
+        if not _is_slug(prison_id):
+            raise Rejected("invalid", "the subject's prison_id is not a valid slug",
+                           [Detail("subject.prison_id", "must match " + SLUG_PATTERN)])
+        request, data = parse(raw, model)
+        meta = CommandMeta(request.command_id, request.actor,
+                           correlation_id=_correlation(headers, request.command_id))
+        structlog.contextvars.bind_contextvars(command_id=meta.command_id,
+                                               correlation_id=meta.correlation_id)
+        appended = await handler(ctx, prison_id, data, meta, request.expected_version)
+    except Rejected as exc:
+        log.info("command_rejected", code=exc.code, reason=exc.message, ms=_ms(started))
+        return exc.body()
+    except StoreUnavailable as exc:
+        log.warning("command_unavailable", error=str(exc), ms=_ms(started))
+        return Rejected("unavailable", "the event log is unavailable; retry the command").body()
+    except Exception:
+        log.exception("command_failed", ms=_ms(started))
+        return Rejected("unavailable", "internal error; the command was not applied").body()
+    log.info("command_accepted", version=appended.version, duplicate=appended.duplicate,
+             events=[r.type for r in appended.events], ms=_ms(started))
+    return appended.reply()
+
+
+def _correlation(headers: dict[str, str] | None, command_id: str) -> str:
+    """A caller's correlation id (header `correlation_id`, as FastStream clients send it),
+    else the command's own id: a person's command starts its own conversation."""
+    value = (headers or {}).get("correlation_id", "")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return command_id
+
+
+def _is_slug(value: str) -> bool:
+    return re.fullmatch(SLUG_PATTERN, value) is not None
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)

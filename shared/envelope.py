@@ -1,0 +1,129 @@
+"""The event envelope of the public contract: ids, subjects and the per-aggregate hash chain."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+STREAM = "PULIH_EVENTS"
+EVENTS_PREFIX = "pulih.events"
+AGGREGATE_TYPES = ("agreement", "program", "participant", "session")
+# Stable namespace for event ids: uuid5(namespace, "{command_id}/{index}"). Part of the contract;
+# never change it, or retried commands from before the change would write twice.
+EVENT_ID_NAMESPACE = uuid.UUID("6f1c2a7e-3b0d-5c4e-9a8f-70756c696820")
+# Business dates become instants at midnight in the prisons' zone (WIB, UTC+7).
+WIB = timezone(timedelta(hours=7))
+
+ENVELOPE_FIELDS = (
+    "event_id", "type", "schema_version", "prison_id", "aggregate_type", "aggregate_id",
+    "aggregate_version", "occurred_at", "recorded_at", "actor", "command_id",
+    "correlation_id", "causation_id", "prev_hash", "hash", "data",
+)
+
+
+@dataclass(frozen=True, order=True)
+class StreamId:
+    """One aggregate's slice of the log."""
+
+    prison_id: str
+    aggregate_type: str
+    aggregate_id: str
+
+    @property
+    def prefix(self) -> str:
+        return f"{EVENTS_PREFIX}.{self.prison_id}.{self.aggregate_type}.{self.aggregate_id}"
+
+    @property
+    def filter(self) -> str:
+        return f"{self.prefix}.*"
+
+    def subject(self, event_type: str) -> str:
+        return f"{self.prefix}.{event_type}"
+
+    @classmethod
+    def of(cls, envelope: dict[str, Any]) -> StreamId:
+        return cls(envelope["prison_id"], envelope["aggregate_type"], envelope["aggregate_id"])
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """What a domain's decide() returns: an event not yet in the log."""
+
+    type: str
+    data: dict[str, Any]
+    occurred_at: str
+    schema_version: int = 1
+
+
+@dataclass(frozen=True)
+class CommandMeta:
+    command_id: str
+    actor: str
+    correlation_id: str
+    causation_id: str | None = None
+
+
+def event_id(command_id: str, index: int) -> str:
+    return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{command_id}/{index}"))
+
+
+def canonical_json(value: Any) -> bytes:
+    """Keys sorted, no spaces, UTF-8: the form the hash is computed over."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def compute_hash(envelope: dict[str, Any]) -> str:
+    body = {k: v for k, v in envelope.items() if k != "hash"}
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def seal(
+    stream: StreamId,
+    event: NewEvent,
+    meta: CommandMeta,
+    *,
+    index: int,
+    version: int,
+    prev_hash: str,
+    recorded_at: str,
+) -> dict[str, Any]:
+    """Build the full envelope of one new event, hash included."""
+    envelope: dict[str, Any] = {
+        "event_id": event_id(meta.command_id, index),
+        "type": event.type,
+        "schema_version": event.schema_version,
+        "prison_id": stream.prison_id,
+        "aggregate_type": stream.aggregate_type,
+        "aggregate_id": stream.aggregate_id,
+        "aggregate_version": version,
+        "occurred_at": event.occurred_at,
+        "recorded_at": recorded_at,
+        "actor": meta.actor,
+        "command_id": meta.command_id,
+        "correlation_id": meta.correlation_id,
+        "causation_id": meta.causation_id,
+        "prev_hash": prev_hash,
+        "data": event.data,
+    }
+    envelope["hash"] = compute_hash(envelope)
+    return envelope
+
+
+def instant(value: datetime) -> str:
+    return value.isoformat(timespec="microseconds")
+
+
+def date_instant(day: date | str) -> str:
+    """A business date as the instant it starts in WIB."""
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    return datetime.combine(day, time(0), WIB).isoformat()
+
+
+def occurred_on(occurred_at: str) -> date:
+    """The business date of an instant, in WIB."""
+    return datetime.fromisoformat(occurred_at).astimezone(WIB).date()

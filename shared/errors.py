@@ -1,0 +1,52 @@
+"""Errors are values with a contract code; the edge turns them into the reply body."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Code = Literal["invalid", "not_found", "conflict", "rule", "unavailable"]
+
+
+@dataclass(frozen=True)
+class Detail:
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+@dataclass
+class Rejected(Exception):
+    """A command refused for a reason the caller can act on. Nothing was written."""
+
+    code: Code
+    message: str
+    details: list[Detail] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+    def body(self) -> dict:
+        return {
+            "ok": False,
+            "error": {
+                "code": self.code,
+                "message": self.message,
+                "details": [d.as_dict() for d in self.details],
+            },
+        }
+
+
+def rule(message: str, field_name: str | None = None) -> Rejected:
+    details = [Detail(field_name, message)] if field_name else []
+    return Rejected("rule", message, details)
+
+
+def invalid(message: str, field_name: str) -> Rejected:
+    return Rejected("invalid", message, [Detail(field_name, message)])
+
+
+def not_found(message: str) -> Rejected:
+    return Rejected("not_found", message)

@@ -1,0 +1,143 @@
+"""The event store on NATS JetStream: the immutable stream, checked appends, batched reads."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import Any
+
+import nats.errors
+import orjson
+import structlog
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import BadRequestError, NotFoundError
+
+from shared.envelope import EVENTS_PREFIX, STREAM, StreamId
+from shared.store import EventStore, Recorded, StoreUnavailable, WrongLastSequence
+
+log = structlog.get_logger(__name__)
+
+WRONG_LAST_SEQUENCE = 10071
+READ_BATCH = 1000
+TIMEOUT = 5.0
+
+STREAM_CONFIG = StreamConfig(
+    name=STREAM,
+    subjects=[f"{EVENTS_PREFIX}.>"],
+    storage=StorageType.FILE,
+    retention=RetentionPolicy.LIMITS,
+    discard=DiscardPolicy.OLD,
+    max_age=0,
+    max_bytes=-1,
+    max_msgs=-1,
+    deny_delete=True,
+    deny_purge=True,
+    allow_rollup_hdrs=False,
+    allow_direct=True,
+)
+
+
+async def ensure_stream(nc: Client) -> None:
+    """Create the stream once. An existing stream is never reconfigured: it is the source of
+    truth, and a silent rewrite (FastStream's declare=True does one) could weaken it."""
+    js = nc.jetstream()
+    try:
+        info = await js.stream_info(STREAM)
+    except NotFoundError:
+        await js.add_stream(STREAM_CONFIG)
+        log.info("stream_created", stream=STREAM)
+        return
+    cfg = info.config
+    if not (cfg.deny_delete and cfg.deny_purge and cfg.allow_direct):
+        log.warning("stream_config_differs", stream=STREAM, deny_delete=cfg.deny_delete,
+                    deny_purge=cfg.deny_purge, allow_direct=cfg.allow_direct)
+
+
+class DirectReader:
+    """Batched direct gets (server ≥ 2.11): all messages matching a subject filter from a
+    sequence on, in one request per thousand, over one long-lived reply subscription."""
+
+    def __init__(self, nc: Client):
+        self._nc = nc
+        self._prefix = nc.new_inbox()
+        self._ids = itertools.count()
+        self._waiting: dict[str, asyncio.Queue[Msg]] = {}
+        self._sub = None
+
+    async def _route(self, msg: Msg) -> None:
+        queue = self._waiting.get(msg.subject)
+        if queue is not None:
+            queue.put_nowait(msg)
+
+    async def read(self, subject_filter: str, from_seq: int) -> list[Recorded]:
+        if self._sub is None:
+            self._sub = await self._nc.subscribe(f"{self._prefix}.*", cb=self._route)
+        out: list[Recorded] = []
+        while True:
+            reply = f"{self._prefix}.{next(self._ids)}"
+            queue: asyncio.Queue[Msg] = asyncio.Queue()
+            self._waiting[reply] = queue
+            request = {"seq": from_seq, "next_by_subj": subject_filter, "batch": READ_BATCH}
+            try:
+                await self._nc.publish(f"$JS.API.DIRECT.GET.{STREAM}",
+                                       orjson.dumps(request), reply=reply)
+                more = await asyncio.wait_for(self._drain(queue, out), TIMEOUT)
+            except (TimeoutError, nats.errors.Error) as exc:
+                raise StoreUnavailable(f"reading {subject_filter}: {exc!r}") from exc
+            finally:
+                del self._waiting[reply]
+            if not more:
+                return out
+            from_seq = out[-1].seq + 1
+
+    @staticmethod
+    async def _drain(queue: asyncio.Queue[Msg], out: list[Recorded]) -> bool:
+        """Collect one batch; True when the server says more remain after it."""
+        while True:
+            msg = await queue.get()
+            headers = msg.headers or {}
+            status = headers.get("Status")
+            if status == "404":
+                return False
+            if status == "204":  # end of batch
+                return int(headers.get("Nats-Num-Pending", "0")) > 0
+            if status:
+                raise StoreUnavailable(f"direct get status {status}")
+            out.append(Recorded(int(headers["Nats-Sequence"]), orjson.loads(msg.data)))
+
+
+class JetStreamEventStore(EventStore):
+    def __init__(self, nc: Client, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._js = nc.jetstream(timeout=TIMEOUT)
+        self._reader = DirectReader(nc)
+
+    async def _read(self, stream: StreamId, after_seq: int) -> list[Recorded]:
+        return await self._reader.read(stream.filter, after_seq + 1)
+
+    async def read_filter(self, subject_filter: str, from_seq: int = 1) -> list[Recorded]:
+        """Any subject filter, e.g. one aggregate in whatever prison (the audit report)."""
+        return await self._reader.read(subject_filter, from_seq)
+
+    async def _publish(
+        self, stream: StreamId, envelope: dict[str, Any], expected_last_seq: int
+    ) -> tuple[int, bool]:
+        headers = {
+            "Nats-Msg-Id": envelope["event_id"],
+            "Nats-Expected-Last-Subject-Sequence": str(expected_last_seq),
+            "Nats-Expected-Last-Subject-Sequence-Subject": stream.filter,
+        }
+        try:
+            # js.publish, not publish_async: the async variant never resolves on a server error.
+            ack = await self._js.publish(stream.subject(envelope["type"]),
+                                         orjson.dumps(envelope), headers=headers)
+        except BadRequestError as exc:
+            if exc.err_code == WRONG_LAST_SEQUENCE:
+                raise WrongLastSequence(stream.prefix) from exc
+            raise
+        except (nats.errors.TimeoutError, nats.errors.NoRespondersError,
+                nats.errors.ConnectionClosedError) as exc:
+            raise StoreUnavailable(f"appending to {stream.prefix}: {exc!r}") from exc
+        return ack.seq, bool(ack.duplicate)

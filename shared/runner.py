@@ -1,0 +1,182 @@
+"""The projection runner: the log → PostgreSQL read-models, in batches, exactly once.
+
+The read-model rows and the checkpoint (last applied stream sequence) are written in one
+transaction, so the checkpoint is the durable consumer position: after a crash or a reconnect
+the runner resumes from it, and a redelivered message at or below it is skipped. The log is read
+with an ordered push consumer (the fastest reader nats-py has), starting at checkpoint + 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import asyncpg
+import orjson
+import structlog
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from shared.envelope import EVENTS_PREFIX, STREAM
+from shared.projection import Parked, Projection
+from shared.store import Recorded
+
+log = structlog.get_logger(__name__)
+
+KERNEL_DDL = """
+CREATE TABLE IF NOT EXISTS checkpoint (
+    runner text PRIMARY KEY, last_seq bigint NOT NULL, updated_at timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS parked (
+    projection text NOT NULL, seq bigint NOT NULL, subject text NOT NULL, reason text NOT NULL,
+    body bytea NOT NULL, parked_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (projection, seq)
+);
+"""
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        nc: Client,
+        pool: asyncpg.Pool,
+        projections: Sequence[Projection],
+        *,
+        name: str = "reporting",
+        schema: str = "readmodel",
+        batch_size: int = 2000,
+        linger: float = 0.005,
+        max_buffer: int = 20_000,
+    ):
+        self.name, self.schema = name, schema
+        self.projections = list(projections)
+        self._nc, self._pool = nc, pool
+        self._batch_size, self._linger, self._max_buffer = batch_size, linger, max_buffer
+        self._buffer: list[Msg] = []
+        self._ready = asyncio.Event()
+        self._space = asyncio.Event()
+        self._progress = asyncio.Event()
+        self.last_seq = 0
+        self.parked_count = 0
+
+    async def prepare(self) -> None:
+        """Create the schema, the tables and the checkpoint; idempotent."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            await conn.execute(f'SET LOCAL search_path TO "{self.schema}"')
+            await conn.execute(KERNEL_DDL)
+            for projection in self.projections:
+                await conn.execute(projection.ddl)
+            self.last_seq = await conn.fetchval(
+                "SELECT last_seq FROM checkpoint WHERE runner = $1", self.name) or 0
+            self.parked_count = await conn.fetchval("SELECT count(*) FROM parked")
+
+    async def run(self) -> None:
+        """Follow the log for ever, resuming from the checkpoint after any failure."""
+        await self.prepare()
+        delay = 0.1
+        while True:
+            try:
+                await self._follow()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("projection_runner_failed", runner=self.name, last_seq=self.last_seq)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                await self._reload_checkpoint()
+
+    async def run_until(self, seq: int) -> None:
+        """Apply everything up to `seq` and return (a rebuild, a test)."""
+        await self.prepare()
+        if self.last_seq >= seq:
+            return
+        task = asyncio.create_task(self.run())
+        try:
+            await self.wait_for(seq, timeout=None)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def wait_for(self, seq: int, timeout: float | None = 10.0) -> None:
+        async def reached() -> None:
+            while self.last_seq < seq:
+                self._progress.clear()
+                await self._progress.wait()
+
+        await asyncio.wait_for(reached(), timeout)
+
+    async def _reload_checkpoint(self) -> None:
+        try:
+            await self.prepare()
+        except Exception:
+            log.warning("checkpoint_unreadable", runner=self.name)
+
+    async def _follow(self) -> None:
+        self._buffer.clear()
+        js = self._nc.jetstream()
+        sub = await js.subscribe(
+            f"{EVENTS_PREFIX}.>", stream=STREAM, ordered_consumer=True, cb=self._receive,
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                                  opt_start_seq=self.last_seq + 1),
+            pending_msgs_limit=self._max_buffer * 4,
+        )
+        try:
+            while True:
+                await self._ready.wait()
+                if len(self._buffer) < self._batch_size:
+                    await asyncio.sleep(self._linger)  # let a short burst become one batch
+                size = self._batch_size
+                batch, self._buffer = self._buffer[:size], self._buffer[size:]
+                if not self._buffer:
+                    self._ready.clear()
+                self._space.set()
+                await self._apply(batch)
+        finally:
+            await sub.unsubscribe()
+
+    async def _receive(self, msg: Msg) -> None:
+        while len(self._buffer) >= self._max_buffer:
+            self._space.clear()
+            await self._space.wait()
+        self._buffer.append(msg)
+        self._ready.set()
+
+    async def _apply(self, batch: list[Msg]) -> None:
+        records, parked, bodies = [], [], {}
+        for msg in batch:
+            seq = msg.metadata.sequence.stream
+            if seq <= self.last_seq:
+                continue  # redelivered: already applied in an earlier transaction
+            bodies[seq] = msg
+            try:
+                envelope = orjson.loads(msg.data)
+                if not isinstance(envelope, dict):
+                    raise ValueError("the body is not a JSON object")
+                records.append(Recorded(seq, envelope))
+            except ValueError as exc:
+                parked.append(("*", Parked(seq, f"malformed body: {exc}")))
+        if not bodies:
+            return
+        top = max(bodies)
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(f'SET LOCAL search_path TO "{self.schema}"')
+            for projection in self.projections:
+                parked += [(projection.name, p) for p in await projection.apply(conn, records)]
+            if parked:
+                await conn.executemany(
+                    "INSERT INTO parked (projection, seq, subject, reason, body) "
+                    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    [(name, p.seq, bodies[p.seq].subject, p.reason, bodies[p.seq].data)
+                     for name, p in parked])
+            await conn.execute(
+                "INSERT INTO checkpoint (runner, last_seq, updated_at) VALUES ($1, $2, now()) "
+                "ON CONFLICT (runner) DO UPDATE SET last_seq = $2, updated_at = now()",
+                self.name, top)
+        for name, p in parked:
+            log.warning("event_parked", runner=self.name, projection=name, seq=p.seq,
+                        reason=p.reason)
+        self.parked_count += len(parked)
+        self.last_seq = top
+        self._progress.set()

@@ -1,0 +1,84 @@
+"""The process around services: connections, the command broker, background tasks, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+import asyncpg
+import nats
+import structlog
+from faststream.nats import NatsBroker
+from nats.aio.client import Client
+
+from shared.commands import Context
+from shared.jetstream import JetStreamEventStore, ensure_stream
+from shared.settings import Settings
+from shared.store import utc_now
+
+log = structlog.get_logger(__name__)
+
+
+class Runtime:
+    """Shared by the services of one process; each service's main.py installs itself on it."""
+
+    def __init__(self, settings: Settings, nats_url: str, database_url: str | None,
+                 clock: Callable[[], datetime] = utc_now):
+        self.settings = settings
+        self.nats_url, self.database_url = nats_url, database_url
+        self.clock = clock
+        self.nc: Client | None = None
+        self.ctx: Context | None = None
+        self.broker = NatsBroker(nats_url, logger=None, graceful_timeout=5.0)
+        self._pool: asyncpg.Pool | None = None
+        self._jobs: list[Callable[[], Awaitable[None]]] = []
+        self._tasks: list[asyncio.Task] = []
+
+    async def open(self) -> None:
+        self.nc = await nats.connect(self.nats_url, name="pulih", max_reconnect_attempts=-1)
+        await ensure_stream(self.nc)
+        self.ctx = Context(JetStreamEventStore(self.nc), self.clock)
+
+    async def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            if not self.database_url:
+                raise RuntimeError("this service needs PostgreSQL (PULIH_DATABASE_URL)")
+            self._pool = await asyncpg.create_pool(self.database_url, min_size=1, max_size=10)
+        return self._pool
+
+    def job(self, job: Callable[[], Awaitable[None]]) -> None:
+        """A coroutine that runs for the life of the process (a runner, a timer, a server)."""
+        self._jobs.append(job)
+
+    async def start(self) -> None:
+        await self.broker.start()
+        self._tasks = [asyncio.create_task(job()) for job in self._jobs]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.broker.stop()
+        if self._pool is not None:
+            await self._pool.close()
+        if self.nc is not None:
+            await self.nc.drain()
+
+    async def serve_forever(self) -> None:
+        """Start, run until SIGINT/SIGTERM or a job dies, then stop cleanly."""
+        await self.start()
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stopping.set)
+        waiter = asyncio.create_task(stopping.wait())
+        done, _ = await asyncio.wait([waiter, *self._tasks], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not waiter and task.exception():
+                log.error("job_died", error=repr(task.exception()))
+        waiter.cancel()
+        await self.stop()
