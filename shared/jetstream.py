@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from dataclasses import replace
 from typing import Any
 
 import nats.errors
@@ -39,14 +40,14 @@ STREAM_CONFIG = StreamConfig(
 )
 
 
-async def ensure_stream(nc: Client) -> None:
+async def ensure_stream(nc: Client, duplicate_window: float = 120.0) -> None:
     """Create the stream once. An existing stream is never reconfigured: it is the source of
     truth, and a silent rewrite (FastStream's declare=True does one) could weaken it."""
     js = nc.jetstream()
     try:
         info = await js.stream_info(STREAM)
     except NotFoundError:
-        await js.add_stream(STREAM_CONFIG)
+        await js.add_stream(replace(STREAM_CONFIG, duplicate_window=duplicate_window))
         log.info("stream_created", stream=STREAM)
         return
     cfg = info.config
