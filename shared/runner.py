@@ -132,7 +132,7 @@ class ProjectionRunner:
                 if not self._buffer:
                     self._ready.clear()
                 self._space.set()
-                await self._apply(batch)
+                await self.apply(batch)
         finally:
             await sub.unsubscribe()
 
@@ -143,7 +143,8 @@ class ProjectionRunner:
         self._buffer.append(msg)
         self._ready.set()
 
-    async def _apply(self, batch: list[Msg]) -> None:
+    async def apply(self, batch: list[Msg]) -> None:
+        """Apply one batch of log messages in one transaction with the checkpoint."""
         records, parked, bodies = [], [], {}
         for msg in batch:
             seq = msg.metadata.sequence.stream

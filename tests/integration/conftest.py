@@ -1,0 +1,37 @@
+import uuid
+
+import asyncpg
+import nats
+import pytest
+
+from shared.jetstream import JetStreamEventStore, ensure_stream
+
+
+@pytest.fixture(scope="session")
+async def nc(nats_url):
+    client = await nats.connect(nats_url)
+    await ensure_stream(client)
+    yield client
+    await client.drain()
+
+
+@pytest.fixture(scope="session")
+async def pool(database_url):
+    p = await asyncpg.create_pool(database_url, min_size=1, max_size=8)
+    yield p
+    await p.close()
+
+
+@pytest.fixture
+def store(nc):
+    return JetStreamEventStore(nc)
+
+
+@pytest.fixture
+def prison_id():
+    return f"lapas-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def schema():
+    return f"t_{uuid.uuid4().hex[:12]}"

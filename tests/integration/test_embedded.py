@@ -1,0 +1,182 @@
+"""shared.embedded: private servers start, keep their data across restarts and stop cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import asyncpg
+import nats
+import psutil
+import pytest
+
+from shared import embedded
+from shared.embedded import RESERVED_PORTS, RunningServer, free_port, start_nats, start_postgres
+
+pytestmark = [pytest.mark.nats, pytest.mark.pg]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def port_of(url: str) -> int:
+    port = urlsplit(url).port
+    assert port is not None
+    return port
+
+
+def port_open(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout}s waiting for {what}"
+        time.sleep(0.05)
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def assert_stopped(server: RunningServer) -> None:
+    assert server.process.returncode == 0, server.process.returncode
+    assert not port_open(port_of(server.url))
+
+
+def test_free_port_is_bindable_and_never_reserved() -> None:
+    for _ in range(50):
+        port = free_port()
+        assert port not in RESERVED_PORTS
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", port))
+
+
+def test_free_port_skips_reserved_ports(monkeypatch: pytest.MonkeyPatch) -> None:
+    offered = iter([4222, 5432, 6222, 8222, 8080, 40123])
+
+    class FakeSocket:
+        def __init__(self, *args: object) -> None: ...
+        def __enter__(self) -> FakeSocket:
+            return self
+        def __exit__(self, *exc: object) -> None: ...
+        def bind(self, address: object) -> None: ...
+        def getsockname(self) -> tuple[str, int]:
+            return ("127.0.0.1", next(offered))
+
+    monkeypatch.setattr(embedded.socket, "socket", FakeSocket)
+    assert free_port() == 40123
+
+
+async def test_restart_on_same_dir_keeps_stream_and_table(tmp_path: Path) -> None:
+    with ExitStack() as cleanup:
+        nats_server, pg_server = start_nats(tmp_path), start_postgres(tmp_path)
+        cleanup.callback(nats_server.stop)
+        cleanup.callback(pg_server.stop)
+        assert {port_of(nats_server.url), port_of(pg_server.url)}.isdisjoint(RESERVED_PORTS)
+        assert pg_server.url.startswith("postgresql://postgres@127.0.0.1:")
+
+        nc = await nats.connect(nats_server.url, allow_reconnect=False)
+        js = nc.jetstream()
+        await js.add_stream(name="EMBEDDED", subjects=["embedded.>"])
+        ack = await js.publish("embedded.kept", b"still here")
+        await nc.close()
+
+        conn = await asyncpg.connect(pg_server.url)
+        await conn.execute("CREATE TABLE kept (id int PRIMARY KEY, note text NOT NULL)")
+        await conn.execute("INSERT INTO kept VALUES (1, 'still here')")
+        await conn.close()
+
+    for server in (nats_server, pg_server):
+        assert_stopped(server)
+        server.stop()  # idempotent
+        assert_stopped(server)
+
+    with ExitStack() as cleanup:
+        nats_server, pg_server = start_nats(tmp_path), start_postgres(tmp_path)
+        cleanup.callback(nats_server.stop)
+        cleanup.callback(pg_server.stop)
+
+        nc = await nats.connect(nats_server.url, allow_reconnect=False)
+        msg = await nc.jetstream().get_msg("EMBEDDED", ack.seq)
+        await nc.close()
+        assert (msg.subject, msg.data) == ("embedded.kept", b"still here")
+
+        conn = await asyncpg.connect(pg_server.url)
+        assert await conn.fetchval("SELECT note FROM kept WHERE id = 1") == "still here"
+        await conn.close()
+
+    assert_stopped(nats_server)
+    assert_stopped(pg_server)
+
+
+def test_postgres_starts_despite_stale_postmaster_pid(tmp_path: Path) -> None:
+    server = start_postgres(tmp_path)
+    os.kill(server.process.pid, signal.SIGKILL)  # no shutdown: postmaster.pid stays behind
+    server.process.wait()
+    assert (tmp_path / "pg" / "postmaster.pid").exists()
+
+    again = start_postgres(tmp_path)
+    try:
+        assert again.process.poll() is None
+    finally:
+        again.stop()
+    assert_stopped(again)
+
+
+@pytest.mark.parametrize("start", [start_nats, start_postgres])
+def test_failed_start_raises_with_log_tail(
+    start: Callable[[Path], RunningServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as taken:  # bound, not listening: the server cannot bind it
+        taken.bind(("127.0.0.1", 0))
+        monkeypatch.setattr(embedded, "free_port", lambda: taken.getsockname()[1])
+        with pytest.raises(RuntimeError, match="(?i)address already in use"):
+            start(tmp_path)
+
+
+def test_servers_die_with_their_parent(tmp_path: Path) -> None:
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from pathlib import Path
+        from shared.embedded import start_nats, start_postgres
+        servers = [start_nats(Path(sys.argv[1])), start_postgres(Path(sys.argv[1]))]
+        print("SERVERS", *(f"{{s.process.pid}},{{s.url}}" for s in servers), flush=True)
+        sys.stdin.read()
+    """)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert parent.stdout is not None
+        for line in parent.stdout:  # structlog also writes its lines to stdout
+            if line.startswith("SERVERS "):
+                break
+        else:
+            pytest.fail(f"helper exited early with {parent.wait()}")
+        servers = [item.split(",", 1) for item in line.split()[1:]]
+        assert len(servers) == 2
+    finally:
+        parent.kill()  # SIGKILL: no chance to clean up, only PR_SET_PDEATHSIG helps
+        parent.wait()
+    for pid, url in servers:
+        wait_for(lambda pid=int(pid): gone(pid), f"server {url} to exit")
+        assert not port_open(port_of(url))

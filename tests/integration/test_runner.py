@@ -1,0 +1,129 @@
+"""The projection runner against real JetStream and PostgreSQL."""
+
+import asyncio
+import uuid
+
+import asyncpg
+import orjson
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from shared.envelope import CommandMeta, NewEvent, StreamId
+from shared.projection import KeyedProjection
+from shared.runner import ProjectionRunner
+
+
+class Counting(KeyedProjection):
+    """Records every `n` it sees per aggregate of one prison: a double apply shows as a repeat."""
+
+    name = "counting"
+    ddl = "CREATE TABLE IF NOT EXISTS counting (id text PRIMARY KEY, ns int[] NOT NULL);"
+
+    def __init__(self, prison_id, fail_once=False):
+        self.prison_id, self.fail_once = prison_id, fail_once
+
+    def key(self, envelope):
+        return envelope["aggregate_id"] if envelope["prison_id"] == self.prison_id else None
+
+    def evolve(self, doc, envelope):
+        if envelope["type"] != "Counted":
+            raise ValueError(f"unknown event type {envelope['type']}")
+        doc = doc or {"id": envelope["aggregate_id"], "ns": []}
+        return {**doc, "ns": [*doc["ns"], envelope["data"]["n"]]}
+
+    async def load(self, conn, keys):
+        rows = await conn.fetch("SELECT id, ns FROM counting WHERE id = ANY($1)", keys)
+        return {r["id"]: {"id": r["id"], "ns": list(r["ns"])} for r in rows}
+
+    async def save(self, conn, docs):
+        await conn.executemany(
+            "INSERT INTO counting (id, ns) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET ns = $2",
+            [(d["id"], d["ns"]) for d in docs.values()])
+        if self.fail_once:  # a crash after the rows were written, before the commit
+            self.fail_once = False
+            raise asyncpg.PostgresError("simulated crash mid-transaction")
+
+
+async def write(store, prison_id, aggregates, per_aggregate, start=0):
+    last = 0
+    for agg in aggregates:
+        stream = StreamId(prison_id, "session", agg)
+        for n in range(start, start + per_aggregate):
+            c = str(uuid.uuid4())
+            appended = await store.append(await store.load(stream, fresh=False),
+                                          [NewEvent("Counted", {"n": n}, "2025-01-01T00:00:00+07:00")],
+                                          CommandMeta(c, "test", c))
+            last = appended.events[-1].seq
+    return last
+
+
+async def counts(pool, schema):
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(f'SELECT id, ns FROM "{schema}".counting')
+    return {r["id"]: list(r["ns"]) for r in rows}
+
+
+async def test_resumes_from_its_checkpoint_after_a_restart(nc, pool, store, prison_id, schema):
+    aggregates = [str(uuid.uuid4()) for _ in range(5)]
+    mid = await write(store, prison_id, aggregates, 40)
+    first = ProjectionRunner(nc, pool, [Counting(prison_id)], schema=schema, batch_size=37)
+    task = asyncio.create_task(first.run())
+    await first.wait_for(mid)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    last = await write(store, prison_id, aggregates, 40, start=40)
+
+    second = ProjectionRunner(nc, pool, [Counting(prison_id)], schema=schema, batch_size=37)
+    await second.run_until(last)
+    assert await counts(pool, schema) == {a: list(range(80)) for a in aggregates}
+    assert second.last_seq >= last
+
+
+async def test_a_redelivered_batch_is_not_applied_twice(nc, pool, store, prison_id, schema):
+    aggregates = [str(uuid.uuid4())]
+    last = await write(store, prison_id, aggregates, 30)
+    first_seq = last - 29
+    received = []
+    sub = await nc.jetstream().subscribe(
+        f"pulih.events.{prison_id}.>", ordered_consumer=True,
+        config=ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                              opt_start_seq=first_seq))
+    while len(received) < 30:
+        received.append(await sub.next_msg(timeout=5))
+    await sub.unsubscribe()
+    runner = ProjectionRunner(nc, pool, [Counting(prison_id)], schema=schema)
+    await runner.prepare()
+    runner.last_seq = first_seq - 1  # as if the checkpoint were just before this aggregate
+    await runner.apply(received[:20])
+    await runner.apply(received[:20])  # redelivered whole
+    await runner.apply(received[10:30])  # overlapping redelivery
+    assert await counts(pool, schema) == {aggregates[0]: list(range(30))}
+
+
+async def test_a_crash_mid_transaction_neither_skips_nor_repeats(nc, pool, store, prison_id,
+                                                                  schema):
+    aggregates = [str(uuid.uuid4()) for _ in range(3)]
+    last = await write(store, prison_id, aggregates, 20)
+    runner = ProjectionRunner(nc, pool, [Counting(prison_id, fail_once=True)], schema=schema)
+    await runner.run_until(last)
+    assert await counts(pool, schema) == {a: list(range(20)) for a in aggregates}
+
+
+async def test_poison_events_are_parked_and_the_runner_goes_on(nc, pool, store, prison_id,
+                                                              schema):
+    good = str(uuid.uuid4())
+    await write(store, prison_id, [good], 3)
+    js = nc.jetstream()
+    bad = f"pulih.events.{prison_id}.session.{uuid.uuid4()}"
+    malformed = await js.publish(f"{bad}.Counted", b"{not json")
+    unknown = await js.publish(f"{bad}.Mystery", orjson.dumps(
+        {"type": "Mystery", "prison_id": prison_id, "aggregate_id": "x", "data": {}}))
+    last = await write(store, prison_id, [good], 3, start=3)
+
+    runner = ProjectionRunner(nc, pool, [Counting(prison_id)], schema=schema)
+    await runner.run_until(last)
+    assert await counts(pool, schema) == {good: list(range(6))}
+    async with pool.acquire() as conn:
+        parked = await conn.fetch(f'SELECT seq, reason FROM "{schema}".parked ORDER BY seq')
+    assert [(r["seq"]) for r in parked] == [malformed.seq, unknown.seq]
+    assert "malformed" in parked[0]["reason"] and "Mystery" in parked[1]["reason"]
+    assert runner.parked_count == 2
