@@ -65,6 +65,6 @@ async def run(settings: Settings, names: list[str], nats_url: str, database_url:
         else:
             log.warning("service_not_available", service=name)
     if before_serving is not None:
-        rt.job(lambda: before_serving(rt))
+        rt.first(lambda: before_serving(rt))
     log.info("pulih_serving", services=names, http_port=settings.http_port)
     await rt.serve_forever()

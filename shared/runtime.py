@@ -35,6 +35,7 @@ class Runtime:
         self.broker = NatsBroker(nats_url, logger=None, graceful_timeout=5.0)
         self._pool: asyncpg.Pool | None = None
         self._jobs: list[Callable[[], Awaitable[None]]] = []
+        self._first: list[Callable[[], Awaitable[None]]] = []
         self._tasks: list[asyncio.Task] = []
 
     async def open(self) -> None:
@@ -53,8 +54,14 @@ class Runtime:
         """A coroutine that runs for the life of the process (a runner, a timer, a server)."""
         self._jobs.append(job)
 
+    def first(self, step: Callable[[], Awaitable[None]]) -> None:
+        """A step run once after the broker starts and before the jobs (loading demo data)."""
+        self._first.append(step)
+
     async def start(self) -> None:
         await self.broker.start()
+        for step in self._first:
+            await step()
         self._tasks = [asyncio.create_task(job()) for job in self._jobs]
 
     async def stop(self) -> None:

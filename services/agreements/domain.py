@@ -1,0 +1,235 @@
+"""The agreement (PKS) aggregate: state, `decide` and `evolve`.
+
+Pure: no I/O, no clock, no logging. `today` is passed in by the handler. Every date rule is
+judged in business time (the dates the command carries), so a prison that records a signing
+late is judged by when it was signed, not by when it was typed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from services.agreements.commands import (
+    AmendAgreement,
+    ExpireAgreement,
+    ExtendAgreement,
+    SignAgreement,
+    Signatory,
+    TerminateAgreement,
+)
+from shared.envelope import NewEvent, date_instant
+from shared.errors import not_found, rule
+
+EXPIRING_WITHIN_DAYS = 60
+EVENT_TYPES = (
+    "AgreementSigned", "AgreementExtended", "AgreementAmended",
+    "AgreementTerminated", "AgreementExpired",
+)
+Command = SignAgreement | ExtendAgreement | AmendAgreement | TerminateAgreement | ExpireAgreement
+
+
+@dataclass(frozen=True)
+class Agreement:
+    agreement_id: str
+    partner_id: str
+    partner_name: str
+    number: str
+    title: str
+    services: tuple[str, ...]
+    signed_on: date
+    effective_from: date
+    effective_until: date
+    committed_sessions_per_month: int | None
+    renews: str | None
+    extensions: int = 0
+    terminated_on: date | None = None
+    expired_on: date | None = None
+
+    def days_left(self, day: date) -> int:
+        return (self.effective_until - day).days
+
+    def status_on(self, day: date) -> str:
+        """The contract's `GET /agreements` status, as it stood on `day`."""
+        if self.terminated_on is not None and self.terminated_on <= day:
+            return "terminated"
+        if day > self.effective_until or (self.expired_on is not None and self.expired_on <= day):
+            return "expired"
+        if self.days_left(day) <= EXPIRING_WITHIN_DAYS:
+            return "expiring"
+        return "active"
+
+    def in_force_on(self, day: date) -> bool:
+        """Within its term and not yet terminated (it is no longer in force on `terminated_on`)."""
+        terminated = self.terminated_on is not None and self.terminated_on <= day
+        return self.effective_from <= day <= self.effective_until and not terminated
+
+
+def decide(
+    state: Agreement | None,
+    command: Command,
+    today: date,
+    renewed: Agreement | None = None,
+) -> list[NewEvent]:
+    """The one event `command` asks for, or `Rejected`.
+
+    `renewed` is the agreement named in `SignAgreement.renews`, looked up by the handler in the
+    same prison (None when it does not exist); it is ignored for the other commands.
+    """
+    if isinstance(command, SignAgreement):
+        return [_sign(state, command, today, renewed)]
+    if state is None:
+        raise not_found(f"agreement {command.agreement_id} not found")
+    if state.terminated_on is not None:
+        raise rule("agreement is terminated: nothing is accepted after termination")
+    if state.expired_on is not None:
+        raise rule("agreement has expired: sign a new agreement that renews it instead")
+    match command:
+        case ExtendAgreement():
+            return [_extend(state, command, today)]
+        case AmendAgreement():
+            return [_amend(state, command, today)]
+        case TerminateAgreement():
+            return [_terminate(state, command, today)]
+        case ExpireAgreement():
+            return [_expire(state, command, today)]
+    raise TypeError(f"not an agreement command: {type(command).__name__}")
+
+
+def expiry_due(state: Agreement | None, today: date) -> ExpireAgreement | None:
+    """The timer's command once `effective_until` has passed without extension, else None."""
+    if state is None or state.terminated_on or state.expired_on or today <= state.effective_until:
+        return None
+    return ExpireAgreement(
+        agreement_id=state.agreement_id, expired_on=state.effective_until + timedelta(days=1)
+    )
+
+
+def evolve(state: Agreement | None, envelope: dict[str, Any]) -> Agreement:
+    """Fold one recorded event (the contract envelope as a dict) into the state."""
+    kind, data = envelope["type"], envelope["data"]
+    if kind == "AgreementSigned":
+        return Agreement(
+            agreement_id=envelope["aggregate_id"],
+            partner_id=data["partner"]["id"],
+            partner_name=data["partner"]["name"],
+            number=data["number"],
+            title=data["title"],
+            services=tuple(data["services"]),
+            signed_on=date.fromisoformat(data["signed_on"]),
+            effective_from=date.fromisoformat(data["effective_from"]),
+            effective_until=date.fromisoformat(data["effective_until"]),
+            committed_sessions_per_month=data["committed_sessions_per_month"],
+            renews=data["renews"],
+        )
+    if state is None:
+        raise ValueError(f"{kind} before AgreementSigned")
+    match kind:
+        case "AgreementExtended":
+            until = date.fromisoformat(data["effective_until"])
+            return replace(state, effective_until=until, extensions=state.extensions + 1)
+        case "AgreementAmended":
+            changes = dict(data["changes"])
+            if "services" in changes:
+                changes["services"] = tuple(changes["services"])
+            return replace(state, **changes)
+        case "AgreementTerminated":
+            return replace(state, terminated_on=date.fromisoformat(data["terminated_on"]))
+        case "AgreementExpired":
+            return replace(state, expired_on=date.fromisoformat(data["expired_on"]))
+    raise ValueError(f"unknown agreement event type {kind}")
+
+
+def _sign(
+    state: Agreement | None, c: SignAgreement, today: date, renewed: Agreement | None
+) -> NewEvent:
+    if state is not None:
+        raise rule("agreement already signed: an agreement id is signed once", "agreement_id")
+    if c.effective_until <= c.effective_from:
+        raise rule("effective_until must be after effective_from", "effective_until")
+    if c.signed_on > c.effective_until:
+        raise rule("signed_on must not be after effective_until", "signed_on")
+    if c.signed_on > today:
+        raise rule("signed_on must not be in the future", "signed_on")
+    _both_parties(c.signatories)
+    if c.renews is not None:
+        if c.renews == c.agreement_id:
+            raise rule("an agreement cannot renew itself", "renews")
+        if renewed is None:
+            raise rule("renewed agreement not found in this prison", "renews")
+        if renewed.partner_id != c.partner.id:
+            raise rule("renewed agreement is with another partner", "renews")
+    return _event("AgreementSigned", _data(c), c.signed_on, c.occurred_at)
+
+
+def _extend(state: Agreement, c: ExtendAgreement, today: date) -> NewEvent:
+    _signed_in_term(state, c.signed_on, today)
+    if c.effective_until <= state.effective_until:
+        raise rule(
+            "an extension must move effective_until later than the current "
+            f"{state.effective_until.isoformat()}",
+            "effective_until",
+        )
+    _both_parties(c.signatories)
+    return _event("AgreementExtended", _data(c), c.signed_on, c.occurred_at)
+
+
+def _amend(state: Agreement, c: AmendAgreement, today: date) -> NewEvent:
+    _signed_in_term(state, c.signed_on, today)
+    changes = c.changes.given()
+    current = {
+        "title": state.title,
+        "services": list(state.services),
+        "committed_sessions_per_month": state.committed_sessions_per_month,
+    }
+    if all(current[key] == value for key, value in changes.items()):
+        raise rule("changes must change something: every value given is the current one",
+                   "changes")
+    data = {"signed_on": c.signed_on.isoformat(), "changes": changes, "note": c.note}
+    return _event("AgreementAmended", data, c.signed_on, c.occurred_at)
+
+
+def _terminate(state: Agreement, c: TerminateAgreement, today: date) -> NewEvent:
+    if c.terminated_on < state.signed_on:
+        raise rule("terminated_on must not be before the agreement's signed_on", "terminated_on")
+    if c.terminated_on > today:
+        raise rule("terminated_on must not be in the future", "terminated_on")
+    if c.terminated_on > state.effective_until:
+        raise rule("agreement had already run out by terminated_on: it expires, it is not "
+                   "terminated", "terminated_on")
+    return _event("AgreementTerminated", _data(c), c.terminated_on, c.occurred_at)
+
+
+def _expire(state: Agreement, c: ExpireAgreement, today: date) -> NewEvent:
+    if today <= state.effective_until:
+        raise rule("agreement cannot expire before effective_until has passed", "expired_on")
+    if c.expired_on != state.effective_until + timedelta(days=1):
+        raise rule("expired_on must be the day after effective_until", "expired_on")
+    return _event("AgreementExpired", _data(c), c.expired_on, None)
+
+
+def _signed_in_term(state: Agreement, signed_on: date, today: date) -> None:
+    """An extension or amendment is signed while the agreement runs, and not in the future."""
+    if signed_on < state.signed_on:
+        raise rule("signed_on must not be before the agreement's signed_on", "signed_on")
+    if signed_on > today:
+        raise rule("signed_on must not be in the future", "signed_on")
+    if signed_on > state.effective_until:
+        raise rule("agreement had expired by signed_on: sign a new agreement that renews it",
+                   "signed_on")
+
+
+def _both_parties(signatories: list[Signatory]) -> None:
+    if {s.party for s in signatories} != {"prison", "partner"}:
+        raise rule("signatories must include at least one of each party: prison and partner",
+                   "signatories")
+
+
+def _data(c: Any) -> dict[str, Any]:
+    """A command's fields minus the envelope's: exactly the event's data, JSON-ready."""
+    return c.model_dump(mode="json", exclude={"agreement_id", "occurred_at"})
+
+
+def _event(kind: str, data: dict[str, Any], day: date, occurred_at: datetime | None) -> NewEvent:
+    return NewEvent(kind, data, occurred_at.isoformat() if occurred_at else date_instant(day))
