@@ -36,6 +36,10 @@ CREATE TABLE IF NOT EXISTS parked (
 """
 
 
+class CheckpointMoved(Exception):
+    """Someone else advanced or reset this read-model; resume from its checkpoint."""
+
+
 class ProjectionRunner:
     def __init__(
         self,
@@ -68,8 +72,11 @@ class ProjectionRunner:
             await conn.execute(KERNEL_DDL)
             for projection in self.projections:
                 await conn.execute(projection.ddl)
+            await conn.execute(
+                "INSERT INTO checkpoint (runner, last_seq, updated_at) VALUES ($1, 0, now()) "
+                "ON CONFLICT DO NOTHING", self.name)
             self.last_seq = await conn.fetchval(
-                "SELECT last_seq FROM checkpoint WHERE runner = $1", self.name) or 0
+                "SELECT last_seq FROM checkpoint WHERE runner = $1", self.name)
             self.parked_count = await conn.fetchval("SELECT count(*) FROM parked")
 
     async def run(self) -> None:
@@ -81,6 +88,9 @@ class ProjectionRunner:
                 await self._follow()
             except asyncio.CancelledError:
                 raise
+            except CheckpointMoved as exc:
+                log.info("checkpoint_moved", runner=self.name, detail=str(exc))
+                await self._reload_checkpoint()
             except Exception:
                 log.exception("projection_runner_failed", runner=self.name, last_seq=self.last_seq)
                 await asyncio.sleep(delay)
@@ -163,6 +173,12 @@ class ProjectionRunner:
         top = max(bodies)
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(f'SET LOCAL search_path TO "{self.schema}"')
+            # The row lock serialises runners sharing a schema; a checkpoint that moved under
+            # us (another instance, a replay swapped the schema in) is honoured, never overrun.
+            current = await conn.fetchval(
+                "SELECT last_seq FROM checkpoint WHERE runner = $1 FOR UPDATE", self.name)
+            if current != self.last_seq:
+                raise CheckpointMoved(f"checkpoint is {current}, runner was at {self.last_seq}")
             for projection in self.projections:
                 parked += [(projection.name, p) for p in await projection.apply(conn, records)]
             if parked:

@@ -7,6 +7,7 @@ contract suite in tests/contract runs against both.
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -190,15 +191,18 @@ class InMemoryEventStore(EventStore):
         self.log: list[Recorded] = []
 
     async def _read(self, stream: StreamId, after_seq: int) -> list[Recorded]:
+        await asyncio.sleep(0)  # a suspension point, as real I/O has: lets writers interleave
         return [r for r in self.log if r.seq > after_seq and StreamId.of(r.envelope) == stream]
 
     async def read_filter(self, subject_filter: str, from_seq: int = 1) -> list[Recorded]:
+        await asyncio.sleep(0)
         return [r for r in self.log[from_seq - 1 :]
                 if subject_matches(subject_filter, subject_of(r.envelope))]
 
     async def _publish(
         self, stream: StreamId, envelope: dict[str, Any], expected_last_seq: int
     ) -> tuple[int, bool]:
+        await asyncio.sleep(0)
         mine = [r.seq for r in self.log if StreamId.of(r.envelope) == stream]
         if (mine[-1] if mine else 0) != expected_last_seq:
             raise WrongLastSequence(stream.prefix)

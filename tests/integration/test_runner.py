@@ -79,24 +79,24 @@ async def test_resumes_from_its_checkpoint_after_a_restart(nc, pool, store, pris
 
 
 async def test_a_redelivered_batch_is_not_applied_twice(nc, pool, store, prison_id, schema):
+    runner = ProjectionRunner(nc, pool, [Counting(prison_id)], schema=schema)
+    await runner.run_until(await write(store, "lapas-elsewhere", [str(uuid.uuid4())], 1))
     aggregates = [str(uuid.uuid4())]
     last = await write(store, prison_id, aggregates, 30)
-    first_seq = last - 29
     received = []
     sub = await nc.jetstream().subscribe(
         f"pulih.events.{prison_id}.>", ordered_consumer=True,
         config=ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
-                              opt_start_seq=first_seq))
+                              opt_start_seq=runner.last_seq + 1))
     while len(received) < 30:
         received.append(await sub.next_msg(timeout=5))
     await sub.unsubscribe()
-    runner = ProjectionRunner(nc, pool, [Counting(prison_id)], schema=schema)
-    await runner.prepare()
-    runner.last_seq = first_seq - 1  # as if the checkpoint were just before this aggregate
+    assert received[-1].metadata.sequence.stream == last
     await runner.apply(received[:20])
     await runner.apply(received[:20])  # redelivered whole
     await runner.apply(received[10:30])  # overlapping redelivery
     assert await counts(pool, schema) == {aggregates[0]: list(range(30))}
+    assert runner.last_seq == last
 
 
 async def test_a_crash_mid_transaction_neither_skips_nor_repeats(nc, pool, store, prison_id,
