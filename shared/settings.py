@@ -13,6 +13,7 @@ class Settings:
     database_url: str | None
     data_dir: Path
     http_port: int
+    http_host: str = "127.0.0.1"
     readmodel_schema: str = "readmodel"
     expiry_check_seconds: float = 3600.0
 
@@ -24,5 +25,6 @@ class Settings:
             database_url=env.get("PULIH_DATABASE_URL") or None,
             data_dir=Path(env.get("PULIH_DATA_DIR") or ".pulih"),
             http_port=int(env.get("PULIH_HTTP_PORT") or 8080),
+            http_host=env.get("PULIH_HTTP_HOST") or "127.0.0.1",
             expiry_check_seconds=float(env.get("PULIH_EXPIRY_CHECK_SECONDS") or 3600),
         )

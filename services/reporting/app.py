@@ -1,0 +1,95 @@
+"""The reporting HTTP API: thin routes over `ReportingDeps`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Path, Query
+
+from services.reporting import http_errors
+from services.reporting.deps import ReportingDeps
+from services.reporting.http_errors import responses
+from services.reporting.models import (
+    AGREEMENT_COLUMNS,
+    AUDIT_COLUMNS,
+    SLUG,
+    UUID,
+    AggregateType,
+    AgreementList,
+    AgreementStatus,
+    AuditTrail,
+    Format,
+    Health,
+)
+from services.reporting.tabular import CSV_CONTENT, csv_response
+from shared.errors import not_found
+from shared.store import Recorded
+
+AUDIT_FIELDS = ("type", "aggregate_version", "occurred_at", "recorded_at", "actor", "command_id",
+                "correlation_id", "causation_id", "prev_hash", "hash", "data")
+FormatQuery = Annotated[Format, Query(description="`csv`: the same rows as CSV, header first.")]
+LIST_OK: dict[int | str, dict[str, Any]] = {
+    200: {"content": CSV_CONTENT, "description": "JSON, or CSV with `?format=csv`."}}
+
+
+def audit_event(record: Recorded) -> dict[str, Any]:
+    return {"seq": record.seq, **{k: record.envelope[k] for k in AUDIT_FIELDS}}
+
+
+def create_app(deps: ReportingDeps) -> FastAPI:
+    app = FastAPI(
+        title="Pulih reporting",
+        version="1",
+        description="Read-only reports over the Pulih event log. Every list report also answers "
+        "`?format=csv`. Failures carry `{ok: false, error: {code, message, details}}`.",
+    )
+    http_errors.install(app)
+
+    @app.get("/health", response_model=Health, operation_id="health", summary="Projection lag",
+             description="For each projection, the last stream sequence it applied and how far "
+             "it lags behind the end of the event stream.", responses=responses(503))
+    async def health() -> Any:
+        return await deps.health()
+
+    @app.get(
+        "/agreements", response_model=AgreementList, operation_id="list_agreements",
+        summary="Cooperation agreements (PKS)",
+        description="One item per agreement, ordered by prison_id, signed_on, agreement_id. "
+        "`status` and `days_left` are computed for today's date in WIB.",
+        responses={**LIST_OK, **responses(400, 503)},
+    )
+    async def agreements(
+        prison_id: Annotated[str | None, Query(pattern=SLUG, description="Only this prison.")]
+        = None,
+        partner_id: Annotated[str | None, Query(pattern=SLUG, description="Only this partner.")]
+        = None,
+        status: Annotated[AgreementStatus | None, Query(description="Only this status.")] = None,
+        format: FormatQuery = "json",
+    ) -> Any:
+        items = await deps.agreements(prison_id=prison_id, partner_id=partner_id, status=status)
+        if format == "csv":
+            return csv_response(items, AGREEMENT_COLUMNS)
+        return {"items": items}
+
+    @app.get(
+        "/audit/{aggregate_type}/{aggregate_id}", response_model=AuditTrail, operation_id="audit",
+        summary="An aggregate's events, from the log",
+        description="Every event of one aggregate straight from the event log, in order, with "
+        "its hash chain (`prev_hash`, `hash`).",
+        responses={**LIST_OK, **responses(400, 404, 503)},
+    )
+    async def audit(
+        aggregate_type: Annotated[AggregateType, Path(description="The kind of aggregate.")],
+        aggregate_id: Annotated[str, Path(pattern=UUID, description="Lowercase UUID.")],
+        format: FormatQuery = "json",
+    ) -> Any:
+        records = await deps.audit(aggregate_type, aggregate_id)
+        if not records:
+            raise not_found(f"no {aggregate_type} {aggregate_id}")
+        events = [audit_event(r) for r in records]
+        if format == "csv":
+            return csv_response(events, AUDIT_COLUMNS)
+        return {"events": events}
+
+    return app
+

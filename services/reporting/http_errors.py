@@ -1,0 +1,79 @@
+"""Every failure of the reporting API leaves in the contract's error body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from services.reporting.deps import DEPENDENCY_DOWN
+from services.reporting.models import ErrorBody
+from shared.errors import Detail, Rejected
+
+STATUS_OF_CODE = {"invalid": 400, "not_found": 404, "conflict": 409, "rule": 422,
+                  "unavailable": 503}
+
+
+def reply(rejected: Rejected) -> JSONResponse:
+    return JSONResponse(rejected.body(), status_code=STATUS_OF_CODE[rejected.code])
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses a route can return."""
+    what = {400: "Invalid parameter; `details` name the fields.", 404: "Not found.",
+            503: "A dependency (PostgreSQL or NATS) is down; safe to retry."}
+    return {c: {"model": ErrorBody, "description": what[c]} for c in codes}
+
+
+async def _rejected(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Rejected)
+    return reply(exc)
+
+
+async def _validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = [Detail(str(e["loc"][-1]) if e["loc"] else "", e["msg"]) for e in exc.errors()]
+    fields = ", ".join(dict.fromkeys(d.field for d in details))
+    return reply(Rejected("invalid", f"invalid request parameter: {fields}", details))
+
+
+async def _http(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = {404: "not_found", 503: "unavailable"}.get(exc.status_code, "invalid")
+    body = Rejected(code, str(exc.detail)).body()  # type: ignore[arg-type]
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+    return reply(Rejected("unavailable", f"a dependency is unavailable, retry later "
+                                         f"({type(exc).__name__})"))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(Rejected, _rejected)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(HTTPException, _http)
+    for exc_type in DEPENDENCY_DOWN:
+        app.add_exception_handler(exc_type, _unavailable)
+    _drop_422_from_openapi(app)
+
+
+def _drop_422_from_openapi(app: FastAPI) -> None:
+    """FastAPI documents its own 422 on every route with parameters; ours come out as 400."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                operation.get("responses", {}).pop("422", None)
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

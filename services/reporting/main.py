@@ -1,0 +1,84 @@
+"""Composition root of the reporting service: the projection runner and the HTTP reports."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+
+from services.reporting.app import create_app
+from services.reporting.deps import ReportingDeps, pg_agreements
+from services.reporting.projections.agreements import AgreementsProjection
+from shared.envelope import STREAM
+from shared.runner import ProjectionRunner
+from shared.runtime import Runtime
+from shared.store import Recorded, StoreUnavailable
+
+
+def projections() -> list:
+    return [AgreementsProjection()]
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the Runtime owns shutdown."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class Reporting:
+    def __init__(self, rt: Runtime):
+        self.rt = rt
+        self.schema = rt.settings.readmodel_schema
+        self.runner: ProjectionRunner | None = None
+        self.app = create_app(ReportingDeps(agreements=self.agreements, health=self.health,
+                                            audit=self.audit))
+
+    async def agreements(self, prison_id, partner_id, status) -> list[dict[str, Any]]:
+        query = pg_agreements(await self.rt.pool(), self.schema, self.rt.clock)
+        return await query(prison_id, partner_id, status)
+
+    async def health(self) -> dict[str, Any]:
+        try:
+            last = (await self.rt.nc.jetstream().stream_info(STREAM)).state.last_seq
+        except Exception as exc:
+            raise StoreUnavailable(f"stream info: {exc!r}") from exc
+        runner = self.runner
+        applied = runner.last_seq if runner else 0
+        names = [p.name for p in runner.projections] if runner else []
+        return {"projections": {n: {"last_seq": applied, "lag": max(0, last - applied)}
+                                for n in names},
+                "stream_last_seq": last}
+
+    async def audit(self, aggregate_type: str, aggregate_id: str) -> list[Recorded]:
+        return await self.rt.ctx.store.read_filter(
+            f"pulih.events.*.{aggregate_type}.{aggregate_id}.*")
+
+    async def run_projections(self) -> None:
+        self.runner = ProjectionRunner(self.rt.nc, await self.rt.pool(), projections(),
+                                       schema=self.schema)
+        await self.runner.run()
+
+    async def serve_http(self) -> None:
+        settings = self.rt.settings
+        server = _Server(uvicorn.Config(self.app, host=settings.http_host,
+                                        port=settings.http_port, log_config=None,
+                                        access_log=False, lifespan="off"))
+        task = asyncio.create_task(server.serve())
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            server.should_exit = True
+            await task
+            raise
+
+
+def install(rt: Runtime) -> Reporting:
+    reporting = Reporting(rt)
+    rt.job(reporting.run_projections)
+    rt.job(reporting.serve_http)
+    return reporting

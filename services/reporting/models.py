@@ -1,0 +1,90 @@
+"""Response bodies of the reporting API, as documented in its OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+SLUG = r"^[a-z0-9][a-z0-9-]{1,62}$"
+UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+AggregateType = Literal["agreement", "program", "participant", "session"]
+AgreementStatus = Literal["active", "expiring", "expired", "terminated"]
+Format = Literal["json", "csv"]
+
+
+class ErrorDetail(BaseModel):
+    field: str = Field(description="The request field at fault.")
+    message: str
+
+
+class ErrorInfo(BaseModel):
+    code: Literal["invalid", "not_found", "conflict", "rule", "unavailable"]
+    message: str
+    details: list[ErrorDetail]
+
+
+class ErrorBody(BaseModel):
+    """The contract's failure body, the same as a command's failure reply."""
+
+    ok: Literal[False] = False
+    error: ErrorInfo
+
+
+class ProjectionHealth(BaseModel):
+    last_seq: int = Field(description="Last stream sequence the projection has applied.")
+    lag: int = Field(description="stream_last_seq minus last_seq: events not yet applied.")
+
+
+class Health(BaseModel):
+    projections: dict[str, ProjectionHealth]
+    stream_last_seq: int = Field(description="Last sequence of the PULIH_EVENTS stream.")
+
+
+class AgreementItem(BaseModel):
+    agreement_id: str
+    prison_id: str
+    partner_id: str
+    partner_name: str
+    number: str = Field(description="The PKS number.")
+    title: str
+    services: list[str]
+    signed_on: date
+    effective_from: date
+    effective_until: date = Field(description="The last day the agreement is in force.")
+    status: AgreementStatus = Field(
+        description="`terminated` if ever terminated; else `expired` when today is past "
+        "effective_until or the agreement was marked expired; else `expiring` with at most 60 "
+        "days left; else `active` (also before effective_from).")
+    days_left: int = Field(
+        ge=0, description="effective_until minus today in days (WIB calendar), floored at 0; "
+        "0 when expired or terminated; 0 on the last day in force.")
+    extensions: int = Field(description="How many times the agreement was extended.")
+
+
+class AgreementList(BaseModel):
+    items: list[AgreementItem]
+
+
+class AuditEvent(BaseModel):
+    seq: int = Field(description="Sequence in the PULIH_EVENTS stream.")
+    type: str
+    aggregate_version: int
+    occurred_at: str = Field(description="Business time, RFC 3339, exactly as recorded.")
+    recorded_at: str = Field(description="Server time of the append, RFC 3339, as recorded.")
+    actor: str
+    command_id: str
+    correlation_id: str
+    causation_id: str | None
+    prev_hash: str
+    hash: str
+    data: dict[str, Any]
+
+
+class AuditTrail(BaseModel):
+    events: list[AuditEvent]
+
+
+AGREEMENT_COLUMNS = tuple(AgreementItem.model_fields)
+AUDIT_COLUMNS = tuple(AuditEvent.model_fields)

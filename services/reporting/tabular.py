@@ -1,0 +1,42 @@
+"""CSV output for the list reports: the same rows as the JSON items, with a header line."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+
+
+def cell(value: Any) -> str:
+    """One CSV cell: null is empty, booleans are JSON, lists and objects are compact JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool | list | tuple | dict):
+        return orjson.dumps(value).decode()
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """RFC 4180 text: a header of `columns` (the item keys), then one line per row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows([cell(row.get(c)) for c in columns] for row in rows)
+    return out.getvalue()
+
+
+def csv_response(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> Response:
+    return Response(to_csv(rows, columns), media_type=CSV_MEDIA_TYPE)
+
+
+# OpenAPI: the CSV alternative of a list report's 200 response.
+CSV_CONTENT: dict[str, Any] = {"text/csv": {"schema": {"type": "string"}}}

@@ -1,0 +1,152 @@
+"""The reporting HTTP API over hand-written fake dependencies."""
+
+import csv
+import io
+
+import httpx
+import pytest
+
+from services.reporting.app import create_app
+from services.reporting.deps import ReportingDeps
+from shared.store import Recorded, StoreUnavailable
+
+AID = "0b7d6c1e-1111-4a2b-8c3d-000000000001"
+ITEM = {
+    "agreement_id": AID, "prison_id": "lapas-banyuwangi", "partner_id": "yayasan-gennesa",
+    "partner_name": "Yayasan Gennesa, Banyuwangi", "number": "PKS/01/2024", "title": "Rehab",
+    "services": ["counseling", "medical"], "signed_on": "2024-01-10",
+    "effective_from": "2024-02-01", "effective_until": "2025-01-31", "status": "active",
+    "days_left": 100, "extensions": 1,
+}
+ENVELOPE = {
+    "event_id": "e1", "type": "AgreementSigned", "schema_version": 1,
+    "prison_id": "lapas-banyuwangi", "aggregate_type": "agreement", "aggregate_id": AID,
+    "aggregate_version": 1, "occurred_at": "2024-01-10T00:00:00+07:00",
+    "recorded_at": "2024-01-10T03:00:00.000000+00:00", "actor": "officer:lapas-banyuwangi:rina",
+    "command_id": "c1", "correlation_id": "c1", "causation_id": None, "prev_hash": "",
+    "hash": "ab" * 32, "data": {"number": "PKS/01/2024", "services": ["counseling"]},
+}
+HEALTH = {"projections": {"agreements": {"last_seq": 5, "lag": 2}}, "stream_last_seq": 7}
+
+
+class FakeDeps:
+    def __init__(self, fail: Exception | None = None):
+        self.calls: list[tuple] = []
+        self.fail = fail
+
+    async def agreements(self, prison_id, partner_id, status):
+        self.calls.append(("agreements", prison_id, partner_id, status))
+        if self.fail:
+            raise self.fail
+        return [ITEM]
+
+    async def health(self):
+        if self.fail:
+            raise self.fail
+        return HEALTH
+
+    async def audit(self, aggregate_type, aggregate_id):
+        self.calls.append(("audit", aggregate_type, aggregate_id))
+        if self.fail:
+            raise self.fail
+        return [Recorded(3, ENVELOPE)] if aggregate_id == AID else []
+
+
+def client(fake: FakeDeps) -> httpx.AsyncClient:
+    app = create_app(ReportingDeps(fake.agreements, fake.health, fake.audit))
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+async def test_health():
+    async with client(FakeDeps()) as http:
+        response = await http.get("/health")
+    assert response.status_code == 200
+    assert response.json() == HEALTH
+
+
+async def test_agreements_pass_filters_through():
+    fake = FakeDeps()
+    async with client(fake) as http:
+        response = await http.get("/agreements", params={
+            "prison_id": "lapas-banyuwangi", "partner_id": "yayasan-gennesa", "status": "active"})
+        await http.get("/agreements")
+    assert response.status_code == 200
+    assert response.json() == {"items": [ITEM]}
+    assert fake.calls == [("agreements", "lapas-banyuwangi", "yayasan-gennesa", "active"),
+                          ("agreements", None, None, None)]
+
+
+async def test_agreements_as_csv():
+    async with client(FakeDeps()) as http:
+        response = await http.get("/agreements", params={"format": "csv"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows[0] == list(ITEM)
+    assert rows[1][rows[0].index("services")] == '["counseling","medical"]'
+    assert rows[1][rows[0].index("partner_name")] == "Yayasan Gennesa, Banyuwangi"
+    assert rows[1][rows[0].index("days_left")] == "100"
+
+
+async def test_audit_lists_the_events():
+    fake = FakeDeps()
+    async with client(fake) as http:
+        response = await http.get(f"/audit/agreement/{AID}")
+        as_csv = await http.get(f"/audit/agreement/{AID}", params={"format": "csv"})
+    assert response.status_code == 200
+    keep = ("type", "aggregate_version", "occurred_at", "recorded_at", "actor", "command_id",
+            "correlation_id", "causation_id", "prev_hash", "hash", "data")
+    assert response.json() == {"events": [{"seq": 3, **{k: ENVELOPE[k] for k in keep}}]}
+    assert fake.calls == [("audit", "agreement", AID)] * 2
+    header, row = csv.reader(io.StringIO(as_csv.text))
+    assert header == ["seq", *keep] and row[0] == "3" and row[-4] == ""
+
+
+def assert_error(response: httpx.Response, status: int, code: str, fields: list[str]) -> None:
+    assert response.status_code == status
+    body = response.json()
+    assert body["ok"] is False and body["error"]["code"] == code
+    assert body["error"]["message"]
+    assert [d["field"] for d in body["error"]["details"]] == fields
+
+
+@pytest.mark.parametrize("url, field", [
+    ("/agreements?status=lapsed", "status"),
+    ("/agreements?prison_id=Lapas_X", "prison_id"),
+    ("/agreements?partner_id=-bad", "partner_id"),
+    ("/agreements?format=xml", "format"),
+    (f"/audit/prison/{AID}", "aggregate_type"),
+    ("/audit/agreement/not-a-uuid", "aggregate_id"),
+    (f"/audit/agreement/{AID.upper()}", "aggregate_id"),
+])
+async def test_bad_parameters_are_400_invalid(url, field):
+    fake = FakeDeps()
+    async with client(fake) as http:
+        response = await http.get(url)
+    assert_error(response, 400, "invalid", [field])
+    assert fake.calls == []
+
+
+async def test_unknown_aggregate_is_404():
+    async with client(FakeDeps()) as http:
+        response = await http.get("/audit/program/00000000-0000-4000-8000-000000000000")
+        nowhere = await http.get("/nowhere")
+    assert_error(response, 404, "not_found", [])
+    assert_error(nowhere, 404, "not_found", [])
+
+
+@pytest.mark.parametrize("error", [StoreUnavailable("nats down"), ConnectionRefusedError(111)])
+@pytest.mark.parametrize("url", ["/health", "/agreements", f"/audit/agreement/{AID}"])
+async def test_dependency_down_is_503_unavailable(error, url):
+    async with client(FakeDeps(fail=error)) as http:
+        response = await http.get(url)
+    assert_error(response, 503, "unavailable", [])
+
+
+async def test_openapi_documents_the_contract_errors_not_422():
+    async with client(FakeDeps()) as http:
+        spec = (await http.get("/openapi.json")).json()
+    operation = spec["paths"]["/agreements"]["get"]
+    assert set(operation["responses"]) == {"200", "400", "503"}
+    assert "text/csv" in operation["responses"]["200"]["content"]
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
