@@ -88,25 +88,25 @@ def start_postgres(data_dir: Path) -> RunningServer:
     pgdata.chmod(0o700)
     as_user = _prepare_for_unprivileged_user(pgdata) if os.geteuid() == 0 else {}
     if not (pgdata / "PG_VERSION").exists():
-        initdb = [str(PG_BIN / "initdb"), "-D", str(pgdata), "-U", "postgres", "--auth=trust",
-                  "--encoding=UTF8", "--no-locale"]
+        initdb = [str(PG_BIN / "initdb"), "-D", str(pgdata), "-U", "postgres", "--auth=trust"]
+        initdb += ["--encoding=UTF8", "--no-locale"]  # C collation: no dependency on OS locales
         with logfile.open("ab") as out:
             offset = out.tell()
-            done = subprocess.run(initdb, stdout=out, stderr=subprocess.STDOUT, cwd=pgdata,
-                                  env=_clean_env(), check=False, **as_user)
+            run_kw = {"cwd": pgdata, "env": _clean_env(), "check": False, **as_user}
+            done = subprocess.run(initdb, stdout=out, stderr=subprocess.STDOUT, **run_kw)
         if done.returncode != 0:
             raise RuntimeError(f"initdb failed:\n{_tail(logfile, offset)}")
     port = free_port()
     # -k "": TCP only. No unix socket, so no socket directory and no socket-path length limit.
-    args = [str(PG_BIN / "postgres"), "-D", str(pgdata), "-p", str(port), "-h", "127.0.0.1",
-            "-k", "", "-c", "max_connections=200"]
+    args = [str(PG_BIN / "postgres"), "-D", str(pgdata), "-p", str(port), "-h", "127.0.0.1"]
+    args += ["-k", "", "-c", "max_connections=200"]
     url = f"postgresql://postgres@127.0.0.1:{port}/pulih"
     server = _spawn(args, logfile, url, signal.SIGINT, cwd=pgdata, **as_user)
     client = ["-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", "postgres"]
     isready = [str(PG_BIN / "pg_isready"), "-q", *client]
     _wait_until(server, 30.0, lambda: _run(isready).returncode == 0)
-    create_db = ("SELECT 'CREATE DATABASE pulih' "
-                 "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'pulih')\\gexec\n")
+    exists = "SELECT FROM pg_database WHERE datname = 'pulih'"
+    create_db = f"SELECT 'CREATE DATABASE pulih' WHERE NOT EXISTS ({exists})\\gexec\n"
     done = _run([str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", *client], create_db)
     if done.returncode != 0:
         server.stop()
@@ -136,9 +136,12 @@ def _prepare_for_unprivileged_user(pgdata: Path) -> dict:
 def _spawn(args: list[str], logfile: Path, url: str, stop_signal: int, **kw) -> RunningServer:
     with logfile.open("ab") as out:
         offset = out.tell()
-        process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, env=_clean_env(),
-                                   preexec_fn=_die_with_parent(stop_signal), **kw)
+        kw |= {"stdin": subprocess.DEVNULL, "stdout": out, "stderr": subprocess.STDOUT}
+        kw |= {"env": _clean_env(), "preexec_fn": _die_with_parent(stop_signal)}
+        # Own process group: a Ctrl-C at the terminal reaches `pulih` only, which then stops
+        # the servers in order, after its own connections have drained.
+        kw |= {"process_group": 0}
+        process = subprocess.Popen(args, **kw)
     return RunningServer(url, process, logfile, stop_signal, offset)
 
 
@@ -186,8 +189,8 @@ def _port_open(port: int) -> bool:
 
 
 def _run(args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, input=stdin, text=True, capture_output=True,
-                          env=_clean_env(), timeout=30, check=False)
+    kw = {"input": stdin, "text": True, "capture_output": True, "env": _clean_env()}
+    return subprocess.run(args, timeout=30, check=False, **kw)
 
 
 def _clean_env() -> dict[str, str]:  # no PG* variables: nothing may redirect us elsewhere

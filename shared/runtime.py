@@ -68,11 +68,16 @@ class Runtime:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.broker.stop()
+        steps = [self.broker.stop()]
         if self._pool is not None:
-            await self._pool.close()
+            steps.append(self._pool.close())
         if self.nc is not None:
-            await self.nc.drain()
+            steps.append(self.nc.drain())
+        for step in steps:  # each step on its own: one failing must not skip the others
+            try:
+                await step
+            except Exception as exc:
+                log.warning("shutdown_step_failed", error=repr(exc))
 
     async def serve_forever(self) -> None:
         """Start, run until SIGINT/SIGTERM or a job dies, then stop cleanly."""

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -71,22 +72,30 @@ def test_free_port_is_bindable_and_never_reserved() -> None:
 def test_free_port_skips_reserved_ports(monkeypatch: pytest.MonkeyPatch) -> None:
     offered = iter([4222, 5432, 6222, 8222, 8080, 40123])
 
-    class FakeSocket:
-        def __init__(self, *args: object) -> None: ...
+    class FakeSocket:  # a kernel that keeps offering the ports we must never use
+        def __init__(self, *args: object) -> None:
+            pass
+
         def __enter__(self) -> FakeSocket:
             return self
-        def __exit__(self, *exc: object) -> None: ...
-        def bind(self, address: object) -> None: ...
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+        def bind(self, address: object) -> None:
+            pass
+
         def getsockname(self) -> tuple[str, int]:
             return ("127.0.0.1", next(offered))
 
-    monkeypatch.setattr(embedded.socket, "socket", FakeSocket)
+    fake_module = SimpleNamespace(socket=FakeSocket, AF_INET=0, SOCK_STREAM=0)
+    monkeypatch.setattr(embedded, "socket", fake_module)  # only shared.embedded sees the fake
     assert free_port() == 40123
 
 
-async def test_restart_on_same_dir_keeps_stream_and_table(tmp_path: Path) -> None:
+async def test_restart_on_same_dir_keeps_stream_and_table(server_dir: Path) -> None:
     with ExitStack() as cleanup:
-        nats_server, pg_server = start_nats(tmp_path), start_postgres(tmp_path)
+        nats_server, pg_server = start_nats(server_dir), start_postgres(server_dir)
         cleanup.callback(nats_server.stop)
         cleanup.callback(pg_server.stop)
         assert {port_of(nats_server.url), port_of(pg_server.url)}.isdisjoint(RESERVED_PORTS)
@@ -109,7 +118,7 @@ async def test_restart_on_same_dir_keeps_stream_and_table(tmp_path: Path) -> Non
         assert_stopped(server)
 
     with ExitStack() as cleanup:
-        nats_server, pg_server = start_nats(tmp_path), start_postgres(tmp_path)
+        nats_server, pg_server = start_nats(server_dir), start_postgres(server_dir)
         cleanup.callback(nats_server.stop)
         cleanup.callback(pg_server.stop)
 
@@ -126,13 +135,13 @@ async def test_restart_on_same_dir_keeps_stream_and_table(tmp_path: Path) -> Non
     assert_stopped(pg_server)
 
 
-def test_postgres_starts_despite_stale_postmaster_pid(tmp_path: Path) -> None:
-    server = start_postgres(tmp_path)
+def test_postgres_starts_despite_stale_postmaster_pid(server_dir: Path) -> None:
+    server = start_postgres(server_dir)
     os.kill(server.process.pid, signal.SIGKILL)  # no shutdown: postmaster.pid stays behind
     server.process.wait()
-    assert (tmp_path / "pg" / "postmaster.pid").exists()
+    assert (server_dir / "pg" / "postmaster.pid").exists()
 
-    again = start_postgres(tmp_path)
+    again = start_postgres(server_dir)
     try:
         assert again.process.poll() is None
     finally:
@@ -140,18 +149,31 @@ def test_postgres_starts_despite_stale_postmaster_pid(tmp_path: Path) -> None:
     assert_stopped(again)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root has to switch users")
+def test_postgres_as_root_runs_unprivileged(server_dir: Path) -> None:
+    server = start_postgres(server_dir)
+    try:
+        process = psutil.Process(server.process.pid)
+        assert process.username() == embedded.PG_SYSTEM_USER
+        assert 0 not in (*process.uids(), *process.gids())
+        groups = Path(f"/proc/{process.pid}/status").read_text().split("Groups:")[1]
+        assert "0" not in groups.splitlines()[0].split()
+    finally:
+        server.stop()
+
+
 @pytest.mark.parametrize("start", [start_nats, start_postgres])
 def test_failed_start_raises_with_log_tail(
-    start: Callable[[Path], RunningServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    start: Callable[[Path], RunningServer], server_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with socket.socket() as taken:  # bound, not listening: the server cannot bind it
         taken.bind(("127.0.0.1", 0))
         monkeypatch.setattr(embedded, "free_port", lambda: taken.getsockname()[1])
         with pytest.raises(RuntimeError, match="(?i)address already in use"):
-            start(tmp_path)
+            start(server_dir)
 
 
-def test_servers_die_with_their_parent(tmp_path: Path) -> None:
+def test_servers_die_with_their_parent(server_dir: Path) -> None:
     script = textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
@@ -161,22 +183,44 @@ def test_servers_die_with_their_parent(tmp_path: Path) -> None:
         print("SERVERS", *(f"{{s.process.pid}},{{s.url}}" for s in servers), flush=True)
         sys.stdin.read()
     """)
-    parent = subprocess.Popen(
-        [sys.executable, "-c", script, str(tmp_path)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert parent.stdout is not None
-        for line in parent.stdout:  # structlog also writes its lines to stdout
-            if line.startswith("SERVERS "):
-                break
-        else:
-            pytest.fail(f"helper exited early with {parent.wait()}")
-        servers = [item.split(",", 1) for item in line.split()[1:]]
-        assert len(servers) == 2
-    finally:
-        parent.kill()  # SIGKILL: no chance to clean up, only PR_SET_PDEATHSIG helps
-        parent.wait()
+    args = [sys.executable, "-c", script, str(server_dir)]
+    with subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as parent:
+        try:
+            assert parent.stdout is not None
+            for line in parent.stdout:  # structlog also writes its lines to stdout
+                if line.startswith("SERVERS "):
+                    break
+            else:
+                pytest.fail(f"helper exited early with {parent.wait()}")
+            servers = [item.split(",", 1) for item in line.split()[1:]]
+            assert len(servers) == 2
+        finally:
+            parent.kill()  # SIGKILL: no chance to clean up, only PR_SET_PDEATHSIG helps
+            parent.wait()
     for pid, url in servers:
         wait_for(lambda pid=int(pid): gone(pid), f"server {url} to exit")
         assert not port_open(port_of(url))
+
+
+async def test_fixtures_give_working_servers(nats_url: str, database_url: str) -> None:
+    if "PULIH_NATS_URL" not in os.environ:
+        assert port_of(nats_url) not in RESERVED_PORTS
+    if "PULIH_DATABASE_URL" not in os.environ:
+        assert port_of(database_url) not in RESERVED_PORTS
+
+    nc = await nats.connect(nats_url, allow_reconnect=False)
+    try:
+        info = await nc.jetstream().account_info()  # fails unless JetStream is enabled
+        assert info.limits is not None
+        sub = await nc.subscribe("embedded.ping")
+        await nc.publish("embedded.ping", b"pong")
+        assert (await sub.next_msg(timeout=5)).data == b"pong"
+    finally:
+        await nc.close()
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        assert await conn.fetchval("SELECT current_database()") == urlsplit(database_url).path[1:]
+        assert await conn.fetchval("SHOW server_encoding") == "UTF8"
+    finally:
+        await conn.close()
