@@ -96,7 +96,7 @@ async def test_thirty_concurrent_writers_exactly_one_wins(make_store, prison_id)
         except ConcurrencyConflict as exc:
             return exc
 
-    results = await asyncio.gather(*(write(w, h) for w, h in zip(writers, histories)))
+    results = await asyncio.gather(*(write(w, h) for w, h in zip(writers, histories, strict=False)))
     wins = [r for r in results if not isinstance(r, ConcurrencyConflict)]
     assert len(wins) == 1 and wins[0].version == 2
     assert sum(isinstance(r, ConcurrencyConflict) for r in results) == 29
@@ -111,9 +111,9 @@ async def test_hash_chain_and_derived_event_ids(make_store, prison_id):
         await store.append(await store.load(stream), [event()], command)
     events = [r.envelope for r in (await make_store().load(stream)).events]
     assert events[0]["prev_hash"] == ""
-    for before, after in zip(events, events[1:]):
+    for before, after in zip(events, events[1:], strict=False):
         assert after["prev_hash"] == before["hash"]
-    for envelope, command in zip(events, commands):
+    for envelope, command in zip(events, commands, strict=False):
         assert envelope["hash"] == compute_hash(envelope)
         assert envelope["event_id"] == event_id(command.command_id, 0)
         assert len(envelope["hash"]) == 64 and envelope["hash"] == envelope["hash"].lower()

@@ -49,8 +49,8 @@ async def write(store, prison_id, aggregates, per_aggregate, start=0):
         stream = StreamId(prison_id, "session", agg)
         for n in range(start, start + per_aggregate):
             c = str(uuid.uuid4())
-            appended = await store.append(await store.load(stream, fresh=False),
-                                          [NewEvent("Counted", {"n": n}, "2025-01-01T00:00:00+07:00")],
+            counted = NewEvent("Counted", {"n": n}, "2025-01-01T00:00:00+07:00")
+            appended = await store.append(await store.load(stream, fresh=False), [counted],
                                           CommandMeta(c, "test", c))
             last = appended.events[-1].seq
     return last
