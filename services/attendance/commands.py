@@ -1,0 +1,115 @@
+"""The `data` of the attendance service's commands: field validation at the edge.
+
+Each field is checked on its own here (shape, enum, length, format) and a failure is `invalid`.
+Relations with the program's roster, the session's state or the clock are business rules and
+live in the domain's `decide`, where a failure is `rule`. Every model forbids unknown keys, so
+personal data a client tries to slip in (a participant's name, a NIK) is refused, never stored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from shared.commands import Uuid
+
+Activity = Literal[
+    "counseling", "skills_training", "mental_guidance", "spiritual_guidance",
+    "social_guidance", "medical", "aftercare",
+]
+ACTIVITIES: tuple[str, ...] = get_args(Activity)
+Role = Literal["instructor", "resource_person", "counselor", "officer"]
+Status = Literal["present", "absent", "excused", "late"]
+STATUSES: tuple[str, ...] = get_args(Status)
+
+
+def _instant(value: Any) -> Any:
+    # pydantic would also take a Unix timestamp; the contract says RFC 3339 with offset.
+    if isinstance(value, datetime | str):
+        return value
+    raise ValueError("must be an RFC 3339 instant with offset")
+
+
+def _text(max_length: int) -> Any:
+    return Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+    ]
+
+
+# Aware only: a naive "2025-03-03T09:00:00" is refused rather than guessed to be WIB.
+Instant = Annotated[AwareDatetime, BeforeValidator(_instant)]
+Name = _text(200)
+Topic = _text(500)
+Reason = _text(2000)
+Minutes = Annotated[int, Field(ge=1, le=600, strict=True)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Facilitator(_Model):
+    """A partner's instructor or resource person, a counsellor or an officer: staff, named."""
+
+    name: Name
+    organization: Name
+    role: Role
+
+
+class Mark(_Model):
+    """One participant's attendance, by pseudonym only."""
+
+    participant_id: Uuid
+    status: Status
+
+
+class _Command(_Model):
+    session_id: Uuid
+    occurred_at: Instant | None = None
+
+
+class ScheduleSession(_Command):
+    """Plan a session of a program. Facilitators may still be unknown (empty list)."""
+
+    program_id: Uuid
+    scheduled_for: Instant
+    activity: Activity
+    topic: Topic
+    facilitators: Annotated[list[Facilitator], Field(max_length=20)] = []
+
+
+class HoldSession(_Command):
+    """Record a session as delivered, with one mark per participant active at `held_at`."""
+
+    program_id: Uuid
+    held_at: Instant
+    duration_minutes: Minutes
+    activity: Activity
+    topic: Topic
+    facilitators: Annotated[list[Facilitator], Field(min_length=1, max_length=20)]
+    # Duplicates are a business rule (the reply names the participant), so a list, not a set.
+    attendance: Annotated[list[Mark], Field(max_length=2000)]
+
+
+class CorrectAttendance(_Command):
+    """Change one participant's mark in a held session; the original stays in the history."""
+
+    participant_id: Uuid
+    status: Status
+    reason: Reason
+
+
+class CancelSession(_Command):
+    """Call off a session that has not been held."""
+
+    reason: Reason
+
+
+COMMANDS: dict[str, type[BaseModel]] = {
+    "ScheduleSession": ScheduleSession,
+    "HoldSession": HoldSession,
+    "CorrectAttendance": CorrectAttendance,
+    "CancelSession": CancelSession,
+}

@@ -1,0 +1,43 @@
+"""Attendance: load the session, read the program's roster, decide, append. Thin: the rules
+live in domain/.
+
+The program aggregate is another service's, so it is loaded FRESH from the log on every attempt
+(never from a cache, and again after a concurrency retry). That is the read-your-writes
+guarantee: a HoldSession sent right after the reply to an EnrollParticipant or
+WithdrawParticipant reads a log that already holds the acknowledged event.
+"""
+
+from __future__ import annotations
+
+from services.attendance import domain
+from services.attendance.commands import COMMANDS, HoldSession, ScheduleSession
+from shared.commands import Context, Folder, execute
+from shared.envelope import CommandMeta, StreamId
+from shared.store import Appended, History
+
+AGGREGATE = "session"
+PROGRAM = "program"
+
+
+class SessionHandlers:
+    def __init__(self) -> None:
+        self.fold: Folder[domain.Session] = Folder(domain.evolve)
+        # Folding is cached per program version; the history it folds is always fresh.
+        self.roster: Folder[domain.Roster] = Folder(domain.evolve_roster)
+
+    def table(self) -> dict[str, tuple[type, object]]:
+        return {name: (model, self.handle) for name, model in COMMANDS.items()}
+
+    async def handle(self, ctx: Context, prison_id: str, command, meta: CommandMeta,
+                     expected_version: int | None) -> Appended:
+        stream = StreamId(prison_id, AGGREGATE, command.session_id)
+
+        async def decide(history: History):
+            program = None
+            if isinstance(command, ScheduleSession | HoldSession):
+                other = await ctx.store.load(StreamId(prison_id, PROGRAM, command.program_id),
+                                             fresh=True)
+                program = self.roster(other)
+            return domain.decide(self.fold(history), command, ctx.clock(), program)
+
+        return await execute(ctx.store, stream, meta, expected_version, decide)
