@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import socket
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlparse
 
 import structlog
 
@@ -12,27 +16,57 @@ from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
 SERVICES = ("agreements", "programs", "attendance", "reporting")
+ANNOUNCE = "servers.json"
 
 
 @contextlib.contextmanager
 def servers(settings: Settings, need_database: bool) -> Iterator[tuple[str, str | None]]:
-    """The NATS and PostgreSQL URLs to use: the configured ones, else embedded servers started
-    under PULIH_DATA_DIR on free ports and stopped on exit."""
+    """The NATS and PostgreSQL URLs to use: the configured ones; else the embedded servers a
+    running `pulih up` on the same PULIH_DATA_DIR announced; else embedded servers started here
+    on free ports, announced for other `pulih` commands, and stopped on exit."""
     from shared.embedded import start_nats, start_postgres
 
+    announced = _announced(settings.data_dir)
     with contextlib.ExitStack() as stack:
-        nats_url, database_url = settings.nats_url, settings.database_url
+        nats_url = settings.nats_url or announced.get("nats")
+        database_url = settings.database_url or announced.get("postgres")
+        started: dict[str, str] = {}
         if nats_url is None:
             server = start_nats(settings.data_dir)
             stack.callback(server.stop)
-            nats_url = server.url
+            nats_url = started["nats"] = server.url
             log.info("embedded_nats_started", url=nats_url)
         if database_url is None and need_database:
             server = start_postgres(settings.data_dir)
             stack.callback(server.stop)
-            database_url = server.url
+            database_url = started["postgres"] = server.url
             log.info("embedded_postgres_started", url=database_url)
+        if started:
+            _announce(settings.data_dir, {**announced, **started}, stack)
         yield nats_url, database_url
+
+
+def _announced(data_dir: Path) -> dict[str, str]:
+    """Servers another pulih process started here, if they still answer."""
+    try:
+        urls = json.loads((data_dir / ANNOUNCE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in urls.items() if _answers(v)}
+
+
+def _announce(data_dir: Path, urls: dict[str, str], stack: contextlib.ExitStack) -> None:
+    path = data_dir / ANNOUNCE
+    path.write_text(json.dumps(urls))
+    stack.callback(lambda: path.unlink(missing_ok=True))
+
+
+def _answers(url: str) -> bool:
+    parsed = urlparse(url)
+    with contextlib.suppress(OSError), socket.create_connection(
+            (parsed.hostname, parsed.port), timeout=0.5):
+        return True
+    return False
 
 
 def installers() -> dict[str, Callable[[Runtime], object]]:

@@ -115,21 +115,33 @@ async def execute(
     """Load (cached), decide, append; on a concurrent writer, decide again on the fresh history.
 
     A command already in the history returns its original result before anything is checked,
-    so a retry succeeds even when its expected_version has since become stale.
+    so a retry succeeds even when its expected_version has since become stale. A refusal is
+    only ever sent on a history read from the log: a cached one may predate another instance's
+    write, so a refusal on it is checked once more against the log first.
     """
     history = await store.load(stream, fresh=False)
+    verified = False
     for _ in range(MAX_TRIES):
         prior = history.result_of(meta.command_id)
         if prior:
             return prior
-        if expected_version is not None and expected_version != history.version:
-            raise Rejected("conflict", f"expected version {expected_version}, "
-                           f"the aggregate is at version {history.version}")
-        events = await decide(history)
+        try:
+            if expected_version is not None and expected_version != history.version:
+                raise Rejected("conflict", f"expected version {expected_version}, "
+                               f"the aggregate is at version {history.version}")
+            events = await decide(history)
+        except Rejected:
+            if verified:
+                raise
+            current, verified = await store.load(stream, fresh=True), True
+            if current.version == history.version:
+                raise
+            history = current
+            continue
         try:
             return await store.append(history, events, meta)
         except ConcurrencyConflict as exc:
-            history = exc.history
+            history, verified = exc.history, True
     raise Rejected("conflict", "too many concurrent writers; retry the command")
 
 

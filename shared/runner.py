@@ -9,7 +9,7 @@ with an ordered push consumer (the fastest reader nats-py has), starting at chec
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import asyncpg
 import orjson
@@ -52,6 +52,7 @@ class ProjectionRunner:
         batch_size: int = 2000,
         linger: float = 0.005,
         max_buffer: int = 20_000,
+        on_batch: Callable[[int, int], None] | None = None,
     ):
         self.name, self.schema = name, schema
         self.projections = list(projections)
@@ -63,6 +64,7 @@ class ProjectionRunner:
         self._progress = asyncio.Event()
         self.last_seq = 0
         self.parked_count = 0
+        self._on_batch = on_batch  # (last_seq, messages in the batch): progress reporting
 
     async def prepare(self) -> None:
         """Create the schema, the tables and the checkpoint; idempotent."""
@@ -197,3 +199,5 @@ class ProjectionRunner:
         self.parked_count += len(parked)
         self.last_seq = top
         self._progress.set()
+        if self._on_batch is not None:
+            self._on_batch(top, len(batch))

@@ -161,3 +161,16 @@ async def test_nothing_to_expire_before_the_end():
     service = Service([])
     await service.send("SignAgreement", signing(str(uuid.uuid4())))
     assert await service.handlers.expire_due(service.ctx) == []
+
+
+async def test_a_stale_cache_never_causes_a_false_refusal():
+    log = []
+    a, b = Service(log), Service(log)
+    agreement = str(uuid.uuid4())
+    await b.send("TerminateAgreement", {"agreement_id": agreement, "terminated_on":
+                                        "2025-02-28", "reason": "x"})  # b caches: no such thing
+    await a.send("SignAgreement", signing(agreement))
+    reply = await b.send("TerminateAgreement", {
+        "agreement_id": agreement, "terminated_on": "2025-02-28", "reason": "x"},
+        expected_version=1)
+    assert reply["ok"] and reply["aggregate_version"] == 2

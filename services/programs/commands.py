@@ -1,0 +1,196 @@
+"""The `data` of the programs service's commands: field validation at the edge.
+
+Each field is checked on its own here (shape, enum, length, format) and a failure is `invalid`.
+Relations between fields, with other aggregates, with the current state or with today are
+business rules and live in `domain`, where a failure is `rule`.
+
+No personal data: a participant is only ever its pseudonym `participant_id`. Every model forbids
+extra keys, so a request that carries a `name`, `nik` or `register_number` is rejected as
+`invalid` (the reply names the field, never its value) and nothing of it is written.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, ClassVar, Literal, get_args
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+from shared.commands import Uuid
+
+# The contract's lists. `Activity` is the agreement's service list: a program's activities are
+# drawn from its agreement's services.
+Activity = Literal[
+    "counseling", "skills_training", "mental_guidance", "spiritual_guidance",
+    "social_guidance", "medical", "aftercare",
+]
+ACTIVITIES: tuple[str, ...] = get_args(Activity)
+WithdrawalReason = Literal[
+    "transferred", "released", "discipline", "refused", "health", "died", "other",
+]
+CaseType = Literal["narcotics_user", "narcotics_other"]
+Instrument = Literal["ASSIST", "ASI", "URICA", "WHOQOL", "urine_test", "other"]
+Phase = Literal["intake", "mid", "exit", "follow_up"]
+ReleaseType = Literal[
+    "expiration", "parole", "conditional_leave", "pre_release_leave", "assimilation",
+    "transfer", "other",
+]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    # pydantic would also take timestamps and "…T00:00:00"; the contract says YYYY-MM-DD.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError("must be an ISO date YYYY-MM-DD")
+
+
+def _instant(value: Any) -> Any:
+    if isinstance(value, datetime | str):
+        return value
+    raise ValueError("must be an RFC 3339 instant with offset")
+
+
+def _activities(value: list[str]) -> list[str]:
+    if len(set(value)) != len(value):
+        raise ValueError("must not repeat an activity")
+    # Contract order, so equal sets serialise equally.
+    return sorted(value, key=ACTIVITIES.index)
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _text(max_length: int) -> Any:
+    return Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+    ]
+
+
+Day = Annotated[date, BeforeValidator(_iso_date)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_instant)]
+Name = _text(200)
+Cohort = _text(100)
+Text = _text(2000)
+# An optional free note: "" or spaces mean no note, recorded as null.
+Note = Annotated[Text | None, BeforeValidator(_blank_is_none)]
+Activities = Annotated[list[Activity], Field(min_length=1), AfterValidator(_activities)]
+Capacity = Annotated[int, Field(ge=1, le=10_000, strict=True)]
+# Any finite JSON number; instruments differ too much in range for one bound to make sense.
+Score = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProgramCommand(_Model):
+    """A command on the `program` aggregate named by `program_id`."""
+
+    AGGREGATE: ClassVar[str] = "program"
+    program_id: Uuid
+    occurred_at: Instant | None = None
+
+
+class ParticipantCommand(_Model):
+    """A command on the `participant` aggregate named by `participant_id` (a pseudonym)."""
+
+    AGGREGATE: ClassVar[str] = "participant"
+    participant_id: Uuid
+    occurred_at: Instant | None = None
+
+
+class LaunchProgram(ProgramCommand):
+    """Launch a cohort under an agreement of the same prison."""
+
+    agreement_id: Uuid
+    name: Name
+    cohort: Cohort
+    activities: Activities
+    starts_on: Day
+    ends_on: Day
+    capacity: Capacity
+
+
+class EnrollParticipant(ProgramCommand):
+    """Enrol a registered participant in custody into an open program."""
+
+    participant_id: Uuid
+    enrolled_on: Day
+
+
+class WithdrawParticipant(ProgramCommand):
+    """Withdraw an active participant from a program, with a reason code."""
+
+    participant_id: Uuid
+    withdrawn_on: Day
+    reason: WithdrawalReason
+    note: Note = None
+
+
+class CompleteParticipant(ProgramCommand):
+    """Record that an active participant completed the program."""
+
+    participant_id: Uuid
+    completed_on: Day
+
+
+class CloseProgram(ProgramCommand):
+    """Close a program once nobody is active in it."""
+
+    closed_on: Day
+
+
+class RegisterParticipant(ParticipantCommand):
+    """Register a participant (pseudonym only) admitted to this prison."""
+
+    case_type: CaseType
+    admitted_on: Day
+
+
+class RecordAssessment(ParticipantCommand):
+    """Record one assessment score, optionally for a program the participant was enrolled in."""
+
+    instrument: Instrument
+    phase: Phase
+    score: Score
+    assessed_on: Day
+    program_id: Uuid | None = None
+
+
+class RecordRelease(ParticipantCommand):
+    """Record a participant's release from custody."""
+
+    released_on: Day
+    release_type: ReleaseType
+
+
+class RecordReadmission(ParticipantCommand):
+    """Record a participant's admission after a release: the recidivism signal."""
+
+    readmitted_on: Day
+
+
+COMMANDS: dict[str, type[ProgramCommand | ParticipantCommand]] = {
+    "LaunchProgram": LaunchProgram,
+    "EnrollParticipant": EnrollParticipant,
+    "WithdrawParticipant": WithdrawParticipant,
+    "CompleteParticipant": CompleteParticipant,
+    "CloseProgram": CloseProgram,
+    "RegisterParticipant": RegisterParticipant,
+    "RecordAssessment": RecordAssessment,
+    "RecordRelease": RecordRelease,
+    "RecordReadmission": RecordReadmission,
+}
