@@ -71,21 +71,12 @@ def _answers(url: str) -> bool:
 
 def installers() -> dict[str, Callable[[Runtime], object]]:
     from services.agreements.main import install as agreements
+    from services.attendance.main import install as attendance
+    from services.programs.main import install as programs
+    from services.reporting.main import install as reporting
 
-    table: dict[str, Callable[[Runtime], object]] = {"agreements": agreements}
-    with contextlib.suppress(ImportError):
-        from services.reporting.main import install as reporting
-
-        table["reporting"] = reporting
-    with contextlib.suppress(ImportError):
-        from services.programs.main import install as programs
-
-        table["programs"] = programs
-    with contextlib.suppress(ImportError):
-        from services.attendance.main import install as attendance
-
-        table["attendance"] = attendance
-    return table
+    return {"agreements": agreements, "programs": programs, "attendance": attendance,
+            "reporting": reporting}
 
 
 async def run(settings: Settings, names: list[str], nats_url: str, database_url: str | None,
@@ -94,10 +85,7 @@ async def run(settings: Settings, names: list[str], nats_url: str, database_url:
     await rt.open()
     table = installers()
     for name in names:
-        if name in table:
-            table[name](rt)
-        else:
-            log.warning("service_not_available", service=name)
+        table[name](rt)
     if before_serving is not None:
         rt.first(lambda: before_serving(rt))
     log.info("pulih_serving", services=names, http_port=settings.http_port)
