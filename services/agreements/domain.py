@@ -83,7 +83,9 @@ def decide(
         raise not_found(f"agreement {command.agreement_id} not found")
     if state.terminated_on is not None:
         raise rule("agreement is terminated: nothing is accepted after termination")
-    if state.expired_on is not None:
+    # An extension signed while the agreement was still in force may be recorded after the
+    # service wrote AgreementExpired (paperwork typed in late); it revives the agreement.
+    if state.expired_on is not None and not isinstance(command, ExtendAgreement):
         raise rule("agreement has expired: sign a new agreement that renews it instead")
     match command:
         case ExtendAgreement():
@@ -128,7 +130,8 @@ def evolve(state: Agreement | None, envelope: dict[str, Any]) -> Agreement:
     match kind:
         case "AgreementExtended":
             until = date.fromisoformat(data["effective_until"])
-            return replace(state, effective_until=until, extensions=state.extensions + 1)
+            return replace(state, effective_until=until, extensions=state.extensions + 1,
+                           expired_on=None)
         case "AgreementAmended":
             changes = dict(data["changes"])
             if "services" in changes:

@@ -392,9 +392,18 @@ def test_nothing_accepted_after_termination(make: Any) -> None:
            date(2026, 3, 1))
 
 
-@pytest.mark.parametrize("make", LATER)
-def test_nothing_accepted_after_expiry(make: Any) -> None:
+@pytest.mark.parametrize("make", LATER[1:])
+def test_nothing_but_a_late_recorded_extension_accepted_after_expiry(make: Any) -> None:
     reject("rule", "agreement has expired", expired_lrppn(), make(), date(2026, 3, 1))
+
+
+def test_an_extension_signed_in_term_but_recorded_after_expiry_revives_it() -> None:
+    revived = step(expired_lrppn(), LATER[0](), date(2026, 3, 1))
+    assert revived.expired_on is None and revived.effective_until == date(2027, 2, 21)
+    assert revived.status_on(date(2026, 3, 1)) == "active"
+    late = extend(agreement_id=LRPPN, signatories=[PRISON_HEAD, HIKSAN],
+                  signed_on="2026-02-25", effective_until="2027-02-21")
+    reject("rule", "had expired by signed_on", expired_lrppn(), late, date(2026, 3, 1))
 
 
 @pytest.mark.parametrize("make", LATER)

@@ -45,7 +45,8 @@ def evolve(state: AgreementView | None, envelope: dict[str, Any]) -> AgreementVi
         raise ValueError(f"{kind} before AgreementSigned")
     match kind:
         case "AgreementExtended":
-            return replace(state, effective_until=date.fromisoformat(data["effective_until"]))
+            return replace(state, effective_until=date.fromisoformat(data["effective_until"]),
+                           expired_on=None)
         case "AgreementAmended":
             services = data["changes"].get("services")
             return replace(state, services=tuple(services)) if services else state

@@ -90,8 +90,9 @@ def _signed(doc: dict | None, env: dict[str, Any]) -> dict[str, Any]:
 
 
 def _extended(doc: dict, data: dict) -> dict:
+    # A late-recorded extension signed while in force revives an agreement already expired.
     return {**doc, "effective_until": _day(data["effective_until"]),
-            "extensions": doc["extensions"] + 1}
+            "extensions": doc["extensions"] + 1, "expired_on": None}
 
 
 _AMENDABLE = {"title", "services", "committed_sessions_per_month"}

@@ -1,0 +1,113 @@
+"""A realistic synthetic log: prisons, agreements, programs, participants, weekly sessions.
+
+Sessions and attendance dominate, as in a real log. Envelopes are sealed exactly like the
+services seal them (hash chain per aggregate), and published pipelined, without the
+per-aggregate sequence check (the writer is alone), to build a large log quickly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+
+import orjson
+from nats.aio.client import Client
+
+from shared.envelope import WIB, CommandMeta, NewEvent, StreamId, date_instant, seal
+
+ACTIVITIES = ["counseling", "skills_training", "mental_guidance", "spiritual_guidance"]
+RECORDED_AT = "2026-01-01T00:00:00.000000+00:00"
+
+
+class Aggregate:
+    def __init__(self, stream: StreamId):
+        self.stream, self.version, self.hash = stream, 0, ""
+
+    def event(self, kind: str, data: dict, occurred_at: str) -> tuple[str, bytes, str]:
+        self.version += 1
+        command = str(uuid.uuid4())
+        envelope = seal(self.stream, NewEvent(kind, data, occurred_at),
+                        CommandMeta(command, "bench:generator", command),
+                        index=0, version=self.version, prev_hash=self.hash,
+                        recorded_at=RECORDED_AT)
+        self.hash = envelope["hash"]
+        return self.stream.subject(kind), orjson.dumps(envelope), envelope["event_id"]
+
+
+def program_events(prison: str, rng: random.Random, participants: int, weeks: int
+                   ) -> Iterator[tuple[str, bytes, str]]:
+    agreement = Aggregate(StreamId(prison, "agreement", str(uuid.uuid4())))
+    start = date(2024, 1, 8)
+    yield agreement.event("AgreementSigned", {
+        "number": "PKS/BENCH", "title": "Bench", "partner": {
+            "id": "yayasan-bench", "name": "Yayasan Bench", "kind": "foundation"},
+        "services": ACTIVITIES, "signed_on": "2024-01-01", "effective_from": "2024-01-01",
+        "effective_until": "2027-12-31", "signatories": [
+            {"name": "A", "title": "Kalapas", "party": "prison"},
+            {"name": "B", "title": "Ketua", "party": "partner"}],
+        "renews": None, "committed_sessions_per_month": 4}, date_instant("2024-01-01"))
+    program = Aggregate(StreamId(prison, "program", str(uuid.uuid4())))
+    yield program.event("ProgramLaunched", {
+        "agreement_id": agreement.stream.aggregate_id, "name": "Bench", "cohort": "B",
+        "activities": ACTIVITIES, "starts_on": start.isoformat(),
+        "ends_on": (start + timedelta(weeks=weeks)).isoformat(), "capacity": participants},
+        date_instant(start))
+    people = []
+    for _ in range(participants):
+        person = Aggregate(StreamId(prison, "participant", str(uuid.uuid4())))
+        people.append(person.stream.aggregate_id)
+        yield person.event("ParticipantRegistered", {"case_type": "narcotics_user",
+                                                     "admitted_on": "2023-06-01"},
+                           date_instant("2023-06-01"))
+        yield program.event("ParticipantEnrolled", {
+            "participant_id": person.stream.aggregate_id, "enrolled_on": start.isoformat()},
+            date_instant(start))
+    for week in range(weeks):
+        session = Aggregate(StreamId(prison, "session", str(uuid.uuid4())))
+        held = datetime.combine(start + timedelta(weeks=week), datetime.min.time(), WIB)
+        held_at = (held + timedelta(hours=9)).isoformat()
+        activity = ACTIVITIES[week % len(ACTIVITIES)]
+        facilitators = [{"name": "Instruktur 1", "organization": "Yayasan Bench",
+                         "role": "instructor"}]
+        yield session.event("SessionScheduled", {
+            "program_id": program.stream.aggregate_id, "scheduled_for": held_at,
+            "activity": activity, "topic": "Sesi", "facilitators": facilitators}, held_at)
+        marks = [{"participant_id": p, "status": rng.choice(
+            ["present"] * 8 + ["late", "absent", "excused"])} for p in people]
+        yield session.event("SessionHeld", {
+            "program_id": program.stream.aggregate_id, "held_at": held_at,
+            "duration_minutes": 90, "activity": activity, "topic": "Sesi",
+            "facilitators": facilitators, "attendance": marks}, held_at)
+        if rng.random() < 0.05:
+            yield session.event("AttendanceCorrected", {
+                "participant_id": people[0], "status": "present", "reason": "koreksi"}, held_at)
+
+
+def log_of(size: int, seed: int = 7, participants: int = 20, weeks: int = 100
+           ) -> Iterator[tuple[str, bytes, str]]:
+    """About `size` events over as many prisons and programs as it takes."""
+    rng = random.Random(seed)
+    produced, prison = 0, 0
+    while produced < size:
+        prison += 1
+        for item in program_events(f"lapas-bench-{prison:04d}", rng, participants, weeks):
+            yield item
+            produced += 1
+            if produced >= size:
+                return
+
+
+async def publish(nc: Client, events: Iterator[tuple[str, bytes, str]], window: int = 2000
+                  ) -> int:
+    js, pending, count = nc.jetstream(), [], 0
+    for subject, body, event_id in events:
+        pending.append(js.publish(subject, body, headers={"Nats-Msg-Id": event_id}))
+        count += 1
+        if len(pending) >= window:
+            await asyncio.gather(*pending)
+            pending = []
+    await asyncio.gather(*pending)
+    return count
