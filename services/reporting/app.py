@@ -12,6 +12,7 @@ from services.reporting.http_errors import responses
 from services.reporting.models import (
     AGREEMENT_COLUMNS,
     AUDIT_COLUMNS,
+    PROGRAM_COLUMNS,
     SLUG,
     UUID,
     AggregateType,
@@ -20,6 +21,7 @@ from services.reporting.models import (
     AuditTrail,
     Format,
     Health,
+    ProgramReport,
 )
 from services.reporting.tabular import CSV_CONTENT, csv_response
 from shared.errors import not_found
@@ -70,6 +72,25 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         if format == "csv":
             return csv_response(items, AGREEMENT_COLUMNS)
         return {"items": items}
+
+    @app.get(
+        "/programs/{program_id}", response_model=ProgramReport, operation_id="get_program",
+        summary="One program: its cohort and attendance figures",
+        description="A program (a cohort under an agreement) with its participant counts, "
+        "held sessions and attendance rate, from the read model. `?format=csv` gives the same "
+        "fields as one CSV row.",
+        responses={**LIST_OK, **responses(400, 404, 503)},
+    )
+    async def program(
+        program_id: Annotated[str, Path(pattern=UUID, description="Lowercase UUID.")],
+        format: FormatQuery = "json",
+    ) -> Any:
+        report = await deps.program(program_id)
+        if report is None:
+            raise not_found(f"no program {program_id}")
+        if format == "csv":
+            return csv_response([report], PROGRAM_COLUMNS)
+        return report
 
     @app.get(
         "/audit/{aggregate_type}/{aggregate_id}", response_model=AuditTrail, operation_id="audit",

@@ -16,7 +16,7 @@ import asyncpg
 import nats.errors
 import nats.js.errors
 
-from services.reporting.queries import list_agreements
+from services.reporting.queries import list_agreements, program_report
 from shared.envelope import WIB
 from shared.store import Recorded, StoreUnavailable
 
@@ -41,11 +41,18 @@ class AuditQuery(Protocol):
         ...
 
 
+class ProgramQuery(Protocol):
+    async def __call__(self, program_id: str) -> dict[str, Any] | None:
+        """The contract's `/programs/{program_id}` body; None when the program is unknown."""
+        ...
+
+
 @dataclass(frozen=True)
 class ReportingDeps:
     agreements: AgreementsQuery
     health: HealthQuery
     audit: AuditQuery
+    program: ProgramQuery
 
 
 # A dependency that is down, or went away mid-request: the caller may retry (503 `unavailable`).
@@ -91,3 +98,13 @@ def pg_agreements(
             return await list_agreements(conn, today, prison_id, partner_id, status)
 
     return agreements
+
+
+def pg_program(pool: asyncpg.Pool, schema: str) -> ProgramQuery:
+    """`program` from the read-model `schema`."""
+
+    async def program(program_id: str) -> dict[str, Any] | None:
+        async with readmodel(pool, schema) as conn:
+            return await program_report(conn, program_id)
+
+    return program

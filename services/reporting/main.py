@@ -10,8 +10,13 @@ from typing import Any
 import uvicorn
 
 from services.reporting.app import create_app
-from services.reporting.deps import ReportingDeps, pg_agreements
-from services.reporting.projections.agreements import AgreementsProjection
+from services.reporting.deps import ReportingDeps, pg_agreements, pg_program
+from services.reporting.projections import (
+    AgreementsProjection,
+    MembershipsProjection,
+    ProgramsProjection,
+    SessionsProjection,
+)
 from shared.envelope import STREAM
 from shared.runner import ProjectionRunner
 from shared.runtime import Runtime
@@ -19,7 +24,8 @@ from shared.store import Recorded, StoreUnavailable
 
 
 def projections() -> list:
-    return [AgreementsProjection()]
+    return [AgreementsProjection(), ProgramsProjection(), MembershipsProjection(),
+            SessionsProjection()]
 
 
 class _Server(uvicorn.Server):
@@ -36,11 +42,14 @@ class Reporting:
         self.schema = rt.settings.readmodel_schema
         self.runner: ProjectionRunner | None = None
         self.app = create_app(ReportingDeps(agreements=self.agreements, health=self.health,
-                                            audit=self.audit))
+                                            audit=self.audit, program=self.program))
 
     async def agreements(self, prison_id, partner_id, status) -> list[dict[str, Any]]:
         query = pg_agreements(await self.rt.pool(), self.schema, self.rt.clock)
         return await query(prison_id, partner_id, status)
+
+    async def program(self, program_id: str) -> dict[str, Any] | None:
+        return await pg_program(await self.rt.pool(), self.schema)(program_id)
 
     async def health(self) -> dict[str, Any]:
         try:

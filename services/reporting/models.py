@@ -11,6 +11,7 @@ SLUG = r"^[a-z0-9][a-z0-9-]{1,62}$"
 UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 AggregateType = Literal["agreement", "program", "participant", "session"]
 AgreementStatus = Literal["active", "expiring", "expired", "terminated"]
+ProgramStatus = Literal["open", "closed"]
 Format = Literal["json", "csv"]
 
 
@@ -67,6 +68,26 @@ class AgreementList(BaseModel):
     items: list[AgreementItem]
 
 
+class ProgramReport(BaseModel):
+    program_id: str
+    prison_id: str
+    agreement_id: str
+    name: str
+    cohort: str
+    capacity: int
+    status: ProgramStatus = Field(description="`closed` once the program was closed, else `open`.")
+    enrolled: int = Field(description="Participants ever enrolled, each counted once.")
+    active: int = Field(description="Participants whose latest enrolment is still running: "
+                        "enrolled − completed − withdrawn.")
+    completed: int = Field(description="Participants whose latest enrolment ended completed.")
+    withdrawn: int = Field(description="Participants whose latest enrolment ended withdrawn "
+                           "(someone withdrawn and enrolled again is active).")
+    sessions_held: int = Field(description="Sessions held; scheduled or cancelled ones excluded.")
+    attendance_rate: float | None = Field(
+        ge=0, le=1, description="(present + late) / (present + late + absent) over the held "
+        "sessions' marks, corrections applied, excused left out; null when that is 0 / 0.")
+
+
 class AuditEvent(BaseModel):
     seq: int = Field(description="Sequence in the PULIH_EVENTS stream.")
     type: str
@@ -88,3 +109,4 @@ class AuditTrail(BaseModel):
 
 AGREEMENT_COLUMNS = tuple(AgreementItem.model_fields)
 AUDIT_COLUMNS = tuple(AuditEvent.model_fields)
+PROGRAM_COLUMNS = tuple(ProgramReport.model_fields)

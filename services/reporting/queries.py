@@ -80,3 +80,42 @@ async def list_agreements(
             "extensions": row["extensions"],
         })
     return items
+
+
+# Counts come from the rows, the rate from the marks, at query time: nothing is stored
+# pre-aggregated, so a correction or a late event changes the figures as soon as it is applied.
+_PROGRAM = """
+SELECT p.program_id, p.prison_id, p.agreement_id, p.name, p.cohort, p.capacity,
+       CASE WHEN p.closed_on IS NULL THEN 'open' ELSE 'closed' END AS status,
+       m.enrolled, m.active, m.completed, m.withdrawn, s.sessions_held,
+       CASE WHEN a.counted = 0 THEN NULL ELSE a.attended::float8 / a.counted END
+           AS attendance_rate
+FROM programs p,
+     LATERAL (SELECT count(*) AS enrolled,
+                     count(*) FILTER (WHERE status = 'active') AS active,
+                     count(*) FILTER (WHERE status = 'completed') AS completed,
+                     count(*) FILTER (WHERE status = 'withdrawn') AS withdrawn
+              FROM memberships WHERE program_id = p.program_id) m,
+     LATERAL (SELECT count(*) AS sessions_held
+              FROM sessions WHERE program_id = p.program_id AND status = 'held') s,
+     LATERAL (SELECT count(*) FILTER (WHERE k.status IN ('present', 'late')) AS attended,
+                     count(*) FILTER (WHERE k.status IN ('present', 'late', 'absent')) AS counted
+              FROM sessions x CROSS JOIN LATERAL jsonb_each_text(x.marks) AS k(pid, status)
+              WHERE x.program_id = p.program_id AND x.status = 'held') a
+WHERE p.program_id = $1
+"""
+
+
+async def program_report(conn: asyncpg.Connection, program_id: str) -> dict[str, Any] | None:
+    """The contract's `/programs/{program_id}` body, or None for an unknown program.
+
+    - `enrolled`: distinct participants ever enrolled; `active`, `completed`, `withdrawn`:
+      participants whose latest enrolment is in that state (so active = enrolled − completed −
+      withdrawn). Someone withdrawn and enrolled again counts once, by their current state.
+    - `status`: `closed` once ProgramClosed was recorded, else `open` (also past `ends_on`).
+    - `sessions_held`: held sessions; scheduled and cancelled ones do not count.
+    - `attendance_rate`: (present + late) / (present + late + absent) over the marks of held
+      sessions, corrections applied, excused left out; unrounded; null when nobody counts.
+    """
+    row = await conn.fetchrow(_PROGRAM, program_id)
+    return None if row is None else dict(row)

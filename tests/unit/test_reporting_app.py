@@ -26,13 +26,21 @@ ENVELOPE = {
     "command_id": "c1", "correlation_id": "c1", "causation_id": None, "prev_hash": "",
     "hash": "ab" * 32, "data": {"number": "PKS/01/2024", "services": ["counseling"]},
 }
+PROGRAM_ID = "5a1c0000-0000-4000-8000-000000000001"
+PROGRAM = {
+    "program_id": PROGRAM_ID, "prison_id": "lapas-banyuwangi", "agreement_id": AID,
+    "name": "Rehabilitasi sosial", "cohort": "2025-A", "capacity": 20, "status": "open",
+    "enrolled": 12, "active": 9, "completed": 2, "withdrawn": 1, "sessions_held": 8,
+    "attendance_rate": 0.875,
+}
 HEALTH = {"projections": {"agreements": {"last_seq": 5, "lag": 2}}, "stream_last_seq": 7}
 
 
 class FakeDeps:
-    def __init__(self, fail: Exception | None = None):
+    def __init__(self, fail: Exception | None = None, report: dict = PROGRAM):
         self.calls: list[tuple] = []
         self.fail = fail
+        self.report = report
 
     async def agreements(self, prison_id, partner_id, status):
         self.calls.append(("agreements", prison_id, partner_id, status))
@@ -51,9 +59,15 @@ class FakeDeps:
             raise self.fail
         return [Recorded(3, ENVELOPE)] if aggregate_id == AID else []
 
+    async def program(self, program_id):
+        self.calls.append(("program", program_id))
+        if self.fail:
+            raise self.fail
+        return self.report if program_id == PROGRAM_ID else None
+
 
 def client(fake: FakeDeps) -> httpx.AsyncClient:
-    app = create_app(ReportingDeps(fake.agreements, fake.health, fake.audit))
+    app = create_app(ReportingDeps(fake.agreements, fake.health, fake.audit, fake.program))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
@@ -102,6 +116,25 @@ async def test_audit_lists_the_events():
     assert header == ["seq", *keep] and row[0] == "3" and row[-4] == ""
 
 
+async def test_program_report():
+    fake = FakeDeps()
+    async with client(fake) as http:
+        response = await http.get(f"/programs/{PROGRAM_ID}")
+        as_csv = await http.get(f"/programs/{PROGRAM_ID}", params={"format": "csv"})
+    assert response.status_code == 200
+    assert response.json() == PROGRAM
+    assert fake.calls == [("program", PROGRAM_ID)] * 2
+    header, row = csv.reader(io.StringIO(as_csv.text))
+    assert header == list(PROGRAM) and row[header.index("attendance_rate")] == "0.875"
+
+
+async def test_program_without_marks_has_a_null_rate():
+    fake = FakeDeps(report={**PROGRAM, "sessions_held": 0, "attendance_rate": None})
+    async with client(fake) as http:
+        response = await http.get(f"/programs/{PROGRAM_ID}")
+    assert response.status_code == 200 and response.json()["attendance_rate"] is None
+
+
 def assert_error(response: httpx.Response, status: int, code: str, fields: list[str]) -> None:
     assert response.status_code == status
     body = response.json()
@@ -118,6 +151,9 @@ def assert_error(response: httpx.Response, status: int, code: str, fields: list[
     (f"/audit/prison/{AID}", "aggregate_type"),
     ("/audit/agreement/not-a-uuid", "aggregate_id"),
     (f"/audit/agreement/{AID.upper()}", "aggregate_id"),
+    ("/programs/not-a-uuid", "program_id"),
+    (f"/programs/{PROGRAM_ID.upper()}", "program_id"),
+    (f"/programs/{PROGRAM_ID}?format=xml", "format"),
 ])
 async def test_bad_parameters_are_400_invalid(url, field):
     fake = FakeDeps()
@@ -130,13 +166,16 @@ async def test_bad_parameters_are_400_invalid(url, field):
 async def test_unknown_aggregate_is_404():
     async with client(FakeDeps()) as http:
         response = await http.get("/audit/program/00000000-0000-4000-8000-000000000000")
+        program = await http.get("/programs/00000000-0000-4000-8000-000000000000")
         nowhere = await http.get("/nowhere")
     assert_error(response, 404, "not_found", [])
+    assert_error(program, 404, "not_found", [])
     assert_error(nowhere, 404, "not_found", [])
 
 
 @pytest.mark.parametrize("error", [StoreUnavailable("nats down"), ConnectionRefusedError(111)])
-@pytest.mark.parametrize("url", ["/health", "/agreements", f"/audit/agreement/{AID}"])
+@pytest.mark.parametrize("url", ["/health", "/agreements", f"/audit/agreement/{AID}",
+                                 f"/programs/{PROGRAM_ID}"])
 async def test_dependency_down_is_503_unavailable(error, url):
     async with client(FakeDeps(fail=error)) as http:
         response = await http.get(url)
