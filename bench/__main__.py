@@ -25,6 +25,7 @@ from shared.embedded import start_nats, start_postgres
 from shared.envelope import STREAM
 from shared.jetstream import ensure_stream
 from shared.runner import ProjectionRunner
+from shared.runtime import tune_gc
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -42,6 +43,7 @@ async def rebuild(nc, pool, last_seq: int) -> float:
 
 
 async def run(sizes: list[int], nats_url: str, database_url: str) -> list[dict]:
+    tune_gc()
     nc = await nats.connect(nats_url)
     await ensure_stream(nc)
     pool = await asyncpg.create_pool(database_url, min_size=2, max_size=8)

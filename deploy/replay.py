@@ -18,6 +18,7 @@ from tqdm import tqdm
 from services.reporting.main import projections
 from shared.envelope import STREAM
 from shared.runner import ProjectionRunner
+from shared.runtime import tune_gc
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -29,6 +30,7 @@ async def replay(settings: Settings, nats_url: str, database_url: str, projectio
         log.error("replay_scope", detail="only --projection all is supported for now; "
                   "the read-models share one consistent checkpoint", known=known)
         return 2
+    tune_gc()
     nc = await nats.connect(nats_url)
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
     try:

@@ -9,7 +9,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from shared.envelope import CommandMeta, NewEvent, StreamId
 from shared.projection import KeyedProjection
-from shared.runner import ProjectionRunner
+from shared.runner import ProjectionRunner, decode
 
 
 class Counting(KeyedProjection):
@@ -92,9 +92,10 @@ async def test_a_redelivered_batch_is_not_applied_twice(nc, pool, store, prison_
         received.append(await sub.next_msg(timeout=5))
     await sub.unsubscribe()
     assert received[-1].metadata.sequence.stream == last
-    await runner.apply(received[:20])
-    await runner.apply(received[:20])  # redelivered whole
-    await runner.apply(received[10:30])  # overlapping redelivery
+    deliveries = [decode(m) for m in received]
+    await runner.apply(deliveries[:20])
+    await runner.apply(deliveries[:20])  # redelivered whole
+    await runner.apply(deliveries[10:30])  # overlapping redelivery
     assert await counts(pool, schema) == {aggregates[0]: list(range(30))}
     assert runner.last_seq == last
 
