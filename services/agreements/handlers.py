@@ -39,11 +39,12 @@ class AgreementHandlers:
 
         return await execute(ctx.store, stream, meta, expected_version, decide)
 
-    async def expire_due(self, ctx: Context) -> list[Appended]:
-        """Write AgreementExpired for every agreement past its end. Safe to run on every instance
-        at once: the command id is derived from the agreement and its end date."""
+    async def expire_due(self, ctx: Context, prison_id: str = "*") -> list[Appended]:
+        """Write AgreementExpired for every agreement past its end (in one prison, or all).
+        Safe to run on every instance at once: the command id is derived from the agreement
+        and its end date."""
         by_stream: dict[StreamId, list] = {}
-        for record in await ctx.store.read_filter(f"pulih.events.*.{AGGREGATE}.*.*"):
+        for record in await ctx.store.read_filter(f"pulih.events.{prison_id}.{AGGREGATE}.*.*"):
             by_stream.setdefault(StreamId.of(record.envelope), []).append(record)
         written = []
         for stream, records in by_stream.items():
