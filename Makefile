@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: up demo test lint bench
+.PHONY: up demo test lint bench docs
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
@@ -22,3 +22,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench
+
+# The integrators' documents (docs/asyncapi.json, docs/openapi.json), generated from the code;
+# commit them: the tests fail when they are out of date.
+docs: $(STAMP)
+	$(VENV)/bin/python -m deploy.docs

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import sys
 
-from deploy import stack
+from deploy import audit, events, stack
 from shared import logs
 from shared.settings import Settings
 
@@ -22,8 +22,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="load the Banyuwangi scenario when the log is empty")
     run = sub.add_parser("run", help="run one service on its own")
     run.add_argument("service", choices=stack.SERVICES)
-    replay = sub.add_parser("replay", help="rebuild read-models from sequence 1")
-    replay.add_argument("--projection", default="all")
+    replay = sub.add_parser("replay", help="rebuild read-models from sequence 1 (blue/green), "
+                            "or build them as they were at a past point")
+    replay.add_argument("--projection", default="all", help="a projection name, or all")
+    replay.add_argument("--parked", action="store_true",
+                        help="rebuild the projections that have parked events")
+    replay.add_argument("--until", help="a stream sequence or an RFC 3339 instant")
+    replay.add_argument("--into", help="name of the past read-model (served with ?as_of=NAME)")
+    events.add_commands(sub)
+    audit.add_commands(sub)
     args = parser.parse_args(argv)
 
     logs.configure()
@@ -32,11 +39,14 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(settings, list(stack.SERVICES), demo=args.demo)
     if args.command == "run":
         return _serve(settings, [args.service], demo=False)
+    if args.command in ("events", "audit"):
+        return args.run(settings, args)
     if args.command == "replay":
         from deploy.replay import replay as do_replay
 
         with stack.servers(settings, need_database=True) as (nats_url, database_url):
-            return asyncio.run(do_replay(settings, nats_url, database_url, args.projection))
+            return asyncio.run(do_replay(settings, nats_url, database_url, args.projection,
+                                         args.until, args.into, args.parked))
     return 2
 
 

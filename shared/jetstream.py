@@ -17,6 +17,7 @@ from nats.js.errors import BadRequestError, NotFoundError
 
 from shared.envelope import EVENTS_PREFIX, STREAM, StreamId
 from shared.store import EventStore, Recorded, StoreUnavailable, WrongLastSequence
+from shared.upcasting import upcast_records
 
 log = structlog.get_logger(__name__)
 
@@ -118,9 +119,12 @@ class JetStreamEventStore(EventStore):
     async def _read(self, stream: StreamId, after_seq: int) -> list[Recorded]:
         return await self._reader.read(stream.filter, after_seq + 1)
 
-    async def read_filter(self, subject_filter: str, from_seq: int = 1) -> list[Recorded]:
-        """Any subject filter, e.g. one aggregate in whatever prison (the audit report)."""
-        return await self._reader.read(subject_filter, from_seq)
+    async def read_filter(
+        self, subject_filter: str, from_seq: int = 1, *, raw: bool = False
+    ) -> list[Recorded]:
+        """Any subject filter, e.g. one aggregate in whatever prison (the audit report: raw)."""
+        records = await self._reader.read(subject_filter, from_seq)
+        return records if raw else upcast_records(records)
 
     async def _publish(
         self, stream: StreamId, envelope: dict[str, Any], expected_last_seq: int

@@ -23,6 +23,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from shared.envelope import EVENTS_PREFIX, STREAM
 from shared.projection import Parked, Projection
 from shared.store import Recorded
+from shared.upcasting import UpcastError, upcast
 
 log = structlog.get_logger(__name__)
 
@@ -46,7 +47,7 @@ class Delivery:
     subject: str
     data: bytes
     envelope: dict | None
-    error: str = ""
+    error: str = ""  # why it is parked for every projection
 
 
 def decode(msg: Msg) -> Delivery:
@@ -54,9 +55,14 @@ def decode(msg: Msg) -> Delivery:
     try:
         envelope = orjson.loads(msg.data)
     except orjson.JSONDecodeError as exc:
-        return Delivery(seq, msg.subject, msg.data, None, str(exc))
+        return Delivery(seq, msg.subject, msg.data, None, f"malformed body: {exc}")
     if not isinstance(envelope, dict):
-        return Delivery(seq, msg.subject, msg.data, None, "the body is not a JSON object")
+        return Delivery(seq, msg.subject, msg.data, None, "malformed body: not a JSON object")
+    try:
+        # Projections meet current schema versions only; `data` (raw bytes) stays as stored.
+        envelope = upcast(envelope)
+    except UpcastError as exc:
+        return Delivery(seq, msg.subject, msg.data, None, str(exc))
     return Delivery(seq, msg.subject, msg.data, envelope)
 
 
@@ -77,6 +83,7 @@ class ProjectionRunner:
         linger: float = 0.05,
         max_buffer: int = 20_000,
         on_batch: Callable[[int, int], None] | None = None,
+        stop_at: int | None = None,
     ):
         self.name, self.schema = name, schema
         self.projections = list(projections)
@@ -89,6 +96,7 @@ class ProjectionRunner:
         self.last_seq = 0
         self.parked_count = 0
         self._on_batch = on_batch  # (last_seq, messages in the batch): progress reporting
+        self.stop_at = stop_at  # build the read-models as they were at this sequence
 
     async def prepare(self) -> None:
         """Create the schema, the tables and the checkpoint; idempotent."""
@@ -191,9 +199,11 @@ class ProjectionRunner:
             seq = delivery.seq
             if seq <= self.last_seq:
                 continue  # redelivered: already applied in an earlier transaction
+            if self.stop_at is not None and seq > self.stop_at:
+                continue
             bodies[seq] = delivery
             if delivery.envelope is None:
-                parked.append(("*", Parked(seq, f"malformed body: {delivery.error}")))
+                parked.append(("*", Parked(seq, delivery.error)))
             else:
                 records.append(Recorded(seq, delivery.envelope))
         if not bodies:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.envelope import CommandMeta, NewEvent, StreamId, instant, seal
+from shared.upcasting import upcast_records
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +119,12 @@ class EventStore(ABC):
         """
 
     @abstractmethod
-    async def read_filter(self, subject_filter: str, from_seq: int = 1) -> list[Recorded]:
-        """Every event whose subject matches a NATS filter (`*`, `>`), from a sequence on."""
+    async def read_filter(
+        self, subject_filter: str, from_seq: int = 1, *, raw: bool = False
+    ) -> list[Recorded]:
+        """Every event whose subject matches a NATS filter (`*`, `>`), from a sequence on,
+        upcast to the current schema versions (what a fold needs); `raw=True` gives them exactly
+        as stored (what the audit and hash-chain verification need)."""
 
     async def load(self, stream: StreamId, *, fresh: bool = True) -> History:
         """The aggregate's history. `fresh=False` trusts the cache: use it only for the aggregate
@@ -130,7 +135,8 @@ class EventStore(ABC):
             self._cache.move_to_end(stream)
             return cached
         base = cached or History(stream)
-        history = base.extended(await self._read(stream, base.last_seq))
+        # Upcast: folds meet current versions only; hashes stay as stored (last_hash included).
+        history = base.extended(upcast_records(await self._read(stream, base.last_seq)))
         self._remember(history)
         return history
 
@@ -194,10 +200,13 @@ class InMemoryEventStore(EventStore):
         await asyncio.sleep(0)  # a suspension point, as real I/O has: lets writers interleave
         return [r for r in self.log if r.seq > after_seq and StreamId.of(r.envelope) == stream]
 
-    async def read_filter(self, subject_filter: str, from_seq: int = 1) -> list[Recorded]:
+    async def read_filter(
+        self, subject_filter: str, from_seq: int = 1, *, raw: bool = False
+    ) -> list[Recorded]:
         await asyncio.sleep(0)
-        return [r for r in self.log[from_seq - 1 :]
-                if subject_matches(subject_filter, subject_of(r.envelope))]
+        records = [r for r in self.log[from_seq - 1 :]
+                   if subject_matches(subject_filter, subject_of(r.envelope))]
+        return records if raw else upcast_records(records)
 
     async def _publish(
         self, stream: StreamId, envelope: dict[str, Any], expected_last_seq: int

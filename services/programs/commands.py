@@ -40,6 +40,10 @@ WithdrawalReason = Literal[
 CaseType = Literal["narcotics_user", "narcotics_other"]
 Instrument = Literal["ASSIST", "ASI", "URICA", "WHOQOL", "urine_test", "other"]
 Phase = Literal["intake", "mid", "exit", "follow_up"]
+# Who took an assessment (AssessmentRecorded v2): `medical` covers physicians, nurses and labs.
+AssessorRole = Literal[
+    "counselor", "psychologist", "medical", "social_worker", "officer", "other",
+]
 ReleaseType = Literal[
     "expiration", "parole", "conditional_leave", "pre_release_leave", "assimilation",
     "transfer", "other",
@@ -168,6 +172,8 @@ class RecordAssessment(ParticipantCommand):
     score: Score
     assessed_on: Day
     program_id: Uuid | None = None
+    # Optional, so clients written before it keep working; recorded as null when not given.
+    assessor_role: AssessorRole | None = None
 
 
 class RecordRelease(ParticipantCommand):

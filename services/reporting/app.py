@@ -8,6 +8,8 @@ from fastapi import FastAPI, Path, Query
 
 from services.reporting import http_errors
 from services.reporting.deps import ReportingDeps
+from services.reporting.edge import LIST_OK, AsOfQuery, FormatQuery, ReadModels
+from services.reporting.evaluation_routes import add_evaluation_routes
 from services.reporting.http_errors import responses
 from services.reporting.models import (
     AGREEMENT_COLUMNS,
@@ -19,19 +21,15 @@ from services.reporting.models import (
     AgreementList,
     AgreementStatus,
     AuditTrail,
-    Format,
     Health,
     ProgramReport,
 )
-from services.reporting.tabular import CSV_CONTENT, csv_response
+from services.reporting.tabular import csv_response
 from shared.errors import not_found
 from shared.store import Recorded
 
 AUDIT_FIELDS = ("type", "aggregate_version", "occurred_at", "recorded_at", "actor", "command_id",
                 "correlation_id", "causation_id", "prev_hash", "hash", "data")
-FormatQuery = Annotated[Format, Query(description="`csv`: the same rows as CSV, header first.")]
-LIST_OK: dict[int | str, dict[str, Any]] = {
-    200: {"content": CSV_CONTENT, "description": "JSON, or CSV with `?format=csv`."}}
 
 
 def audit_event(record: Recorded) -> dict[str, Any]:
@@ -46,6 +44,7 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         "`?format=csv`. Failures carry `{ok: false, error: {code, message, details}}`.",
     )
     http_errors.install(app)
+    readmodels = ReadModels(deps)
 
     @app.get("/health", response_model=Health, operation_id="health", summary="Projection lag",
              description="For each projection, the last stream sequence it applied and how far "
@@ -58,7 +57,7 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         summary="Cooperation agreements (PKS)",
         description="One item per agreement, ordered by prison_id, signed_on, agreement_id. "
         "`status` and `days_left` are computed for today's date in WIB.",
-        responses={**LIST_OK, **responses(400, 503)},
+        responses={**LIST_OK, **responses(400, 404, 503)},
     )
     async def agreements(
         prison_id: Annotated[str | None, Query(pattern=SLUG, description="Only this prison.")]
@@ -67,8 +66,10 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         = None,
         status: Annotated[AgreementStatus | None, Query(description="Only this status.")] = None,
         format: FormatQuery = "json",
+        as_of: AsOfQuery = None,
     ) -> Any:
-        items = await deps.agreements(prison_id=prison_id, partner_id=partner_id, status=status)
+        schema = await readmodels.schema(as_of)
+        items = await deps.agreements(schema, prison_id, partner_id, status)
         if format == "csv":
             return csv_response(items, AGREEMENT_COLUMNS)
         return {"items": items}
@@ -84,8 +85,9 @@ def create_app(deps: ReportingDeps) -> FastAPI:
     async def program(
         program_id: Annotated[str, Path(pattern=UUID, description="Lowercase UUID.")],
         format: FormatQuery = "json",
+        as_of: AsOfQuery = None,
     ) -> Any:
-        report = await deps.program(program_id)
+        report = await deps.program(await readmodels.schema(as_of), program_id)
         if report is None:
             raise not_found(f"no program {program_id}")
         if format == "csv":
@@ -96,15 +98,20 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         "/audit/{aggregate_type}/{aggregate_id}", response_model=AuditTrail, operation_id="audit",
         summary="An aggregate's events, from the log",
         description="Every event of one aggregate straight from the event log, in order, with "
-        "its hash chain (`prev_hash`, `hash`).",
+        "its hash chain (`prev_hash`, `hash`). With `as_of`, only the events the replay had "
+        "applied (stream sequence up to its checkpoint).",
         responses={**LIST_OK, **responses(400, 404, 503)},
     )
     async def audit(
         aggregate_type: Annotated[AggregateType, Path(description="The kind of aggregate.")],
         aggregate_id: Annotated[str, Path(pattern=UUID, description="Lowercase UUID.")],
         format: FormatQuery = "json",
+        as_of: AsOfQuery = None,
     ) -> Any:
+        _, last_seq = await readmodels.replay(as_of)
         records = await deps.audit(aggregate_type, aggregate_id)
+        if last_seq is not None:  # the trail as the replay knew it
+            records = [r for r in records if r.seq <= last_seq]
         if not records:
             raise not_found(f"no {aggregate_type} {aggregate_id}")
         events = [audit_event(r) for r in records]
@@ -112,5 +119,6 @@ def create_app(deps: ReportingDeps) -> FastAPI:
             return csv_response(events, AUDIT_COLUMNS)
         return {"events": events}
 
+    add_evaluation_routes(app, deps, readmodels)
     return app
 

@@ -6,6 +6,7 @@ and unit tests pass hand-written fakes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ import asyncpg
 import nats.errors
 import nats.js.errors
 
+from services.reporting.evaluation import evaluation_report, regional_report
+from services.reporting.figures import Window
 from services.reporting.queries import list_agreements, program_report
 from shared.envelope import WIB
 from shared.store import Recorded, StoreUnavailable
@@ -23,9 +26,9 @@ from shared.store import Recorded, StoreUnavailable
 
 class AgreementsQuery(Protocol):
     async def __call__(
-        self, prison_id: str | None, partner_id: str | None, status: str | None
+        self, schema: str, prison_id: str | None, partner_id: str | None, status: str | None
     ) -> list[dict[str, Any]]:
-        """The contract's agreement items, already filtered and ordered."""
+        """The contract's agreement items from read-model `schema`, filtered and ordered."""
         ...
 
 
@@ -42,17 +45,58 @@ class AuditQuery(Protocol):
 
 
 class ProgramQuery(Protocol):
-    async def __call__(self, program_id: str) -> dict[str, Any] | None:
+    async def __call__(self, schema: str, program_id: str) -> dict[str, Any] | None:
         """The contract's `/programs/{program_id}` body; None when the program is unknown."""
+        ...
+
+
+class EvaluationQuery(Protocol):
+    async def __call__(self, schema: str, window: Window, prison_id: str | None,
+                       partner_id: str | None) -> list[dict[str, Any]]:
+        """The contract's `/evaluation` items (one per program) from read-model `schema`."""
+        ...
+
+
+class RegionalQuery(Protocol):
+    async def __call__(self, schema: str, window: Window) -> list[dict[str, Any]]:
+        """The contract's `/regional` items (one per prison) from read-model `schema`."""
+        ...
+
+
+class CheckpointQuery(Protocol):
+    async def __call__(self, schema: str) -> int | None:
+        """The last stream sequence applied into read-model `schema`; None when `schema` holds
+        no read-model (it does not exist, or was never prepared)."""
         ...
 
 
 @dataclass(frozen=True)
 class ReportingDeps:
+    """Every query takes the read-model schema to read; the app resolves `?as_of=` to it."""
+
     agreements: AgreementsQuery
     health: HealthQuery
     audit: AuditQuery
     program: ProgramQuery
+    evaluation: EvaluationQuery
+    regional: RegionalQuery
+    checkpoint: CheckpointQuery
+    clock: Callable[[], datetime]  # "today" (in WIB) for a report's default `to`
+    live_schema: str = "readmodel"
+
+
+# `pulih replay --until … --into <name>` builds schema `asof_<name>`; `?as_of=<name>` reads it.
+ASOF_NAME = r"^[a-z0-9][a-z0-9_]{0,40}$"
+_ASOF_NAME = re.compile(ASOF_NAME)
+
+
+def asof_schema(name: str) -> str:
+    """The read-model schema of the replay called `name`: `asof_<name>`. Raises ValueError
+    unless `name` matches ASOF_NAME (lowercase letters, digits, `_`; at most 41 characters),
+    so the result is always a safe, unquoted-compatible PostgreSQL identifier."""
+    if not _ASOF_NAME.fullmatch(name):
+        raise ValueError(f"replay name {name!r} does not match {ASOF_NAME}")
+    return f"asof_{name}"
 
 
 # A dependency that is down, or went away mid-request: the caller may retry (503 `unavailable`).
@@ -75,9 +119,12 @@ DEPENDENCY_DOWN: tuple[type[BaseException], ...] = (
 
 @asynccontextmanager
 async def readmodel(pool: asyncpg.Pool, schema: str) -> AsyncIterator[asyncpg.Connection]:
-    """A connection reading one read-model schema (a live build or a replayed one)."""
+    """A connection reading one read-model schema (a live build or a replayed one), in one
+    repeatable-read snapshot: a report of several queries sees one state of the tables, not
+    a batch committed by the runner between two of them."""
     try:
-        async with pool.acquire() as conn, conn.transaction(readonly=True):
+        async with pool.acquire() as conn, conn.transaction(
+                readonly=True, isolation="repeatable_read"):
             await conn.execute(f'SET LOCAL search_path TO "{schema}"')
             yield conn
     except DEPENDENCY_DOWN as exc:
@@ -108,3 +155,33 @@ def pg_program(pool: asyncpg.Pool, schema: str) -> ProgramQuery:
             return await program_report(conn, program_id)
 
     return program
+
+
+def pg_evaluation(pool: asyncpg.Pool, schema: str) -> Callable[..., Any]:
+    """`evaluation` from the read-model `schema`: `(window, prison_id, partner_id) -> items`."""
+
+    async def evaluation(window: Window, prison_id: str | None = None,
+                         partner_id: str | None = None) -> list[dict[str, Any]]:
+        async with readmodel(pool, schema) as conn:
+            return await evaluation_report(conn, window, prison_id, partner_id)
+
+    return evaluation
+
+
+def pg_regional(pool: asyncpg.Pool, schema: str) -> Callable[..., Any]:
+    """`regional` from the read-model `schema`: `(window) -> items`."""
+
+    async def regional(window: Window) -> list[dict[str, Any]]:
+        async with readmodel(pool, schema) as conn:
+            return await regional_report(conn, window)
+
+    return regional
+
+
+async def pg_checkpoint(pool: asyncpg.Pool, schema: str) -> int | None:
+    """The checkpoint of read-model `schema` (see CheckpointQuery). The search_path holds only
+    `schema` (and pg_catalog), so a schema that does not exist finds no checkpoint table."""
+    async with readmodel(pool, schema) as conn:
+        if await conn.fetchval("SELECT to_regclass('checkpoint')") is None:
+            return None
+        return await conn.fetchval("SELECT coalesce(max(last_seq), 0) FROM checkpoint")

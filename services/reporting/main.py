@@ -10,10 +10,19 @@ from typing import Any
 import uvicorn
 
 from services.reporting.app import create_app
-from services.reporting.deps import ReportingDeps, pg_agreements, pg_program
+from services.reporting.deps import (
+    ReportingDeps,
+    pg_agreements,
+    pg_checkpoint,
+    pg_evaluation,
+    pg_program,
+    pg_regional,
+)
+from services.reporting.figures import Window
 from services.reporting.projections import (
     AgreementsProjection,
     MembershipsProjection,
+    ParticipantsProjection,
     ProgramsProjection,
     SessionsProjection,
 )
@@ -25,7 +34,7 @@ from shared.store import Recorded, StoreUnavailable
 
 def projections() -> list:
     return [AgreementsProjection(), ProgramsProjection(), MembershipsProjection(),
-            SessionsProjection()]
+            SessionsProjection(), ParticipantsProjection()]
 
 
 class _Server(uvicorn.Server):
@@ -41,15 +50,28 @@ class Reporting:
         self.rt = rt
         self.schema = rt.settings.readmodel_schema
         self.runner: ProjectionRunner | None = None
-        self.app = create_app(ReportingDeps(agreements=self.agreements, health=self.health,
-                                            audit=self.audit, program=self.program))
+        self.app = create_app(ReportingDeps(
+            agreements=self.agreements, health=self.health, audit=self.audit,
+            program=self.program, evaluation=self.evaluation, regional=self.regional,
+            checkpoint=self.checkpoint, clock=rt.clock, live_schema=self.schema))
 
-    async def agreements(self, prison_id, partner_id, status) -> list[dict[str, Any]]:
-        query = pg_agreements(await self.rt.pool(), self.schema, self.rt.clock)
+    async def agreements(self, schema: str, prison_id, partner_id, status
+                         ) -> list[dict[str, Any]]:
+        query = pg_agreements(await self.rt.pool(), schema, self.rt.clock)
         return await query(prison_id, partner_id, status)
 
-    async def program(self, program_id: str) -> dict[str, Any] | None:
-        return await pg_program(await self.rt.pool(), self.schema)(program_id)
+    async def program(self, schema: str, program_id: str) -> dict[str, Any] | None:
+        return await pg_program(await self.rt.pool(), schema)(program_id)
+
+    async def evaluation(self, schema: str, window: Window, prison_id: str | None,
+                         partner_id: str | None) -> list[dict[str, Any]]:
+        return await pg_evaluation(await self.rt.pool(), schema)(window, prison_id, partner_id)
+
+    async def regional(self, schema: str, window: Window) -> list[dict[str, Any]]:
+        return await pg_regional(await self.rt.pool(), schema)(window)
+
+    async def checkpoint(self, schema: str) -> int | None:
+        return await pg_checkpoint(await self.rt.pool(), schema)
 
     async def health(self) -> dict[str, Any]:
         try:
@@ -64,8 +86,9 @@ class Reporting:
                 "stream_last_seq": last}
 
     async def audit(self, aggregate_type: str, aggregate_id: str) -> list[Recorded]:
+        # As stored (never upcast): the audit trail must show what the hashes cover.
         return await self.rt.ctx.store.read_filter(
-            f"pulih.events.*.{aggregate_type}.{aggregate_id}.*")
+            f"pulih.events.*.{aggregate_type}.{aggregate_id}.*", raw=True)
 
     async def run_projections(self) -> None:
         self.runner = ProjectionRunner(self.rt.nc, await self.rt.pool(), projections(),

@@ -107,6 +107,70 @@ class AuditTrail(BaseModel):
     events: list[AuditEvent]
 
 
+class ProgramKey(BaseModel):
+    prison_id: str
+    partner_id: str | None = Field(description="The partner of the program's agreement "
+                                   "(null only if that agreement is missing from the read model).")
+    agreement_id: str
+    program_id: str
+    program_name: str
+
+
+class PrisonKey(BaseModel):
+    prison_id: str
+
+
+class Indicators(BaseModel):
+    enrolled: int = Field(description="Participants whose first enrolment is on or before `to`, "
+                          "each once (`from` does not limit them).")
+    active: int = Field(description="enrolled − completed − withdrawn.")
+    completed: int = Field(description="Participants whose latest enrolment begun by `to` ended "
+                           "completed inside the window.")
+    withdrawn: int = Field(description="Participants whose latest enrolment begun by `to` ended "
+                           "withdrawn (any reason) inside the window.")
+    completion_rate: float | None = Field(description="completed / enrolled; null when 0 / 0.")
+    sessions_held: int = Field(description="Held sessions whose WIB day is inside the window.")
+    hours_by_activity: dict[str, float] = Field(
+        description="Per activity, the held sessions' duration_minutes summed, / 60.")
+    attendance_rate: float | None = Field(
+        ge=0, le=1, description="(present + late) / (present + late + absent) over those "
+        "sessions' marks, corrections applied, excused left out; null when that is 0 / 0.")
+    score_change: dict[str, float] = Field(
+        description="Per instrument, the mean of last exit − first intake over the participants "
+        "with both, recorded for the program, dated on or before `to`.")
+    released: int = Field(description="Participants whose first release after their first "
+                          "enrolment in the program is dated inside the window.")
+    released_6m: int = Field(description="Of those, released at least 6 calendar months "
+                             "before `to`.")
+    readmitted_6m: int = Field(description="Of those, readmitted within 6 calendar months "
+                               "after that release.")
+    released_12m: int
+    readmitted_12m: int
+    released_24m: int
+    readmitted_24m: int
+
+
+class EvaluationItem(Indicators, ProgramKey):
+    """One program's evaluation."""
+
+
+class EvaluationList(BaseModel):
+    items: list[EvaluationItem]
+
+
+class RegionalItem(Indicators, PrisonKey):
+    """One prison: its programs' counts summed, rates and means recomputed from the sums."""
+
+    agreements_active: int = Field(description="The prison's agreements whose /agreements "
+                                   "status on `to` is active or expiring.")
+
+
+class RegionalList(BaseModel):
+    items: list[RegionalItem]
+
+
 AGREEMENT_COLUMNS = tuple(AgreementItem.model_fields)
 AUDIT_COLUMNS = tuple(AuditEvent.model_fields)
 PROGRAM_COLUMNS = tuple(ProgramReport.model_fields)
+EVALUATION_COLUMNS = tuple(EvaluationItem.model_fields)
+REGIONAL_COLUMNS = tuple(RegionalItem.model_fields)

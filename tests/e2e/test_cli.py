@@ -50,15 +50,18 @@ def agreements(port):
 
 def test_pulih_up_demo_with_embedded_servers(tmp_path):
     port = free_port()
+    # The log goes to a file: a pipe nobody reads would fill up and block the service.
+    logfile = (tmp_path / "pulih.log").open("wb")
     process = subprocess.Popen(
         [*PULIH, "up", "--demo"], env=env(PULIH_DATA_DIR=str(tmp_path), PULIH_HTTP_PORT=str(port)),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        stdout=subprocess.DEVNULL, stderr=logfile)
     try:
         items = wait_for(lambda: agreements(port), 120)
         servers = json.loads((tmp_path / "servers.json").read_text())
     finally:
         code = stop(process)
-    log = process.stderr.read().decode()
+    logfile.close()
+    log = (tmp_path / "pulih.log").read_text()
     assert code == 0, log[-3000:]
     assert {i["partner_id"] for i in items} == {"ipwl-lrppn-bi-banyuwangi", "yayasan-gennesa"}
     assert sorted(i["status"] for i in items) == ["active", "active", "terminated"]
@@ -77,10 +80,11 @@ def private_nats(tmp_path):
 
 
 @pytest.mark.parametrize("service", ["agreements"])
-def test_one_service_runs_on_its_own(private_nats, service):
+def test_one_service_runs_on_its_own(private_nats, service, tmp_path):
     nats_url = private_nats
+    logfile = (tmp_path / "pulih.log").open("wb")
     process = subprocess.Popen([*PULIH, "run", service], env=env(PULIH_NATS_URL=nats_url),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               stdout=subprocess.DEVNULL, stderr=logfile)
 
     async def terminate_unknown():
         nc = await nats.connect(nats_url)
@@ -100,4 +104,5 @@ def test_one_service_runs_on_its_own(private_nats, service):
     finally:
         code = stop(process)
     assert reply["ok"] is False and reply["error"]["code"] == "not_found"
-    assert code == 0, process.stderr.read().decode()[-3000:]
+    logfile.close()
+    assert code == 0, (tmp_path / "pulih.log").read_text()[-3000:]

@@ -155,7 +155,9 @@ def test_assessment_for_a_program_the_participant_was_enrolled_in() -> None:
     [event] = participant.decide(inmate(), assess(), TODAY, program=cohort(ALIF))
     assert (event.type, event.occurred_at) == ("AssessmentRecorded", "2025-03-03T00:00:00+07:00")
     assert event.data == {"instrument": "ASSIST", "phase": "intake", "score": 27.0,
-                          "assessed_on": "2025-03-03", "program_id": PROGRAM}
+                          "assessed_on": "2025-03-03", "program_id": PROGRAM,
+                          "assessor_role": None}
+    assert event.schema_version == 2
     assert step(inmate(), assess(), program=cohort(ALIF)) == inmate()
 
 

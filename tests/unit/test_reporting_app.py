@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -36,13 +37,21 @@ PROGRAM = {
 HEALTH = {"projections": {"agreements": {"last_seq": 5, "lag": 2}}, "stream_last_seq": 7}
 
 
+NOW = datetime(2026, 3, 31, 18, 0, tzinfo=UTC)  # 2026-04-01 01:00 in WIB
+REPLAYS = {"asof_audit_2025": 2, "asof_after_sign": 3}  # replay schema -> its checkpoint
+
+
 class FakeDeps:
-    def __init__(self, fail: Exception | None = None, report: dict = PROGRAM):
+    def __init__(self, fail: Exception | None = None, report: dict = PROGRAM,
+                 rows: tuple[list, list] = ([], [])):
         self.calls: list[tuple] = []
+        self.schemas: list[str] = []  # the read-model schema each report query was given
         self.fail = fail
         self.report = report
+        self.evaluation_rows, self.regional_rows = rows
 
-    async def agreements(self, prison_id, partner_id, status):
+    async def agreements(self, schema, prison_id, partner_id, status):
+        self.schemas.append(schema)
         self.calls.append(("agreements", prison_id, partner_id, status))
         if self.fail:
             raise self.fail
@@ -59,15 +68,39 @@ class FakeDeps:
             raise self.fail
         return [Recorded(3, ENVELOPE)] if aggregate_id == AID else []
 
-    async def program(self, program_id):
+    async def program(self, schema, program_id):
+        self.schemas.append(schema)
         self.calls.append(("program", program_id))
         if self.fail:
             raise self.fail
         return self.report if program_id == PROGRAM_ID else None
 
+    async def evaluation(self, schema, window, prison_id, partner_id):
+        self.schemas.append(schema)
+        self.calls.append(("evaluation", window, prison_id, partner_id))
+        if self.fail:
+            raise self.fail
+        return self.evaluation_rows
+
+    async def regional(self, schema, window):
+        self.schemas.append(schema)
+        self.calls.append(("regional", window))
+        if self.fail:
+            raise self.fail
+        return self.regional_rows
+
+    async def checkpoint(self, schema):
+        self.calls.append(("checkpoint", schema))
+        if self.fail:
+            raise self.fail
+        return REPLAYS.get(schema)
+
 
 def client(fake: FakeDeps) -> httpx.AsyncClient:
-    app = create_app(ReportingDeps(fake.agreements, fake.health, fake.audit, fake.program))
+    app = create_app(ReportingDeps(
+        agreements=fake.agreements, health=fake.health, audit=fake.audit, program=fake.program,
+        evaluation=fake.evaluation, regional=fake.regional, checkpoint=fake.checkpoint,
+        clock=lambda: NOW, live_schema="readmodel"))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
@@ -186,6 +219,6 @@ async def test_openapi_documents_the_contract_errors_not_422():
     async with client(FakeDeps()) as http:
         spec = (await http.get("/openapi.json")).json()
     operation = spec["paths"]["/agreements"]["get"]
-    assert set(operation["responses"]) == {"200", "400", "503"}
+    assert set(operation["responses"]) == {"200", "400", "404", "503"}  # 404: unknown as_of
     assert "text/csv" in operation["responses"]["200"]["content"]
     assert "HTTPValidationError" not in spec["components"]["schemas"]

@@ -29,6 +29,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from shared.envelope import WIB
+from shared.upcasting import current_version
 
 PROGRAM_EVENT_TYPES = (
     "ProgramLaunched", "ParticipantEnrolled", "ParticipantWithdrawn",
@@ -82,7 +83,7 @@ class Roster:
 def evolve_roster(state: Roster | None, envelope: dict[str, Any]) -> Roster:
     """Fold one event of the program aggregate (the contract envelope as a dict)."""
     kind, data = envelope["type"], envelope["data"]
-    if kind in PROGRAM_EVENT_TYPES and envelope.get("schema_version", 1) != 1:
+    if kind in PROGRAM_EVENT_TYPES and envelope.get("schema_version", 1) != current_version(kind):
         raise ValueError(f"{kind} schema_version {envelope['schema_version']} is not understood")
     if kind == "ProgramLaunched":
         return Roster(

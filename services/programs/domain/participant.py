@@ -24,6 +24,8 @@ EVENT_TYPES = (
     "ParticipantRegistered", "AssessmentRecorded", "ParticipantReleased", "ParticipantReadmitted",
 )
 Command = RegisterParticipant | RecordAssessment | RecordRelease | RecordReadmission
+# v2 added `assessor_role` (shared/upcasting.py); v1 events reach evolve upcast to v2.
+ASSESSMENT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,8 @@ def _assess(state: Participant, c: RecordAssessment, today: date,
             raise rule("program not found in this prison", "program_id")
         if not program.ever_enrolled(state.participant_id):
             raise rule("participant was never enrolled in this program", "program_id")
-    return event("AssessmentRecorded", data(c, "participant_id"), c.assessed_on, c.occurred_at,
-                 "assessed_on")
+    return replace(event("AssessmentRecorded", data(c, "participant_id"), c.assessed_on,
+                         c.occurred_at, "assessed_on"), schema_version=ASSESSMENT_VERSION)
 
 
 def _release(state: Participant, c: RecordRelease, today: date) -> NewEvent:

@@ -1,0 +1,301 @@
+"""The integrators' documents, generated from the code: `docs/asyncapi.json` (every command and
+event subject on NATS, by FastStream) and `docs/openapi.json` (the HTTP reports, by FastAPI).
+
+`make docs` (`python -m deploy.docs`) writes both; `--check` only compares. They are committed,
+and tests/unit/test_docs_current.py fails when they differ from what the code generates. Output
+is deterministic (sorted keys, two-space indent) so a diff is always a real change.
+
+The real command subscribers take the raw message (so the edge can answer malformed requests
+with the contract's error reply), which would leave their payloads undocumented. So the
+AsyncAPI document comes from a documentation-only broker, never started, whose subscribers and
+publishers carry the models: each command's request (the contract's request envelope with the
+command's own `data` model) and reply, and every event's envelope per (type, schema_version)
+from shared/schemas.py. FastStream has no request/reply in its AsyncAPI 3 output yet, so each
+reply is documented as a publisher and then folded into its command's operation as an AsyncAPI
+`reply`, on an address-less channel (the requester's inbox).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import types
+import warnings
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from faststream.nats import NatsBroker
+from faststream.specification import AsyncAPI
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from shared import schemas
+from shared.bus import COMMANDS_PREFIX
+from shared.commands import UUID_PATTERN, CommandRequest
+from shared.envelope import EVENTS_PREFIX
+from shared.errors import Code
+from shared.upcasting import current_version
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+PARAMETERS = {
+    "prison_id": "The prison's slug, e.g. `lapas-banyuwangi`. Subscribe with `*` for all.",
+    "aggregate_id": "The aggregate's id (lowercase UUID). Subscribe with `*` for all.",
+}
+DESCRIPTION = """Commands (request/reply) and events (the JetStream stream `PULIH_EVENTS`) of Pulih,
+as in shared/CONTRACT.md. A command's reply is always JSON: `{ok: true, ...}` or `{ok: false,
+error: {code, message, details}}`. Each event carries the header `Nats-Msg-Id` (its `event_id`);
+`hash` is the SHA-256 of the canonical JSON of the envelope without `hash`, and `prev_hash` chains
+an aggregate's events. An event type may exist in several `schema_version`s: old events are
+never rewritten, so a reader of the log upcasts them to the current version (Pulih's own
+readers do, see shared/upcasting.py)."""
+
+
+# --- replies (documentation only: shared.commands builds them as dicts) -----------------------
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EventRef(_Doc):
+    event_id: Annotated[str, Field(pattern=UUID_PATTERN)]
+    type: str
+    seq: Annotated[int, Field(ge=1, description="The event's stream sequence.")]
+
+
+class CommandAccepted(_Doc):
+    """Written (or, for a retried command_id, written before: the same reply again)."""
+
+    ok: Literal[True]
+    aggregate_id: Annotated[str, Field(pattern=UUID_PATTERN)]
+    aggregate_version: Annotated[int, Field(ge=0)]
+    events: list[EventRef]
+
+
+class CommandErrorDetail(_Doc):
+    field: str = Field(description="The field at fault, e.g. `data.partner.id`.")
+    message: str
+
+
+class CommandError(_Doc):
+    code: Code
+    message: str
+    details: list[CommandErrorDetail]
+
+
+class CommandRejected(_Doc):
+    """Nothing was written. `unavailable` is safe to retry with the same command_id."""
+
+    ok: Literal[False]
+    error: CommandError
+
+
+CommandReply = Annotated[CommandAccepted | CommandRejected, Field(title="CommandReply")]
+
+
+# --- the documentation-only broker ------------------------------------------------------------
+
+def command_tables() -> dict[str, dict[str, type[BaseModel]]]:
+    """service -> {command name: data model}, from the handler tables the routers are built
+    from, so a command added to a service is documented without touching this file."""
+    from services.agreements.handlers import AgreementHandlers
+    from services.agreements.main import SERVICE as AGREEMENTS
+    from services.attendance.handlers import SessionHandlers
+    from services.attendance.main import SERVICE as ATTENDANCE
+    from services.programs.handlers import ProgramHandlers
+    from services.programs.main import SERVICE as PROGRAMS
+
+    handlers = {AGREEMENTS: AgreementHandlers(), PROGRAMS: ProgramHandlers(),
+                ATTENDANCE: SessionHandlers()}
+    return {service: {name: model for name, (model, _) in h.table().items()}
+            for service, h in handlers.items()}
+
+
+def doc_broker(roots: list[Any] | None = None) -> NatsBroker:
+    """The documentation-only broker; `roots` receives every payload type it documents."""
+    roots = [] if roots is None else roots
+    broker = NatsBroker("nats://localhost:4222", description="The NATS server named by "
+                        "PULIH_NATS_URL (`pulih up` starts an embedded one on a free port).")
+    for service, commands in command_tables().items():
+        for name, model in commands.items():
+            request = create_model(f"{name}Request", __base__=CommandRequest,
+                                   __doc__=f"`{name}`: {(model.__doc__ or '').strip()}",
+                                   data=(model, ...))
+            address = f"{COMMANDS_PREFIX}.{{prison_id}}.{service}.{name}"
+            broker.subscriber(address, queue=f"pulih-{service}", title=f"{service}.{name}",
+                              description=(model.__doc__ or name).strip())(_endpoint(request))
+            broker.publisher(f"{address}.reply", title=f"{service}.{name}.reply",
+                             schema=CommandReply)
+            roots += [request, CommandReply]
+    clones: dict[type[BaseModel], type[BaseModel]] = {}
+    versions: dict[str, list[int]] = {}
+    for event_type, version in sorted(schemas.EVENT_SCHEMAS):
+        versions.setdefault(event_type, []).append(version)
+    for event_type, known in versions.items():
+        aggregate = schemas.EVENT_AGGREGATES[event_type]
+        envelopes = [_envelope(event_type, v, aggregate, clones) for v in known]
+        payload = (envelopes[0] if len(envelopes) == 1 else
+                   Annotated[Union[tuple(envelopes)], Field(title=f"{event_type}Event")])  # noqa: UP007
+        roots.append(payload)
+        broker.publisher(
+            f"{EVENTS_PREFIX}.{{prison_id}}.{aggregate}.{{aggregate_id}}.{event_type}",
+            title=f"events.{event_type}", schema=payload,
+            description=f"`{event_type}`, an event of the {aggregate} aggregate. Versions: "
+            f"{', '.join(map(str, known))}; writers write {current_version(event_type)}.")
+    return broker
+
+
+def _endpoint(request: type[BaseModel]):
+    async def endpoint(body: Any) -> None:
+        """Documentation only: the broker is never started."""
+
+    endpoint.__annotations__ = {"body": request, "return": None}  # not a string, as it'd be here
+    endpoint.__name__ = request.__name__
+    return endpoint
+
+
+def _envelope(event_type: str, version: int, aggregate: str,
+              clones: dict[type[BaseModel], type[BaseModel]]) -> type[BaseModel]:
+    data = _clone(schemas.EVENT_SCHEMAS[(event_type, version)], f"{event_type}V{version}Data",
+                  clones)
+    return create_model(
+        f"{event_type}V{version}Event", __base__=schemas.Envelope,
+        __doc__=f"`{event_type}` schema_version {version}: the stored envelope.",
+        type=(Literal[event_type], ...), schema_version=(Literal[version], ...),
+        aggregate_type=(Literal[aggregate], ...), data=(data, ...))
+
+
+def _clone(model: type[BaseModel], name: str,
+           clones: dict[type[BaseModel], type[BaseModel]]) -> type[BaseModel]:
+    """`model` under another name, nested models too (`Event` + their name): the events' models
+    share names with the commands' (`Partner`, `Mark`…) but not their schemas, and the
+    AsyncAPI document has one namespace of schemas."""
+    if model not in clones:
+        fields = {}
+        for field_name, info in model.model_fields.items():
+            annotation = _renamed(info.annotation, clones)
+            if annotation is not info.annotation:
+                fields[field_name] = (annotation, info)
+        clones[model] = create_model(name, __base__=model, __doc__=model.__doc__, **fields)
+    return clones[model]
+
+
+def _renamed(annotation: Any, clones: dict[type[BaseModel], type[BaseModel]]) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return _clone(annotation, f"Event{annotation.__name__}", clones)
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is None or origin is Literal or not args:
+        return annotation
+    if origin is Annotated:
+        inner = _renamed(args[0], clones)
+        return annotation if inner is args[0] else Annotated[(inner, *annotation.__metadata__)]
+    new = tuple(_renamed(a, clones) for a in args)
+    if all(n is a for n, a in zip(new, args, strict=True)):
+        return annotation
+    return Union[new] if origin in (Union, types.UnionType) else origin[new]  # noqa: UP007
+
+
+# --- the documents ----------------------------------------------------------------------------
+
+def asyncapi() -> dict[str, Any]:
+    roots: list[Any] = []
+    broker = doc_broker(roots)
+    _check_unique_names(roots)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # FastStream warns when it overwrites a schema: refuse
+        spec = AsyncAPI(broker, title="Pulih commands and events", version="1",
+                        description=DESCRIPTION).to_specification()
+    doc = spec.to_jsonable()
+    _fold_replies(doc)
+    for channel in doc["channels"].values():
+        names = [p.split("}")[0] for p in (channel.get("address") or "").split("{")[1:]]
+        if names:
+            channel["parameters"] = {n: {"description": PARAMETERS[n]} for n in names}
+    for key, message in doc["components"]["messages"].items():
+        if key.startswith("events."):  # the envelope carries the correlation; the header the id
+            message["correlationId"] = {"location": "$message.payload#/correlation_id"}
+            message["headers"] = {"type": "object", "required": ["Nats-Msg-Id"], "properties": {
+                "Nats-Msg-Id": {"type": "string", "description": "The event_id."}}}
+    return doc
+
+
+def _fold_replies(doc: dict[str, Any]) -> None:
+    """Each `{command}.reply` publisher becomes its command's AsyncAPI 3 `reply`: sent to the
+    requester's inbox, so its channel has no address."""
+    for key in [k for k in doc["operations"] if k.endswith(".reply")]:
+        sent = doc["operations"].pop(key)
+        channel = doc["channels"][key]
+        channel["address"] = None
+        channel.pop("bindings", None)
+        channel["description"] = "The reply, on the requester's inbox (NATS request/reply)."
+        doc["operations"][key.removesuffix(".reply")]["reply"] = {
+            "channel": sent["channel"], "messages": sent["messages"]}
+
+
+def _check_unique_names(roots: list[Any]) -> None:
+    """FastStream keeps one schema per name and pydantic names schemas by class name: two
+    models with one name would silently lose one of them, so refuse."""
+    seen: dict[str, type[BaseModel]] = {}
+    todo = _models(*roots)
+    while todo:
+        model = todo.pop()
+        if seen.setdefault(model.__name__, model) is not model:
+            raise ValueError(f"two documented models are named {model.__name__}: "
+                             f"{model.__module__} and {seen[model.__name__].__module__}")
+        for info in model.model_fields.values():
+            todo += [m for m in _models(info.annotation) if seen.get(m.__name__) is not m]
+
+
+def _models(*annotations: Any) -> list[type[BaseModel]]:
+    found = []
+    for annotation in annotations:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            found.append(annotation)
+        else:
+            found += _models(*get_args(annotation))
+    return found
+
+
+def openapi() -> dict[str, Any]:
+    from services.reporting.app import create_app
+    from services.reporting.deps import ReportingDeps
+
+    async def unused(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("documentation only")
+
+    deps = ReportingDeps(**{f.name: unused for f in dataclasses.fields(ReportingDeps)})
+    return create_app(deps).openapi()
+
+
+def render(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def documents() -> dict[str, str]:
+    """File name -> content, as committed under docs/."""
+    return {"asyncapi.json": render(asyncapi()), "openapi.json": render(openapi())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy.docs", description=__doc__.split(
+        "\n\n")[0])
+    parser.add_argument("--check", action="store_true",
+                        help="only compare with the committed files; exit 1 when they differ")
+    parser.add_argument("--out", type=Path, default=DOCS)
+    args = parser.parse_args(argv)
+    stale = []
+    for name, text in documents().items():
+        path = args.out / name
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        stale.append(name)
+        if not args.check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    verb = "out of date (run `make docs`)" if args.check else "written"
+    sys.stdout.write("".join(f"{args.out / n}: {verb}\n" for n in stale) or "docs up to date\n")
+    return 1 if stale and args.check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""`/evaluation` and `/regional`: per-program figures counted in SQL over the read-model tables.
+
+Every figure is recomputed from the facts at query time (memberships' spans, sessions' marks
+with corrections applied, assessments, releases), so a back-dated or late-recorded fact counts
+by its own date, whatever order it was recorded in. The definitions the contract leaves open:
+
+- Programs: every program matching the filters, also one not started yet (zeros). `partner_id`
+  is the partner of the program's agreement (program → agreement → partner); the filter keeps
+  programs whose agreement has that partner. Rows are ordered by prison_id, starts_on,
+  program_id.
+- A program's participants: those whose first enrolment in it is on or before `to`, each
+  counted once however many times they were enrolled (`enrolled`); `from` does not limit them.
+- `completed` / `withdrawn`: participants whose latest enrolment begun on or before `to` ended
+  by a completion / a withdrawal dated inside the window (any reason, `released` included).
+  Someone withdrawn and enrolled again before `to` counts by the later enrolment. `active` =
+  enrolled − completed − withdrawn, as the contract writes it: with a `from`, participants who
+  left before it are counted there.
+- Sessions: held sessions (never cancelled ones) whose WIB calendar day (`held_at` in UTC+7) is
+  inside the window: `sessions_held`, `hours_by_activity` (minutes summed, then / 60; only
+  activities with a held session appear) and `attendance_rate` (marks as corrected).
+- `score_change`: per instrument, over the participants (above) with at least one `intake` and
+  one `exit` assessment of that instrument recorded *for this program* (assessments without a
+  program_id count for none), dated on or before `to` (`from` does not limit them): mean of
+  last exit − first intake, first and last by `assessed_on`, then by recording order.
+- Releases: a participant's release for a program is their first release dated on or after
+  their first enrolment in it (earlier releases ended earlier stays; a later one, after a
+  readmission, belongs to a later stay). It counts when dated inside the window. The release
+  type does not matter, nor whether or why the participant was withdrawn. `readmitted_Nm` uses
+  the readmission that ended that very release. Month arithmetic: `figures.add_months`.
+- `/regional`: one row per prison that has a program or an agreement, ordered by prison_id;
+  counts are sums of the prison's program rows (a participant in two programs counts in both),
+  rates and means are recomputed from the summed numerators and denominators (score_change: the
+  mean over all the prison's qualifying participant-program pairs), plus `agreements_active`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+import asyncpg
+
+from services.reporting.figures import Figures, Window
+from services.reporting.queries import agreement_status
+
+_PROGRAMS = """
+SELECT p.program_id, p.prison_id, a.partner_id, p.agreement_id, p.name AS program_name
+FROM programs p LEFT JOIN agreements a ON a.agreement_id = p.agreement_id
+WHERE ($1::text IS NULL OR p.prison_id = $1) AND ($2::text IS NULL OR a.partner_id = $2)
+ORDER BY p.prison_id, p.starts_on, p.program_id
+"""
+
+# The participant's latest enrolment begun on or before `to`: spans are in event order.
+_MEMBERS = """
+SELECT m.program_id, count(*) AS enrolled,
+       count(*) FILTER (WHERE last.outcome = 'completed' AND last.ended_on BETWEEN $2 AND $3)
+           AS completed,
+       count(*) FILTER (WHERE last.outcome = 'withdrawn' AND last.ended_on BETWEEN $2 AND $3)
+           AS withdrawn
+FROM memberships m
+CROSS JOIN LATERAL (
+    SELECT s->>'outcome' AS outcome, (s->>'ended_on')::date AS ended_on
+    FROM jsonb_array_elements(m.spans) WITH ORDINALITY AS e(s, i)
+    WHERE (s->>'enrolled_on')::date <= $3
+    ORDER BY i DESC LIMIT 1) last
+WHERE m.program_id = ANY($1::text[]) AND m.first_enrolled_on <= $3
+GROUP BY m.program_id
+"""
+
+_SESSIONS = """
+SELECT x.program_id, x.activity, count(*) AS held, sum(x.duration_minutes) AS minutes,
+       sum(k.attended)::bigint AS attended, sum(k.counted)::bigint AS counted
+FROM sessions x
+CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE status IN ('present', 'late')) AS attended,
+           count(*) FILTER (WHERE status IN ('present', 'late', 'absent')) AS counted
+    FROM jsonb_each_text(x.marks) AS mark(participant_id, status)) k
+WHERE x.program_id = ANY($1::text[]) AND x.status = 'held' AND x.held_on BETWEEN $2 AND $3
+GROUP BY x.program_id, x.activity
+"""
+
+_SCORES = """
+WITH ranked AS (
+    SELECT a.program_id, a.participant_id, a.instrument, a.phase, a.score,
+           row_number() OVER (PARTITION BY a.program_id, a.participant_id, a.instrument, a.phase
+                              ORDER BY a.assessed_on, a.version) AS nth,
+           row_number() OVER (PARTITION BY a.program_id, a.participant_id, a.instrument, a.phase
+                              ORDER BY a.assessed_on DESC, a.version DESC) AS nth_last
+    FROM assessments a
+    JOIN memberships m ON m.program_id = a.program_id AND m.participant_id = a.participant_id
+    WHERE a.program_id = ANY($1::text[]) AND a.phase IN ('intake', 'exit')
+      AND a.assessed_on <= $2 AND m.first_enrolled_on <= $2)
+SELECT i.program_id, i.instrument, count(*) AS n, sum(x.score - i.score) AS total
+FROM ranked i
+JOIN ranked x ON x.program_id = i.program_id AND x.participant_id = i.participant_id
+             AND x.instrument = i.instrument AND x.phase = 'exit' AND x.nth_last = 1
+WHERE i.phase = 'intake' AND i.nth = 1
+GROUP BY i.program_id, i.instrument
+"""
+
+_RELEASES = """
+SELECT m.program_id, r.released_on, r.readmitted_on
+FROM memberships m
+CROSS JOIN LATERAL (
+    SELECT released_on, readmitted_on FROM releases
+    WHERE participant_id = m.participant_id AND released_on >= m.first_enrolled_on
+    ORDER BY n LIMIT 1) r
+WHERE m.program_id = ANY($1::text[]) AND m.first_enrolled_on <= $3
+  AND r.released_on BETWEEN $2 AND $3
+"""
+
+_AGREEMENTS = """
+SELECT prison_id, effective_until, terminated_on, expired_on FROM agreements WHERE signed_on <= $1
+"""
+
+
+async def program_figures(conn: asyncpg.Connection, program_ids: list[str], window: Window
+                          ) -> dict[str, Figures]:
+    """Each program's numerators and denominators over `window`, from five queries."""
+    figures = {p: Figures() for p in program_ids}
+    span = (program_ids, window.start, window.end)
+    for r in await conn.fetch(_MEMBERS, *span):
+        f = figures[r["program_id"]]
+        f.enrolled, f.completed, f.withdrawn = r["enrolled"], r["completed"], r["withdrawn"]
+    for r in await conn.fetch(_SESSIONS, *span):
+        f = figures[r["program_id"]]
+        f.sessions_held += r["held"]
+        f.minutes_by_activity[r["activity"]] += r["minutes"]
+        f.attended += r["attended"]
+        f.counted += r["counted"]
+    for r in await conn.fetch(_SCORES, program_ids, window.end):
+        f = figures[r["program_id"]]
+        f.score_sums[r["instrument"]] += r["total"]
+        f.score_counts[r["instrument"]] += r["n"]
+    for r in await conn.fetch(_RELEASES, *span):
+        figures[r["program_id"]].count_release(r["released_on"], r["readmitted_on"], window.end)
+    return figures
+
+
+async def evaluation_report(conn: asyncpg.Connection, window: Window,
+                            prison_id: str | None = None, partner_id: str | None = None
+                            ) -> list[dict[str, Any]]:
+    """The contract's `/evaluation` items: one row per program (see the module docstring)."""
+    programs = await conn.fetch(_PROGRAMS, prison_id, partner_id)
+    figures = await program_figures(conn, [p["program_id"] for p in programs], window)
+    return [{**dict(p), **figures[p["program_id"]].indicators()} for p in programs]
+
+
+async def regional_report(conn: asyncpg.Connection, window: Window) -> list[dict[str, Any]]:
+    """The contract's `/regional` items: one row per prison (see the module docstring)."""
+    programs = await conn.fetch(_PROGRAMS, None, None)
+    figures = await program_figures(conn, [p["program_id"] for p in programs], window)
+    per_prison: dict[str, Figures] = defaultdict(Figures)
+    for p in programs:
+        per_prison[p["prison_id"]] += figures[p["program_id"]]
+    active = await agreements_active(conn, window.end)
+    return [{"prison_id": prison, **per_prison[prison].indicators(),
+             "agreements_active": active.get(prison, 0)}
+            for prison in sorted(per_prison.keys() | active.keys())]
+
+
+async def agreements_active(conn: asyncpg.Connection, to: date) -> dict[str, int]:
+    """Per prison, the agreements whose `/agreements` status on `to` is `active` or `expiring`,
+    with the facts known by then: signed on or before `to`, a termination or an expiry counted
+    only when dated on or before `to`. Prisons with agreements but none active map to 0."""
+    counts: dict[str, int] = defaultdict(int)
+    for r in await conn.fetch(_AGREEMENTS, to):
+        terminated = r["terminated_on"] if _by(r["terminated_on"], to) else None
+        expired = r["expired_on"] if _by(r["expired_on"], to) else None
+        status, _ = agreement_status(to, r["effective_until"], terminated, expired)
+        counts[r["prison_id"]] += status in ("active", "expiring")
+    return counts
+
+
+def _by(day: date | None, to: date) -> bool:
+    return day is not None and day <= to

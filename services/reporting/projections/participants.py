@@ -1,0 +1,223 @@
+"""The `participants`, `releases` and `assessments` read models, from the participant events.
+
+- `participants`: one row per participant: prison, case type, admission, whether in custody,
+  how many releases so far and the latest release's date and type.
+- `releases`: one row per release, numbered per participant (`n` = 1, 2, …), with the
+  readmission that ended it (`readmitted_on`, null while still out). A participant released,
+  readmitted and released again has two rows: every release and readmission is kept.
+- `assessments`: one row per AssessmentRecorded (v2: with `assessor_role`, null when not
+  recorded); `version` (the participant's aggregate_version) orders assessments recorded for
+  the same day. Older schema versions reach this projection upcast by the runner.
+
+One projection feeds the three tables, so a participant's events are checked against one state
+(a readmission needs a release before it) and each table is written with one statement per batch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable
+from datetime import date
+from typing import Any
+
+import asyncpg
+
+from services.reporting.projections.programs import CUSTOM_PLANS, upsert_sql
+from shared.projection import KeyedProjection
+from shared.upcasting import current_version
+
+PARTICIPANT_TYPES = frozenset({"ParticipantRegistered", "AssessmentRecorded",
+                               "ParticipantReleased", "ParticipantReadmitted"})
+CASE_TYPES = frozenset({"narcotics_user", "narcotics_other"})
+INSTRUMENTS = frozenset({"ASSIST", "ASI", "URICA", "WHOQOL", "urine_test", "other"})
+PHASES = frozenset({"intake", "mid", "exit", "follow_up"})
+RELEASE_TYPES = frozenset({"expiration", "parole", "conditional_leave", "pre_release_leave",
+                           "assimilation", "transfer", "other"})
+
+DDL = """
+CREATE TABLE IF NOT EXISTS participants (
+    participant_id text PRIMARY KEY,
+    prison_id text NOT NULL,
+    case_type text NOT NULL,
+    admitted_on date NOT NULL,
+    in_custody boolean NOT NULL,
+    releases int NOT NULL,
+    released_on date,
+    release_type text,
+    custody_since date NOT NULL,
+    version int NOT NULL
+) WITH (fillfactor = 70);
+CREATE TABLE IF NOT EXISTS releases (
+    participant_id text NOT NULL,
+    n int NOT NULL,
+    prison_id text NOT NULL,
+    released_on date NOT NULL,
+    release_type text NOT NULL,
+    readmitted_on date,
+    PRIMARY KEY (participant_id, n)
+);
+CREATE TABLE IF NOT EXISTS assessments (
+    participant_id text NOT NULL,
+    version int NOT NULL,
+    prison_id text NOT NULL,
+    program_id text,
+    instrument text NOT NULL,
+    phase text NOT NULL,
+    score float8 NOT NULL,
+    assessed_on date NOT NULL,
+    assessor_role text,
+    PRIMARY KEY (participant_id, version)
+);
+CREATE INDEX IF NOT EXISTS assessments_program_idx
+    ON assessments (program_id, instrument, participant_id) WHERE program_id IS NOT NULL;
+"""
+
+COLUMNS = ("participant_id", "prison_id", "case_type", "admitted_on", "in_custody", "releases",
+           "released_on", "release_type", "custody_since", "version")
+_TYPES = ("text", "text", "text", "date", "bool", "int", "date", "text", "date", "int")
+RELEASE_COLUMNS = ("participant_id", "n", "prison_id", "released_on", "release_type",
+                   "readmitted_on")
+_RELEASE_TYPES = ("text", "int", "text", "date", "text", "date")
+ASSESSMENT_COLUMNS = ("participant_id", "version", "prison_id", "program_id", "instrument",
+                      "phase", "score", "assessed_on", "assessor_role")
+_ASSESSMENT_TYPES = ("text", "int", "text", "text", "text", "text", "float8", "date", "text")
+
+_SAVE = upsert_sql("participants", COLUMNS, _TYPES, ("participant_id",))
+_SAVE_RELEASES = upsert_sql("releases", RELEASE_COLUMNS, _RELEASE_TYPES, ("participant_id", "n"))
+_SAVE_ASSESSMENTS = upsert_sql("assessments", ASSESSMENT_COLUMNS, _ASSESSMENT_TYPES,
+                               ("participant_id", "version"))
+_LOAD = f"SELECT {', '.join(COLUMNS)} FROM participants WHERE participant_id = ANY($1::text[])"
+
+# Facts a batch adds, carried in the document until `save` writes them; never loaded back.
+NEW_RELEASES, NEW_ASSESSMENTS = "new_releases", "new_assessments"
+
+
+def _day(value: Any) -> date:
+    return date.fromisoformat(value)
+
+
+def _one_of(value: Any, allowed: frozenset[str], what: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"unknown {what} {value!r}")
+    return value
+
+
+def _score(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"score {value!r} is not a finite number")
+    return float(value)
+
+
+def _registered(env: dict[str, Any]) -> dict[str, Any]:
+    data = env["data"]
+    admitted_on = _day(data["admitted_on"])
+    return {"participant_id": env["aggregate_id"], "prison_id": env["prison_id"],
+            "case_type": _one_of(data["case_type"], CASE_TYPES, "case_type"),
+            "admitted_on": admitted_on, "in_custody": True, "releases": 0, "released_on": None,
+            "release_type": None, "custody_since": admitted_on,
+            NEW_RELEASES: {}, NEW_ASSESSMENTS: []}
+
+
+def _release_row(doc: dict[str, Any], readmitted_on: date | None) -> dict[str, Any]:
+    return {"participant_id": doc["participant_id"], "n": doc["releases"],
+            "prison_id": doc["prison_id"], "released_on": doc["released_on"],
+            "release_type": doc["release_type"], "readmitted_on": readmitted_on}
+
+
+def _released(doc: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    on = _day(data["released_on"])
+    if not doc["in_custody"]:
+        raise ValueError(f"participant {doc['participant_id']} is already released")
+    if on < doc["custody_since"]:
+        raise ValueError(f"released on {on} before custody since {doc['custody_since']}")
+    out = {**doc, "in_custody": False, "releases": doc["releases"] + 1, "released_on": on,
+           "release_type": _one_of(data["release_type"], RELEASE_TYPES, "release_type")}
+    out[NEW_RELEASES] = {**doc[NEW_RELEASES], out["releases"]: _release_row(out, None)}
+    return out
+
+
+def _readmitted(doc: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    on = _day(data["readmitted_on"])
+    if doc["in_custody"]:
+        raise ValueError(f"participant {doc['participant_id']} is in custody: no release to end")
+    if on < doc["released_on"]:
+        raise ValueError(f"readmitted on {on} before the release on {doc['released_on']}")
+    out = {**doc, "in_custody": True, "custody_since": on}
+    out[NEW_RELEASES] = {**doc[NEW_RELEASES], doc["releases"]: _release_row(doc, on)}
+    return out
+
+
+def _assessed(doc: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
+    data = env["data"]
+    program_id, role = data.get("program_id"), data["assessor_role"]
+    if program_id is not None and not isinstance(program_id, str):
+        raise ValueError(f"program_id {program_id!r} is not a string")
+    if role is not None and not isinstance(role, str):
+        raise ValueError(f"assessor_role {role!r} is not a string")
+    row = {"participant_id": doc["participant_id"], "version": env["aggregate_version"],
+           "prison_id": doc["prison_id"], "program_id": program_id,
+           "instrument": _one_of(data["instrument"], INSTRUMENTS, "instrument"),
+           "phase": _one_of(data["phase"], PHASES, "phase"), "score": _score(data["score"]),
+           "assessed_on": _day(data["assessed_on"]), "assessor_role": role}
+    return {**doc, NEW_ASSESSMENTS: [*doc[NEW_ASSESSMENTS], row]}
+
+
+def evolve(doc: dict[str, Any] | None, env: dict[str, Any]) -> dict[str, Any]:
+    """The participant after one event, with the release and assessment rows it adds. Pure;
+    raises (the runner parks the event) on an unknown type or schema version, a second
+    registration, an event before the registration, a release while released, a readmission
+    while in custody or dated before the release, an unknown enum value, a score that is not
+    a finite number.
+
+    An event at or below `version` was already applied and changes nothing. A gap in versions
+    is tolerated: it only means an earlier event was parked, which `parked` shows.
+    """
+    kind, version = env["type"], env["aggregate_version"]
+    if kind not in PARTICIPANT_TYPES:
+        raise ValueError(f"unknown participant event {kind!r}")
+    if env.get("schema_version", 1) != current_version(kind):  # the runner upcast older ones
+        raise ValueError(f"{kind} schema_version {env['schema_version']} is not understood")
+    if doc is not None and version <= doc["version"]:
+        return doc
+    if kind == "ParticipantRegistered":
+        if doc is not None:
+            raise ValueError(f"participant {env['aggregate_id']} is already registered")
+        new = _registered(env)
+    elif doc is None:
+        raise ValueError(f"{kind} for unknown participant {env['aggregate_id']}")
+    elif kind == "ParticipantReleased":
+        new = _released(doc, env["data"])
+    elif kind == "ParticipantReadmitted":
+        new = _readmitted(doc, env["data"])
+    else:
+        new = _assessed(doc, env)
+    new["version"] = version
+    return new
+
+
+class ParticipantsProjection(KeyedProjection):
+    name = "participants"
+    ddl = DDL
+
+    def key(self, envelope: dict[str, Any]) -> Hashable | None:
+        return envelope["aggregate_id"] if envelope["aggregate_type"] == "participant" else None
+
+    def evolve(self, doc: dict[str, Any] | None, envelope: dict[str, Any]) -> dict[str, Any]:
+        return evolve(doc, envelope)
+
+    async def load(self, conn: asyncpg.Connection, keys: list[Hashable]) -> dict[Hashable, dict]:
+        await conn.execute(CUSTOM_PLANS)
+        return {r["participant_id"]: {**dict(r), NEW_RELEASES: {}, NEW_ASSESSMENTS: []}
+                for r in await conn.fetch(_LOAD, keys)}
+
+    async def save(self, conn: asyncpg.Connection, docs: dict[Hashable, dict]) -> None:
+        rows = list(docs.values())
+        await conn.execute(_SAVE, *[[d[c] for d in rows] for c in COLUMNS])
+        releases = [r for d in rows for r in d[NEW_RELEASES].values()]
+        if releases:
+            await conn.execute(_SAVE_RELEASES,
+                               *[[r[c] for r in releases] for c in RELEASE_COLUMNS])
+        assessments = [a for d in rows for a in d[NEW_ASSESSMENTS]]
+        if assessments:
+            await conn.execute(_SAVE_ASSESSMENTS,
+                               *[[a[c] for a in assessments] for c in ASSESSMENT_COLUMNS])

@@ -1,0 +1,68 @@
+"""The committed integrator documents (docs/) are what the code generates now.
+
+When one of these fails after a change to a command, an event schema or a report, the fix is
+to regenerate and commit the documents: run `make docs`.
+"""
+
+import json
+import re
+
+import pytest
+
+from deploy import docs
+from shared import schemas
+from shared.envelope import StreamId
+from shared.errors import Detail, Rejected
+from shared.store import Appended, Recorded
+
+STALE = "docs/{name} is out of date with the code: run `make docs` and commit the result"
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return docs.documents()
+
+
+@pytest.mark.parametrize("name", ["asyncapi.json", "openapi.json"])
+def test_the_committed_document_is_current(generated, name):
+    path = docs.DOCS / name
+    assert path.exists(), STALE.format(name=name)
+    assert path.read_text(encoding="utf-8") == generated[name], STALE.format(name=name)
+
+
+def test_generation_is_deterministic(generated):
+    assert docs.documents() == generated
+
+
+def test_every_command_and_event_is_documented(generated):
+    doc = json.loads(generated["asyncapi.json"])
+    commands = {f"{s}.{n}" for s, table in docs.command_tables().items() for n in table}
+    events = {f"events.{t}" for t, _ in schemas.EVENT_SCHEMAS}
+    assert set(doc["operations"]) == commands | events
+    for name in commands:
+        assert doc["operations"][name]["action"] == "receive"
+        assert doc["operations"][name]["reply"]["channel"] == {"$ref": f"#/channels/{name}.reply"}
+    for (event_type, version), _ in schemas.EVENT_SCHEMAS.items():
+        envelope = doc["components"]["schemas"][f"{event_type}V{version}Event"]
+        assert envelope["properties"]["schema_version"]["const"] == version
+    for channel in doc["channels"].values():  # every {parameter} of an address is described
+        names = set(re.findall(r"{(\w+)}", channel["address"] or ""))
+        assert set(channel.get("parameters", {})) == names
+
+
+def test_the_documented_replies_are_the_ones_sent():
+    stream = StreamId("lapas-banyuwangi", "agreement", "5b2f3c8e-1a2b-4c3d-8e9f-0a1b2c3d4e5f")
+    record = Recorded(7, {"event_id": "1f0c7a52-8d3e-4b7a-9a51-2b1e0b0d6e01",
+                          "type": "AgreementSigned", "aggregate_version": 1})
+    docs.CommandAccepted.model_validate(Appended(stream, (record,), 1).reply())
+    docs.CommandRejected.model_validate(
+        Rejected("invalid", "bad", [Detail("data.partner.id", "must match")]).body())
+
+
+def test_two_models_with_one_name_are_refused():
+    class Partner(schemas._Model):  # same name as the command's Partner, another schema
+        x: int
+
+    with pytest.raises(ValueError, match="two documented models are named Partner"):
+        docs._check_unique_names([docs.command_tables()["agreements"]["SignAgreement"],
+                                  Partner])
