@@ -32,9 +32,10 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from shared import schemas
 from shared.bus import COMMANDS_PREFIX
-from shared.commands import UUID_PATTERN, CommandRequest
+from shared.commands import CommandRequest
 from shared.envelope import EVENTS_PREFIX
 from shared.errors import Code
+from shared.fields import UUID_PATTERN
 from shared.upcasting import current_version
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"

@@ -17,14 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from shared.envelope import WIB, CommandMeta, NewEvent, StreamId
 from shared.errors import Detail, Rejected
+from shared.fields import SLUG_PATTERN, Uuid
 from shared.store import Appended, ConcurrencyConflict, EventStore, History, StoreUnavailable
 
 log = structlog.get_logger(__name__)
 
-UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
-Uuid = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
-Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 MAX_TRIES = 5
 
 S = TypeVar("S")

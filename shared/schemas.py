@@ -33,9 +33,8 @@ from pydantic import (
 from typing_extensions import TypedDict
 
 from shared.envelope import AGGREGATE_TYPES
+from shared.fields import SLUG_PATTERN, UUID_PATTERN
 
-UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TYPE = re.compile(r"[A-Z][A-Za-z0-9]{0,99}")
 _INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")

@@ -8,49 +8,23 @@ personal data a client tries to slip in (a participant's name, a NIK) is refused
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field
 
-from shared.commands import Uuid
+from shared.fields import SERVICES, Instant, Model, Name, Service, Uuid, text
 
-Activity = Literal[
-    "counseling", "skills_training", "mental_guidance", "spiritual_guidance",
-    "social_guidance", "medical", "aftercare",
-]
-ACTIVITIES: tuple[str, ...] = get_args(Activity)
+Activity = Service
+ACTIVITIES: tuple[str, ...] = SERVICES
 Role = Literal["instructor", "resource_person", "counselor", "officer"]
 Status = Literal["present", "absent", "excused", "late"]
 STATUSES: tuple[str, ...] = get_args(Status)
-
-
-def _instant(value: Any) -> Any:
-    # pydantic would also take a Unix timestamp; the contract says RFC 3339 with offset.
-    if isinstance(value, datetime | str):
-        return value
-    raise ValueError("must be an RFC 3339 instant with offset")
-
-
-def _text(max_length: int) -> Any:
-    return Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
-    ]
-
-
-# Aware only: a naive "2025-03-03T09:00:00" is refused rather than guessed to be WIB.
-Instant = Annotated[AwareDatetime, BeforeValidator(_instant)]
-Name = _text(200)
-Topic = _text(500)
-Reason = _text(2000)
+Topic = text(500)
+Reason = text(2000)
 Minutes = Annotated[int, Field(ge=1, le=600, strict=True)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Facilitator(_Model):
+class Facilitator(Model):
     """A partner's instructor or resource person, a counsellor or an officer: staff, named."""
 
     name: Name
@@ -58,14 +32,14 @@ class Facilitator(_Model):
     role: Role
 
 
-class Mark(_Model):
+class Mark(Model):
     """One participant's attendance, by pseudonym only."""
 
     participant_id: Uuid
     status: Status
 
 
-class _Command(_Model):
+class _Command(Model):
     session_id: Uuid
     occurred_at: Instant | None = None
 

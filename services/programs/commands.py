@@ -11,29 +11,15 @@ extra keys, so a request that carries a `name`, `nik` or `register_number` is re
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
-from typing import Annotated, Any, ClassVar, Literal, get_args
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-)
+from pydantic import AfterValidator, Field
 
-from shared.commands import Uuid
+from shared.fields import SERVICES, Day, Instant, Model, Name, Note, Service, Uuid, text
 
-# The contract's lists. `Activity` is the agreement's service list: a program's activities are
-# drawn from its agreement's services.
-Activity = Literal[
-    "counseling", "skills_training", "mental_guidance", "spiritual_guidance",
-    "social_guidance", "medical", "aftercare",
-]
-ACTIVITIES: tuple[str, ...] = get_args(Activity)
+# The contract's lists. A program's activities are drawn from its agreement's services.
+Activity = Service
+ACTIVITIES: tuple[str, ...] = SERVICES
 WithdrawalReason = Literal[
     "transferred", "released", "discipline", "refused", "health", "died", "other",
 ]
@@ -48,22 +34,6 @@ ReleaseType = Literal[
     "expiration", "parole", "conditional_leave", "pre_release_leave", "assimilation",
     "transfer", "other",
 ]
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _iso_date(value: Any) -> Any:
-    # pydantic would also take timestamps and "…T00:00:00"; the contract says YYYY-MM-DD.
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        return value
-    raise ValueError("must be an ISO date YYYY-MM-DD")
-
-
-def _instant(value: Any) -> Any:
-    if isinstance(value, datetime | str):
-        return value
-    raise ValueError("must be an RFC 3339 instant with offset")
 
 
 def _activities(value: list[str]) -> list[str]:
@@ -73,34 +43,14 @@ def _activities(value: list[str]) -> list[str]:
     return sorted(value, key=ACTIVITIES.index)
 
 
-def _blank_is_none(value: Any) -> Any:
-    return None if isinstance(value, str) and not value.strip() else value
-
-
-def _text(max_length: int) -> Any:
-    return Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
-    ]
-
-
-Day = Annotated[date, BeforeValidator(_iso_date)]
-Instant = Annotated[AwareDatetime, BeforeValidator(_instant)]
-Name = _text(200)
-Cohort = _text(100)
-Text = _text(2000)
-# An optional free note: "" or spaces mean no note, recorded as null.
-Note = Annotated[Text | None, BeforeValidator(_blank_is_none)]
+Cohort = text(100)
 Activities = Annotated[list[Activity], Field(min_length=1), AfterValidator(_activities)]
 Capacity = Annotated[int, Field(ge=1, le=10_000, strict=True)]
 # Any finite JSON number; instruments differ too much in range for one bound to make sense.
 Score = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ProgramCommand(_Model):
+class ProgramCommand(Model):
     """A command on the `program` aggregate named by `program_id`."""
 
     AGGREGATE: ClassVar[str] = "program"
@@ -108,7 +58,7 @@ class ProgramCommand(_Model):
     occurred_at: Instant | None = None
 
 
-class ParticipantCommand(_Model):
+class ParticipantCommand(Model):
     """A command on the `participant` aggregate named by `participant_id` (a pseudonym)."""
 
     AGGREGATE: ClassVar[str] = "participant"
