@@ -127,8 +127,10 @@ async def _rebuild_one(nc: Client, pool: asyncpg.Pool, live: str, name: str) -> 
             await _build(nc, pool, fresh, at, runner=runner)
         await _move_tables(conn, fresh, live)
         await conn.execute(f'DELETE FROM "{live}".parked WHERE projection = $1', name)
+        # This projection's parked events as the rebuild found them; the '*' rows (malformed
+        # bodies) concern every projection and are already in the live table.
         await conn.execute(f'INSERT INTO "{live}".parked SELECT * FROM "{fresh}".parked '
-                           "WHERE projection IN ($1, '*')", name)
+                           "WHERE projection = $1", name)
     async with pool.acquire() as conn:
         await conn.execute(f'DROP SCHEMA "{fresh}" CASCADE')
     log.info("replay_swapped", schema=live, projection=name, at=at)

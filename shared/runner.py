@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -26,6 +28,11 @@ from shared.store import Recorded
 from shared.upcasting import UpcastError, upcast
 
 log = structlog.get_logger(__name__)
+# The client's own queue in front of the runner's buffer: generous, so the server's flow
+# control, not a slow-consumer drop, is what holds a fast log back.
+PENDING_MSGS = 500_000
+PENDING_BYTES = 512 * 1024 * 1024
+STALL_CHECK_S = 5.0
 
 KERNEL_DDL = """
 CREATE TABLE IF NOT EXISTS checkpoint (
@@ -66,11 +73,19 @@ def decode(msg: Msg) -> Delivery:
     return Delivery(seq, msg.subject, msg.data, envelope)
 
 
+class ConsumerStalled(Exception):
+    """The consumer stopped delivering before the end of the log; follow again."""
+
+
 class CheckpointMoved(Exception):
     """Someone else advanced or reset this read-model; resume from its checkpoint."""
 
 
 class ProjectionRunner:
+    @property
+    def parked_count(self) -> int:
+        return sum(self.parked.values())
+
     def __init__(
         self,
         nc: Client,
@@ -94,7 +109,7 @@ class ProjectionRunner:
         self._space = asyncio.Event()
         self._progress = asyncio.Event()
         self.last_seq = 0
-        self.parked_count = 0
+        self.parked: Counter[str] = Counter()  # parked events per projection ("*": every one)
         self._on_batch = on_batch  # (last_seq, messages in the batch): progress reporting
         self.stop_at = stop_at  # build the read-models as they were at this sequence
 
@@ -111,7 +126,8 @@ class ProjectionRunner:
                 "ON CONFLICT DO NOTHING", self.name)
             self.last_seq = await conn.fetchval(
                 "SELECT last_seq FROM checkpoint WHERE runner = $1", self.name)
-            self.parked_count = await conn.fetchval("SELECT count(*) FROM parked")
+            self.parked = Counter(dict(await conn.fetch(
+                "SELECT projection, count(*) FROM parked GROUP BY projection")))
 
     async def run(self) -> None:
         """Follow the log for ever, resuming from the checkpoint after any failure."""
@@ -122,8 +138,8 @@ class ProjectionRunner:
                 await self._follow()
             except asyncio.CancelledError:
                 raise
-            except CheckpointMoved as exc:
-                log.info("checkpoint_moved", runner=self.name, detail=str(exc))
+            except (CheckpointMoved, ConsumerStalled) as exc:
+                log.info("runner_resumes_from_checkpoint", runner=self.name, detail=str(exc))
                 await self._reload_checkpoint()
             except Exception:
                 log.exception("projection_runner_failed", runner=self.name, last_seq=self.last_seq)
@@ -164,8 +180,9 @@ class ProjectionRunner:
             f"{EVENTS_PREFIX}.>", stream=STREAM, ordered_consumer=True, cb=self._receive,
             config=ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
                                   opt_start_seq=self.last_seq + 1),
-            pending_msgs_limit=self._max_buffer * 4,
+            pending_msgs_limit=PENDING_MSGS, pending_bytes_limit=PENDING_BYTES,
         )
+        quiet_since = time.monotonic()
         try:
             while True:
                 # A batch is ready when full, or when the consumer has nothing more pending
@@ -173,7 +190,11 @@ class ProjectionRunner:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._ready.wait(), self._linger)
                 if not self._buffer:
+                    if time.monotonic() - quiet_since > STALL_CHECK_S:
+                        await self._check_not_stalled(js)
+                        quiet_since = time.monotonic()
                     continue
+                quiet_since = time.monotonic()
                 size = self._batch_size
                 batch, self._buffer = self._buffer[:size], self._buffer[size:]
                 if len(self._buffer) < size:
@@ -182,6 +203,14 @@ class ProjectionRunner:
                 await self.apply(batch)
         finally:
             await sub.unsubscribe()
+
+    async def _check_not_stalled(self, js) -> None:
+        """Nothing arrived for a while: fine if we are at the end of the log. If the log has
+        more, a delivery was lost (a slow-consumer drop of the very last messages leaves no
+        later message to reveal the gap): follow again from the checkpoint."""
+        last = (await js.stream_info(STREAM)).state.last_seq
+        if last > self.last_seq and (self.stop_at is None or self.stop_at > self.last_seq):
+            raise ConsumerStalled(f"log at {last}, applied {self.last_seq}, nothing arriving")
 
     async def _receive(self, msg: Msg) -> None:
         while len(self._buffer) >= self._max_buffer:
@@ -237,7 +266,7 @@ class ProjectionRunner:
         for name, p in parked:
             log.warning("event_parked", runner=self.name, projection=name, seq=p.seq,
                         reason=p.reason)
-        self.parked_count += len(parked)
+        self.parked.update(name for name, _ in parked)
         self.last_seq = top
         self._progress.set()
         if self._on_batch is not None:

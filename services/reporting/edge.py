@@ -14,7 +14,9 @@ from shared.errors import not_found
 FormatQuery = Annotated[Format, Query(description="`csv`: the same rows as CSV, header first.")]
 AsOfQuery = Annotated[str | None, Query(
     pattern=ASOF_NAME, description="Read the replay `pulih replay --until … --into <name>` "
-    "built (schema `asof_<name>`) instead of the live read model; 404 when there is none.")]
+    "built (schema `asof_<name>`) instead of the live read model; 404 when there is none. It "
+    "changes what is read, not the date: statuses and a default `to` are still today's, so "
+    "name `to` to reproduce a past report exactly.")]
 LIST_OK: dict[int | str, dict[str, Any]] = {
     200: {"content": CSV_CONTENT, "description": "JSON, or CSV with `?format=csv`."}}
 

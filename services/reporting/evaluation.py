@@ -10,11 +10,11 @@ by its own date, whatever order it was recorded in. The definitions the contract
   program_id.
 - A program's participants: those whose first enrolment in it is on or before `to`, each
   counted once however many times they were enrolled (`enrolled`); `from` does not limit them.
-- `completed` / `withdrawn`: participants whose latest enrolment begun on or before `to` ended
-  by a completion / a withdrawal dated inside the window (any reason, `released` included).
-  Someone withdrawn and enrolled again before `to` counts by the later enrolment. `active` =
-  enrolled − completed − withdrawn, as the contract writes it: with a `from`, participants who
-  left before it are counted there.
+- `completed` / `withdrawn`: participants whose latest enrolment that began on or before `to`
+  ended by a completion / a withdrawal dated inside the window (any reason, `released`
+  included). Someone withdrawn and enrolled again by `to` counts by the later enrolment (as in
+  `/programs`). `active` = enrolled − completed − withdrawn, exactly as the contract writes it:
+  with a `from`, a participant who left before `from` is therefore counted as active.
 - Sessions: held sessions (never cancelled ones) whose WIB calendar day (`held_at` in UTC+7) is
   inside the window: `sessions_held`, `hours_by_activity` (minutes summed, then / 60; only
   activities with a held session appear) and `attendance_rate` (marks as corrected).
@@ -22,15 +22,21 @@ by its own date, whatever order it was recorded in. The definitions the contract
   one `exit` assessment of that instrument recorded *for this program* (assessments without a
   program_id count for none), dated on or before `to` (`from` does not limit them): mean of
   last exit − first intake, first and last by `assessed_on`, then by recording order.
+  `mid` and `follow_up` assessments and `assessor_role` play no part.
 - Releases: a participant's release for a program is their first release dated on or after
   their first enrolment in it (earlier releases ended earlier stays; a later one, after a
   readmission, belongs to a later stay). It counts when dated inside the window. The release
   type does not matter, nor whether or why the participant was withdrawn. `readmitted_Nm` uses
   the readmission that ended that very release. Month arithmetic: `figures.add_months`.
-- `/regional`: one row per prison that has a program or an agreement, ordered by prison_id;
-  counts are sums of the prison's program rows (a participant in two programs counts in both),
-  rates and means are recomputed from the summed numerators and denominators (score_change: the
-  mean over all the prison's qualifying participant-program pairs), plus `agreements_active`.
+- `/regional`: one row per prison that has a program, or an agreement signed on or before
+  `to`, ordered by prison_id; fields: prison_id, the indicators above (enrolled … readmitted_24m)
+  and `agreements_active`. Counts are sums of the prison's program rows (a participant in two
+  programs counts in both), rates and means are recomputed from the summed numerators and
+  denominators (score_change: the mean over all the prison's qualifying participant-program
+  pairs; hours: minutes summed, then / 60).
+- `agreements_active`: see `agreements_active` below.
+- Nothing is rounded; a rate with a zero denominator is null; `hours_by_activity` and
+  `score_change` only hold keys with something behind them (`{}` otherwise).
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ WHERE ($1::text IS NULL OR p.prison_id = $1) AND ($2::text IS NULL OR a.partner_
 ORDER BY p.prison_id, p.starts_on, p.program_id
 """
 
-# The participant's latest enrolment begun on or before `to`: spans are in event order.
+# The participant's latest enrolment that began by `to`: spans are in event order.
 _MEMBERS = """
 SELECT m.program_id, count(*) AS enrolled,
        count(*) FILTER (WHERE last.outcome = 'completed' AND last.ended_on BETWEEN $2 AND $3)
@@ -80,6 +86,8 @@ WHERE x.program_id = ANY($1::text[]) AND x.status = 'held' AND x.held_on BETWEEN
 GROUP BY x.program_id, x.activity
 """
 
+# Summed as numeric, exactly: a float sum depends on the order rows are scanned in, and a
+# replayed schema (`?as_of=`) must give the same bytes as the live one.
 _SCORES = """
 WITH ranked AS (
     SELECT a.program_id, a.participant_id, a.instrument, a.phase, a.score,
@@ -91,7 +99,7 @@ WITH ranked AS (
     JOIN memberships m ON m.program_id = a.program_id AND m.participant_id = a.participant_id
     WHERE a.program_id = ANY($1::text[]) AND a.phase IN ('intake', 'exit')
       AND a.assessed_on <= $2 AND m.first_enrolled_on <= $2)
-SELECT i.program_id, i.instrument, count(*) AS n, sum(x.score - i.score) AS total
+SELECT i.program_id, i.instrument, count(*) AS n, sum((x.score - i.score)::numeric) AS total
 FROM ranked i
 JOIN ranked x ON x.program_id = i.program_id AND x.participant_id = i.participant_id
              AND x.instrument = i.instrument AND x.phase = 'exit' AND x.nth_last = 1
@@ -131,7 +139,7 @@ async def program_figures(conn: asyncpg.Connection, program_ids: list[str], wind
         f.counted += r["counted"]
     for r in await conn.fetch(_SCORES, program_ids, window.end):
         f = figures[r["program_id"]]
-        f.score_sums[r["instrument"]] += r["total"]
+        f.score_sums[r["instrument"]] += float(r["total"])
         f.score_counts[r["instrument"]] += r["n"]
     for r in await conn.fetch(_RELEASES, *span):
         figures[r["program_id"]].count_release(r["released_on"], r["readmitted_on"], window.end)
@@ -161,9 +169,11 @@ async def regional_report(conn: asyncpg.Connection, window: Window) -> list[dict
 
 
 async def agreements_active(conn: asyncpg.Connection, to: date) -> dict[str, int]:
-    """Per prison, the agreements whose `/agreements` status on `to` is `active` or `expiring`,
-    with the facts known by then: signed on or before `to`, a termination or an expiry counted
-    only when dated on or before `to`. Prisons with agreements but none active map to 0."""
+    """Per prison, the agreements whose `/agreements` status on `to` is `active` or `expiring`
+    (`queries.agreement_status` with `to` as today), with the facts dated by then: signed on or
+    before `to`, a termination or an expiry counted only when dated on or before `to`. (The
+    read model keeps only the current `effective_until`: an extension signed after `to` already
+    counts.) Prisons with agreements but none active map to 0."""
     counts: dict[str, int] = defaultdict(int)
     for r in await conn.fetch(_AGREEMENTS, to):
         terminated = r["terminated_on"] if _by(r["terminated_on"], to) else None

@@ -81,7 +81,9 @@ class Reporting:
         runner = self.runner
         applied = runner.last_seq if runner else 0
         names = [p.name for p in runner.projections] if runner else []
-        return {"projections": {n: {"last_seq": applied, "lag": max(0, last - applied)}
+        parked = runner.parked if runner else {}
+        return {"projections": {n: {"last_seq": applied, "lag": max(0, last - applied),
+                                    "parked": parked.get(n, 0) + parked.get("*", 0)}
                                 for n in names},
                 "stream_last_seq": last}
 

@@ -36,6 +36,9 @@ class ErrorBody(BaseModel):
 class ProjectionHealth(BaseModel):
     last_seq: int = Field(description="Last stream sequence the projection has applied.")
     lag: int = Field(description="stream_last_seq minus last_seq: events not yet applied.")
+    parked: int = Field(0, description="Events this projection could not apply and parked "
+                        "(with those no projection could read); `pulih replay --parked` "
+                        "retries them after a fix.")
 
 
 class Health(BaseModel):
@@ -124,10 +127,10 @@ class Indicators(BaseModel):
     enrolled: int = Field(description="Participants whose first enrolment is on or before `to`, "
                           "each once (`from` does not limit them).")
     active: int = Field(description="enrolled − completed − withdrawn.")
-    completed: int = Field(description="Participants whose latest enrolment begun by `to` ended "
-                           "completed inside the window.")
-    withdrawn: int = Field(description="Participants whose latest enrolment begun by `to` ended "
-                           "withdrawn (any reason) inside the window.")
+    completed: int = Field(description="Participants whose latest enrolment started by `to` "
+                           "ended completed inside the window.")
+    withdrawn: int = Field(description="Participants whose latest enrolment started by `to` "
+                           "ended withdrawn (any reason) inside the window.")
     completion_rate: float | None = Field(description="completed / enrolled; null when 0 / 0.")
     sessions_held: int = Field(description="Held sessions whose WIB day is inside the window.")
     hours_by_activity: dict[str, float] = Field(
@@ -144,10 +147,10 @@ class Indicators(BaseModel):
                              "before `to`.")
     readmitted_6m: int = Field(description="Of those, readmitted within 6 calendar months "
                                "after that release.")
-    released_12m: int
-    readmitted_12m: int
-    released_24m: int
-    readmitted_24m: int
+    released_12m: int = Field(description="As released_6m, 12 calendar months.")
+    readmitted_12m: int = Field(description="As readmitted_6m, within 12 calendar months.")
+    released_24m: int = Field(description="As released_6m, 24 calendar months.")
+    readmitted_24m: int = Field(description="As readmitted_6m, within 24 calendar months.")
 
 
 class EvaluationItem(Indicators, ProgramKey):

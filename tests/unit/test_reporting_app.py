@@ -108,7 +108,8 @@ async def test_health():
     async with client(FakeDeps()) as http:
         response = await http.get("/health")
     assert response.status_code == 200
-    assert response.json() == HEALTH
+    assert response.json() == {**HEALTH, "projections": {
+        "agreements": {**HEALTH["projections"]["agreements"], "parked": 0}}}
 
 
 async def test_agreements_pass_filters_through():

@@ -22,7 +22,7 @@ from typing import Any
 
 import asyncpg
 
-from services.reporting.projections.programs import CUSTOM_PLANS, upsert_sql
+from services.reporting.projections.programs import upsert_sql
 from shared.projection import KeyedProjection
 from shared.upcasting import current_version
 
@@ -206,7 +206,7 @@ class ParticipantsProjection(KeyedProjection):
         return evolve(doc, envelope)
 
     async def load(self, conn: asyncpg.Connection, keys: list[Hashable]) -> dict[Hashable, dict]:
-        await conn.execute(CUSTOM_PLANS)
+        # No `SET plan_cache_mode` here: the runner sets it for the whole batch transaction.
         return {r["participant_id"]: {**dict(r), NEW_RELEASES: {}, NEW_ASSESSMENTS: []}
                 for r in await conn.fetch(_LOAD, keys)}
 

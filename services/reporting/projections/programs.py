@@ -16,6 +16,7 @@ import asyncpg
 import orjson
 
 from shared.projection import KeyedProjection
+from shared.upcasting import current_version
 
 PROGRAM_TYPES = frozenset({"ProgramLaunched", "ParticipantEnrolled", "ParticipantWithdrawn",
                            "ParticipantCompleted", "ProgramClosed"})
@@ -95,7 +96,7 @@ def _day(value: str) -> date:
 def _check(env: dict[str, Any]) -> None:
     if env["type"] not in PROGRAM_TYPES:
         raise ValueError(f"unknown program event {env['type']!r}")
-    if env.get("schema_version", 1) != 1:
+    if env.get("schema_version", 1) != current_version(env["type"]):  # the runner upcasts
         raise ValueError(f"{env['type']} schema_version {env['schema_version']} is not understood")
 
 

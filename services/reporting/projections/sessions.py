@@ -21,6 +21,7 @@ import orjson
 from services.reporting.projections.programs import CUSTOM_PLANS, upsert_sql
 from shared.envelope import WIB
 from shared.projection import KeyedProjection
+from shared.upcasting import current_version
 
 SESSION_TYPES = frozenset({"SessionScheduled", "SessionHeld", "AttendanceCorrected",
                            "SessionCancelled"})
@@ -105,7 +106,7 @@ def evolve(doc: dict[str, Any] | None, env: dict[str, Any]) -> dict[str, Any]:
     kind, data, version = env["type"], env["data"], env["aggregate_version"]
     if kind not in SESSION_TYPES:
         raise ValueError(f"unknown session event {kind!r}")
-    if env.get("schema_version", 1) != 1:
+    if env.get("schema_version", 1) != current_version(env["type"]):  # the runner upcasts
         raise ValueError(f"{kind} schema_version {env['schema_version']} is not understood")
     if doc is not None and version <= doc["version"]:
         return doc
