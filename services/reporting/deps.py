@@ -7,10 +7,10 @@ and unit tests pass hand-written fakes.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 import asyncpg
@@ -83,6 +83,9 @@ class ReportingDeps:
     checkpoint: CheckpointQuery
     clock: Callable[[], datetime]  # "today" (in WIB) for a report's default `to`
     live_schema: str = "readmodel"
+    # The day a replay (`pulih replay --until … --into`) stands at, for `?as_of=` reports;
+    # None: reports of a replay are dated today.
+    replay_day: Callable[[str], Awaitable[date | None]] | None = None
 
 
 # `pulih replay --until … --into <name>` builds schema `asof_<name>`; `?as_of=<name>` reads it.
@@ -176,6 +179,15 @@ def pg_regional(pool: asyncpg.Pool, schema: str) -> Callable[..., Any]:
             return await regional_report(conn, window)
 
     return regional
+
+
+async def pg_replay_day(pool: asyncpg.Pool, schema: str) -> date | None:
+    """The WIB day of the point a replay was built up to (its `replay_info`), if recorded."""
+    async with readmodel(pool, schema) as conn:
+        if await conn.fetchval("SELECT to_regclass('replay_info')") is None:
+            return None
+        until = await conn.fetchval("SELECT max(until_time) FROM replay_info")
+    return until.astimezone(WIB).date() if until else None
 
 
 async def pg_checkpoint(pool: asyncpg.Pool, schema: str) -> int | None:

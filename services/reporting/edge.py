@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Query
@@ -9,14 +10,15 @@ from fastapi import Query
 from services.reporting.deps import ASOF_NAME, ReportingDeps, asof_schema
 from services.reporting.models import Format
 from services.reporting.tabular import CSV_CONTENT
+from shared.envelope import WIB
 from shared.errors import not_found
 
 FormatQuery = Annotated[Format, Query(description="`csv`: the same rows as CSV, header first.")]
 AsOfQuery = Annotated[str | None, Query(
     pattern=ASOF_NAME, description="Read the replay `pulih replay --until … --into <name>` "
-    "built (schema `asof_<name>`) instead of the live read model; 404 when there is none. It "
-    "changes what is read, not the date: statuses and a default `to` are still today's, so "
-    "name `to` to reproduce a past report exactly.")]
+    "built (schema `asof_<name>`) instead of the live read model; 404 when there is none. "
+    "The report is dated as of the replay's point: statuses and a default `to` are those of "
+    "that day, so a past report is reproduced byte for byte.")]
 LIST_OK: dict[int | str, dict[str, Any]] = {
     200: {"content": CSV_CONTENT, "description": "JSON, or CSV with `?format=csv`."}}
 
@@ -26,6 +28,15 @@ class ReadModels:
 
     def __init__(self, deps: ReportingDeps):
         self.deps = deps
+
+    async def today(self, as_of: str | None) -> date:
+        """The day a report is computed for: today in WIB, or the day a replay stands at, so
+        a past report is reproduced with the statuses and default `to` it had then."""
+        if as_of is not None and self.deps.replay_day is not None:
+            day = await self.deps.replay_day(asof_schema(as_of))
+            if day is not None:
+                return day
+        return self.deps.clock().astimezone(WIB).date()
 
     async def schema(self, as_of: str | None) -> str:
         return (await self.replay(as_of))[0]

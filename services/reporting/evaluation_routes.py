@@ -19,7 +19,6 @@ from services.reporting.models import (
     RegionalList,
 )
 from services.reporting.tabular import csv_response
-from shared.envelope import WIB
 
 FromQuery = Annotated[date | None, Query(
     alias="from", description="First day of the window (inclusive, YYYY-MM-DD); default: no "
@@ -35,8 +34,8 @@ WINDOW_DOC = (" The window `from`..`to` limits sessions (by their WIB day), comp
 
 
 def add_evaluation_routes(app: FastAPI, deps: ReportingDeps, readmodels: ReadModels) -> None:
-    def window(from_: date | None, to: date | None) -> Window:
-        return Window.of(from_, to, deps.clock().astimezone(WIB).date())
+    async def window(from_: date | None, to: date | None, as_of: str | None) -> Window:
+        return Window.of(from_, to, await readmodels.today(as_of))
 
     @app.get(
         "/evaluation", response_model=EvaluationList, operation_id="evaluation",
@@ -57,7 +56,7 @@ def add_evaluation_routes(app: FastAPI, deps: ReportingDeps, readmodels: ReadMod
         format: FormatQuery = "json",
         as_of: AsOfQuery = None,
     ) -> Any:
-        span = window(from_, to)
+        span = await window(from_, to, as_of)
         items = await deps.evaluation(await readmodels.schema(as_of), span, prison_id,
                                       partner_id)
         if format == "csv":
@@ -79,7 +78,7 @@ def add_evaluation_routes(app: FastAPI, deps: ReportingDeps, readmodels: ReadMod
         format: FormatQuery = "json",
         as_of: AsOfQuery = None,
     ) -> Any:
-        span = window(from_, to)
+        span = await window(from_, to, as_of)
         items = await deps.regional(await readmodels.schema(as_of), span)
         if format == "csv":
             return csv_response(items, REGIONAL_COLUMNS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterator
+from datetime import date, datetime, time
 from typing import Any
 
 import uvicorn
@@ -17,6 +18,7 @@ from services.reporting.deps import (
     pg_evaluation,
     pg_program,
     pg_regional,
+    pg_replay_day,
 )
 from services.reporting.figures import Window
 from services.reporting.projections import (
@@ -26,7 +28,7 @@ from services.reporting.projections import (
     ProgramsProjection,
     SessionsProjection,
 )
-from shared.envelope import STREAM
+from shared.envelope import STREAM, WIB
 from shared.runner import ProjectionRunner
 from shared.runtime import Runtime
 from shared.store import Recorded, StoreUnavailable
@@ -53,12 +55,20 @@ class Reporting:
         self.app = create_app(ReportingDeps(
             agreements=self.agreements, health=self.health, audit=self.audit,
             program=self.program, evaluation=self.evaluation, regional=self.regional,
-            checkpoint=self.checkpoint, clock=rt.clock, live_schema=self.schema))
+            checkpoint=self.checkpoint, clock=rt.clock, live_schema=self.schema,
+            replay_day=self.replay_day))
 
     async def agreements(self, schema: str, prison_id, partner_id, status
                          ) -> list[dict[str, Any]]:
-        query = pg_agreements(await self.rt.pool(), schema, self.rt.clock)
+        clock = self.rt.clock
+        if schema != self.schema and (day := await self.replay_day(schema)) is not None:
+            moment = datetime.combine(day, time(12), WIB)  # statuses as of the replay's day
+            clock = lambda: moment  # noqa: E731
+        query = pg_agreements(await self.rt.pool(), schema, clock)
         return await query(prison_id, partner_id, status)
+
+    async def replay_day(self, schema: str) -> date | None:
+        return await pg_replay_day(await self.rt.pool(), schema)
 
     async def program(self, schema: str, program_id: str) -> dict[str, Any] | None:
         return await pg_program(await self.rt.pool(), schema)(program_id)

@@ -100,7 +100,8 @@ def client(fake: FakeDeps) -> httpx.AsyncClient:
     app = create_app(ReportingDeps(
         agreements=fake.agreements, health=fake.health, audit=fake.audit, program=fake.program,
         evaluation=fake.evaluation, regional=fake.regional, checkpoint=fake.checkpoint,
-        clock=lambda: NOW, live_schema="readmodel"))
+        clock=lambda: NOW, live_schema="readmodel",
+        replay_day=getattr(fake, "replay_day", None)))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 

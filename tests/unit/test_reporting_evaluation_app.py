@@ -169,3 +169,18 @@ async def test_openapi_documents_the_evaluation_reports():
         assert {"from", "to", "format", "as_of"} <= {p["name"] for p in operation["parameters"]}
     item = spec["components"]["schemas"]["EvaluationItem"]
     assert list(item["properties"]) == list(EVALUATION_COLUMNS)
+
+
+async def test_an_as_of_report_is_dated_at_its_replays_day():
+    deps = fake()
+
+    async def replay_day(schema):
+        return date(2025, 12, 31) if schema == "asof_after_sign" else None
+
+    deps.replay_day = replay_day
+    async with client(deps) as http:
+        await http.get("/evaluation", params={"as_of": "after_sign"})
+        await http.get("/evaluation")
+    evaluations = [c for c in deps.calls if c[0] == "evaluation"]
+    assert evaluations == [("evaluation", Window(BEGINNING, date(2025, 12, 31)), None, None),
+                           ("evaluation", Window(BEGINNING, TODAY), None, None)]
