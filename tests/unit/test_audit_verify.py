@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deploy.audit import (
+from deploy.events import ExportWriter, LogMessage, subject_filter
+from deploy.verify import (
     Broken,
     Entry,
     Verifier,
@@ -19,7 +20,6 @@ from deploy.audit import (
     verify,
     verify_lines,
 )
-from deploy.events import ExportWriter, LogMessage, subject_filter
 from shared.envelope import CommandMeta, NewEvent, StreamId, compute_hash, seal
 
 PRISON, OTHER = "lapas-banyuwangi", "lapas-jember"

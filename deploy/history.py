@@ -1,0 +1,118 @@
+"""`pulih audit history`: who did what, when, why — one aggregate's events as stored."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from nats.aio.client import Client
+
+from deploy.events import (
+    LogMessage,
+    read_log,
+    stream_state,
+)
+from deploy.verify import printable
+from shared.envelope import EVENTS_PREFIX
+
+
+async def history(nc: Client, aggregate_type: str, aggregate_id: str) -> list[LogMessage]:
+    """Every stored event of one aggregate, in whatever prison, in order."""
+    await stream_state(nc)
+    filter_ = f"{EVENTS_PREFIX}.*.{aggregate_type}.{aggregate_id}.*"
+    return [m async for batch in read_log(nc, filter_) for m in batch]
+
+
+ROW_FIELDS = ("event_id", "type", "schema_version", "prison_id", "aggregate_version",
+              "occurred_at", "recorded_at", "actor", "command_id", "correlation_id",
+              "causation_id", "prev_hash", "hash", "data")
+
+
+def history_row(seq: int, envelope: dict[str, Any] | None) -> dict[str, Any]:
+    """One event of a history: the stored envelope's fields and a one-line summary of its data
+    (what, and why where the event says: a reason, a note)."""
+    envelope = envelope or {"type": "?", "data": "(the body is not a JSON object)"}
+    row = {"seq": seq, **{k: envelope.get(k) for k in ROW_FIELDS}}
+    try:
+        row["summary"] = SUMMARIES[row["type"]](row["data"])
+    except Exception:  # an unknown type or a malformed body: show the data itself
+        row["summary"] = orjson.dumps(row["data"]).decode()[:300]
+    return row
+
+
+def history_text(aggregate_type: str, aggregate_id: str, rows: list[dict[str, Any]]) -> str:
+    prisons = ", ".join(sorted({str(r["prison_id"]) for r in rows}))
+    head = ("seq", "v", "recorded_at", "occurred_at", "actor", "event")
+    cells = [[str(r["seq"]), str(r["aggregate_version"]), str(r["recorded_at"]),
+              str(r["occurred_at"]), str(r["actor"]), str(r["type"])] for r in rows]
+    widths = [max(len(c[i]) for c in [list(head), *cells]) for i in range(len(head))]
+    lines = [f"{aggregate_type} {aggregate_id} in {prisons}: {len(rows)} events",
+             "  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)) + "  what / why"]
+    for r, c in zip(rows, cells, strict=True):
+        ids = f"correlation {r['correlation_id']}"
+        if r["causation_id"]:
+            ids += f", caused by {r['causation_id']}"
+        lines.append("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True))
+                     + f"  {r['summary']}  [{ids}]")
+    return "\n".join(printable(line) for line in lines) + "\n"
+
+
+def history_json(aggregate_type: str, aggregate_id: str, rows: list[dict[str, Any]]) -> str:
+    return orjson.dumps({"aggregate_type": aggregate_type, "aggregate_id": aggregate_id,
+                        "events": rows}, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def _why(d: dict[str, Any], *keys: str) -> str:
+    return "".join(f"; {k}: {' '.join(str(d[k]).split())}" for k in keys if d.get(k))
+
+
+def _held(d: dict[str, Any]) -> str:
+    marks = Counter(m["status"] for m in d["attendance"])
+    counts = ", ".join(f"{marks[s]} {s}" for s in ("present", "late", "absent", "excused"))
+    return (f"{d['activity']} \"{d['topic']}\" at {d['held_at']}, {d['duration_minutes']} min, "
+            f"program {d['program_id']}; {counts}")
+
+
+SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "AgreementSigned": lambda d: (
+        f"{d['number']} \"{d['title']}\" with {d['partner']['name']} ({d['partner']['id']}), "
+        f"in force {d['effective_from']} to {d['effective_until']}, signed {d['signed_on']}; "
+        f"services {', '.join(d['services'])}" + _why(d, "renews")),
+    "AgreementExtended": lambda d: (
+        f"until {d['effective_until']}, signed {d['signed_on']}" + _why(d, "note")),
+    "AgreementAmended": lambda d: (
+        "changes " + ", ".join(f"{k}={v}" for k, v in d["changes"].items())
+        + f", signed {d['signed_on']}" + _why(d, "note")),
+    "AgreementTerminated": lambda d: f"on {d['terminated_on']}" + _why(d, "reason"),
+    "AgreementExpired": lambda d: f"on {d['expired_on']}",
+    "ProgramLaunched": lambda d: (
+        f"\"{d['name']}\" cohort {d['cohort']} under agreement {d['agreement_id']}, "
+        f"{d['starts_on']} to {d['ends_on']}, capacity {d['capacity']}; "
+        f"activities {', '.join(d['activities'])}"),
+    "ParticipantEnrolled": lambda d: f"participant {d['participant_id']} on {d['enrolled_on']}",
+    "ParticipantWithdrawn": lambda d: (
+        f"participant {d['participant_id']} on {d['withdrawn_on']}"
+        + _why(d, "reason", "note")),
+    "ParticipantCompleted": lambda d: (
+        f"participant {d['participant_id']} on {d['completed_on']}"),
+    "ProgramClosed": lambda d: f"on {d['closed_on']}",
+    "ParticipantRegistered": lambda d: f"{d['case_type']}, admitted {d['admitted_on']}",
+    "AssessmentRecorded": lambda d: (
+        f"{d['instrument']} {d['phase']} score {d['score']} on {d['assessed_on']}"
+        + _why(d, "program_id", "assessor_role")),
+    "ParticipantReleased": lambda d: f"{d['release_type']} on {d['released_on']}",
+    "ParticipantReadmitted": lambda d: f"on {d['readmitted_on']}",
+    "SessionScheduled": lambda d: (
+        f"{d['activity']} \"{d['topic']}\" for {d['scheduled_for']}, "
+        f"program {d['program_id']}"),
+    "SessionHeld": _held,
+    "AttendanceCorrected": lambda d: (
+        f"participant {d['participant_id']} now {d['status']}" + _why(d, "reason")),
+    "SessionCancelled": lambda d: _why(d, "reason")[2:],
+}
+
+
+# --- the command line -----------------------------------------------------------------------
+
