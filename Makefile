@@ -2,6 +2,7 @@
 PY ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: up demo test lint bench docs
 $(STAMP): pyproject.toml
@@ -20,8 +21,13 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
 
-bench: $(STAMP)
-	$(VENV)/bin/python -m bench
+# The benchmark's extra dependencies (the eventsourcing peer, profilers); ARGS=--quick etc.
+$(BENCH_STAMP): $(STAMP)
+	$(VENV)/bin/pip install -q -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(VENV)/bin/python -m bench $(ARGS)
 
 # The integrators' documents (docs/asyncapi.json, docs/openapi.json), generated from the code;
 # commit them: the tests fail when they are out of date.

@@ -1,108 +1,93 @@
-"""`python -m bench [--events N ...]`: measure Pulih against this machine's raw ceilings.
+"""`python -m bench [--quick] [--events N ...]`: measure Pulih against this machine's own
+ceilings and against a peer, in one run; one table, also written to bench/results/latest.{md,json}.
 
-Starts its own servers (or uses PULIH_NATS_URL / PULIH_DATABASE_URL), builds a realistic log,
-prints one table and writes it to bench/results/ as Markdown and JSON. Never fails on a timing.
+Starts its own NATS and PostgreSQL in a temporary directory (or uses PULIH_NATS_URL /
+PULIH_DATABASE_URL — it then writes its log and read-models there) and runs the four services
+as separate processes on them. Exits non-zero only when the machinery fails (a server or service
+that does not start, a refused command); never on a timing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
+import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
-import asyncpg
-import nats
-
-from bench import ceilings
-from bench.workload import log_of, publish
-from services.reporting.main import projections
+from bench import report
+from bench.commands import MachineryError
+from bench.phases import Plan, run
 from shared.embedded import start_nats, start_postgres
-from shared.envelope import STREAM
-from shared.jetstream import ensure_stream
-from shared.runner import ProjectionRunner
-from shared.runtime import tune_gc
-
-RESULTS = Path(__file__).parent / "results"
 
 
-async def rebuild(nc, pool, last_seq: int) -> float:
-    schema = f"bench_{int(time.time() * 1000)}"
-    runner = ProjectionRunner(nc, pool, projections(), schema=schema)
-    await runner.prepare()
-    started = time.perf_counter()
-    await runner.run_until(last_seq)
-    rate = last_seq / (time.perf_counter() - started)
-    async with pool.acquire() as conn:
-        await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-    return rate
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="a ~2-minute smoke run: shorter phases, rebuild at 100k only")
+    parser.add_argument("--events", type=int, nargs="+", metavar="N",
+                        help="log sizes to rebuild at (cumulative; the last is the scale size); "
+                        "default 100000 1000000, with --quick 100000")
+    parser.add_argument("--no-peer", action="store_true", help="skip the eventsourcing peer")
+    parser.add_argument("--profile", action="store_true",
+                        help="also sample the busiest processes with py-spy (raw stacks in "
+                        "bench/results/profiles/, top functions in the results)")
+    return parser.parse_args(argv)
 
 
-async def run(sizes: list[int], nats_url: str, database_url: str) -> list[dict]:
-    tune_gc()
-    nc = await nats.connect(nats_url)
-    await ensure_stream(nc)
-    pool = await asyncpg.create_pool(database_url, min_size=2, max_size=8)
-    rows: list[dict] = []
-    try:
-        have = 0
-        for size in sizes:
-            started = time.perf_counter()
-            have += await publish(nc, log_of(size - have, seed=size))
-            generate_s = time.perf_counter() - started
-            last = (await nc.jetstream().stream_info(STREAM)).state.last_seq
-            read = await ceilings.ordered_read(nc, last)
-            copy = await ceilings.copy_rows(pool, min(last, 200_000))
-            rebuilt = await rebuild(nc, pool, last)
-            rows.append({"events": last, "generate_s": round(generate_s, 1),
-                         "raw_read_ev_s": round(read), "raw_copy_rows_s": round(copy),
-                         "rebuild_ev_s": round(rebuilt),
-                         "rebuild_over_read": round(rebuilt / read, 2)})
-    finally:
-        await pool.close()
-        await nc.drain()
-    return rows
-
-
-def table(rows: list[dict]) -> str:
-    head = list(rows[0])
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(str(r[k]) for k in head) + " |" for r in rows]
-    return "\n".join(lines)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--events", type=int, nargs="+", default=[100_000],
-                        help="log sizes to measure at (cumulative), e.g. 100000 1000000")
-    args = parser.parse_args()
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse(argv)
+    plan = Plan.quick() if args.quick else Plan.full()
+    if args.events:
+        plan.sizes = sorted(args.events)
+    started, load_start = time.perf_counter(), _load()
+    meta = {"mode": "quick" if args.quick else "full",
+            "command": " ".join(["python -m bench", *argv]),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                       f"Python {platform.python_version()}",
+            "started": datetime.now(UTC).isoformat(timespec="seconds"), "load_start": load_start}
     with tempfile.TemporaryDirectory(prefix="pulih-bench-") as tmp:
-        servers = []
-        nats_url = os.environ.get("PULIH_NATS_URL")
-        database_url = os.environ.get("PULIH_DATABASE_URL")
-        if not nats_url:
-            servers.append(start_nats(Path(tmp)))
-            nats_url = servers[-1].url
-        if not database_url:
-            servers.append(start_postgres(Path(tmp)))
-            database_url = servers[-1].url
+        workdir, servers = Path(tmp), []
         try:
-            rows = asyncio.run(run(args.events, nats_url, database_url))
+            nats_url = os.environ.get("PULIH_NATS_URL")
+            database_url = os.environ.get("PULIH_DATABASE_URL")
+            if not nats_url:
+                servers.append(start_nats(workdir))
+                nats_url = servers[-1].url
+            if not database_url:
+                servers.append(start_postgres(workdir))
+                database_url = servers[-1].url
+            profiles = report.RESULTS / "profiles" if args.profile else None
+            results = asyncio.run(run(plan, workdir, nats_url, database_url,
+                                      with_peer=not args.no_peer, profile_dir=profiles))
+        except (MachineryError, RuntimeError, OSError) as exc:
+            print(f"bench: the machinery failed, nothing was measured: {exc}", file=sys.stderr)
+            return 1
         finally:
-            for server in servers:
+            for server in reversed(servers):
                 server.stop()
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    text = f"# Pulih benchmark — rebuild\n\nMachine: {machine}\n\n{table(rows)}\n"
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "rebuild.md").write_text(text)
-    (RESULTS / "rebuild.json").write_text(json.dumps({"machine": machine, "rows": rows},
-                                                     indent=2))
-    print(text)
+    results |= meta | {"duration_s": time.perf_counter() - started, "load_end": _load()}
+    print(report.write(results))
+    failures, status = results["failures"], 0
+    if failures["count"]:
+        print(f"bench: {failures['count']} commands failed or were refused (the scenario sends "
+              f"only valid ones): {failures['examples']}", file=sys.stderr)
+        status = 1
+    for problem in results["problems"]:
+        print(f"bench: a measured run went wrong (its figure is void): {problem}",
+              file=sys.stderr)
+        status = 1
+    return status
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

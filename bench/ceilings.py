@@ -1,45 +1,124 @@
-"""The machine's raw ceilings, measured in the same run as Pulih's own figures."""
+"""The machine's raw ceilings, measured in the same run as Pulih's own figures.
+
+Publishing goes to a scratch stream (`BENCH_RAW`, same storage as the log, deleted afterwards)
+so the log holds only real envelopes. Bodies are real envelopes of the synthetic log (a
+SessionHeld with its attendance is ~2 KB), each with a `Nats-Msg-Id` as Pulih's appends have.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 import asyncpg
 from nats.aio.client import Client
 from nats.js.api import DeliverPolicy
 
+from bench.commands import MachineryError
+from bench.workload import log_of
 from shared.envelope import EVENTS_PREFIX, STREAM
+from shared.jetstream import STREAM_CONFIG
+from shared.runner import stream_seq
+
+RAW_STREAM, RAW_PREFIX = "BENCH_RAW", "bench.raw"
+
+
+async def _scratch(nc: Client) -> None:
+    js = nc.jetstream()
+    await js.add_stream(replace(STREAM_CONFIG, name=RAW_STREAM, subjects=[f"{RAW_PREFIX}.>"],
+                                deny_delete=False, deny_purge=False))
+
+
+async def _drop(nc: Client) -> None:
+    await nc.jetstream().delete_stream(RAW_STREAM)
+
+
+def _messages(count: int, seed: int) -> list[tuple[str, bytes, str]]:
+    return [(f"{RAW_PREFIX}.{subject}", body, msg_id)
+            for subject, body, msg_id in log_of(count, seed=seed)]
+
+
+async def publish_each(nc: Client, seconds: float) -> float:
+    """Msgs/s publishing one at a time, awaiting each ack."""
+    await _scratch(nc)
+    try:
+        js, sent = nc.jetstream(), 0
+        messages = _messages(20_000, seed=101)
+        started = time.perf_counter()
+        stop = started + seconds
+        for subject, body, msg_id in messages:
+            await js.publish(subject, body, headers={"Nats-Msg-Id": msg_id})
+            sent += 1
+            if time.perf_counter() >= stop:
+                break
+        return sent / (time.perf_counter() - started)
+    finally:
+        await _drop(nc)
+
+
+async def publish_pipelined(nc: Client, count: int, in_flight: int) -> float:
+    """Msgs/s with `in_flight` concurrent `js.publish` awaiting their acks (a sliding window)."""
+    await _scratch(nc)
+    try:
+        js = nc.jetstream()
+        messages = _messages(count, seed=202 + in_flight)
+        gate = asyncio.Semaphore(in_flight)
+
+        async def one(subject: str, body: bytes, msg_id: str) -> None:
+            try:
+                await js.publish(subject, body, headers={"Nats-Msg-Id": msg_id})
+            finally:
+                gate.release()
+
+        started = time.perf_counter()
+        tasks = []
+        for message in messages:
+            await gate.acquire()
+            tasks.append(asyncio.create_task(one(*message)))
+        await asyncio.gather(*tasks)
+        return count / (time.perf_counter() - started)
+    finally:
+        await _drop(nc)
 
 
 async def ordered_read(nc: Client, last_seq: int) -> float:
-    """Events/s an ordered push consumer delivers the whole stream at, doing nothing else."""
+    """Events/s an ordered push consumer delivers the whole log at, doing nothing else (the log
+    denies deletes: the last of `last_seq` messages must be sequence `last_seq`, or deliveries
+    were lost or repeated and the figure is void)."""
     done = asyncio.Event()
-    seen = 0
+    seen, last = 0, 0
 
     async def count(msg) -> None:
-        nonlocal seen
+        nonlocal seen, last
         seen += 1
-        if msg.metadata.sequence.stream >= last_seq:
+        if seen == last_seq:
+            last = stream_seq(msg.reply)
             done.set()
 
     started = time.perf_counter()
     sub = await nc.jetstream().subscribe(f"{EVENTS_PREFIX}.>", stream=STREAM, cb=count,
                                          ordered_consumer=True,
                                          deliver_policy=DeliverPolicy.ALL,
-                                         pending_msgs_limit=200_000)
+                                         pending_msgs_limit=2_000_000,
+                                         pending_bytes_limit=4 * 1024**3)
     await done.wait()
     elapsed = time.perf_counter() - started
     await sub.unsubscribe()
+    if last != last_seq:
+        raise MachineryError(f"the raw read's message {last_seq} was sequence {last}: "
+                             "deliveries were lost or repeated")
     return seen / elapsed
 
 
 async def copy_rows(pool: asyncpg.Pool, rows: int) -> float:
-    """Rows/s asyncpg COPY writes into an unlogged-free ordinary table (seq, payload)."""
+    """Rows/s asyncpg COPY writes into an ordinary, WAL-logged table (seq, 600-byte body), in
+    one transaction, as a projection batch commits."""
     payload = b"x" * 600
     records = [(i, payload) for i in range(rows)]
     async with pool.acquire() as conn:
-        await conn.execute("CREATE TEMP TABLE IF NOT EXISTS bench_copy (seq bigint, body bytea)")
+        await conn.execute("DROP TABLE IF EXISTS bench_copy")
+        await conn.execute("CREATE TABLE bench_copy (seq bigint, body bytea)")
         started = time.perf_counter()
         await conn.copy_records_to_table("bench_copy", records=records)
         elapsed = time.perf_counter() - started

@@ -1,0 +1,231 @@
+"""The run, phase by phase, on one set of servers and one growing log:
+
+1. raw ceilings (scratch stream; COPY into a scratch table);
+2. the four services as processes; the scenario's setup through real commands;
+3. log grown to the small size; one client's latency there (scale, small);
+4. commands with 1 and 32 clients; live lag under a paced background load;
+5. for each size: grow the log, let the live reporting service catch up, then the raw read
+   ceiling and a full rebuild of every projection;
+6. one client's latency at the largest size (scale, large); each service's RSS;
+7. services stopped; the peer on the same PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import httpx
+import nats
+
+from bench import ceilings, lag, peer, rebuild, report, scale
+from bench.commands import Bus, Failures, MachineryError, drive
+from bench.profile import Cpu, Spy
+from bench.scenario import Scenario
+from bench.services import Services
+from shared.jetstream import ensure_stream
+from shared.runtime import tune_gc
+
+LIVE = "readmodel"  # the services' read-model schema (Settings' default)
+
+
+@dataclass
+class Plan:
+    sizes: list[int] = field(default_factory=lambda: [100_000, 1_000_000])
+    small: int = 10_000
+    publish_each_s: float = 5.0
+    pipelined: int = 50_000
+    copy_rows: int = 200_000
+    load_s: tuple[float, float] = (20.0, 30.0)  # 1 client, 32 clients
+    lag_s: float = 30.0
+    lag_probes: int = 500
+    lag_rate: float = 1000.0
+    scale_s: float = 15.0
+    scale_max: int = 1500
+    peer_s: tuple[float, float] = (8.0, 10.0)
+    peer_timeout: float = 90.0
+
+    @classmethod
+    def full(cls) -> Plan:
+        return cls()
+
+    @classmethod
+    def quick(cls) -> Plan:
+        return cls(sizes=[100_000], publish_each_s=2.0, pipelined=10_000, copy_rows=100_000,
+                   load_s=(4.0, 6.0), lag_s=6.0, lag_probes=100, scale_s=4.0, scale_max=300,
+                   peer_s=(3.0, 4.0), peer_timeout=30.0)
+
+
+async def raw_ceilings(nc, pool, plan: Plan) -> dict:
+    out = {"publish_each": await ceilings.publish_each(nc, plan.publish_each_s),
+           "publish_pipelined": {}}
+    for window in (256, 2000):
+        out["publish_pipelined"][str(window)] = await ceilings.publish_pipelined(
+            nc, plan.pipelined, window)
+    out["copy_rows"] = await ceilings.copy_rows(pool, plan.copy_rows)
+    show(out)
+    return out
+
+
+class Phases:
+    """Everything after the raw ceilings, with the services running."""
+
+    def __init__(self, nc, pool, http: httpx.AsyncClient, services: Services, plan: Plan,
+                 spy: Spy, results: dict):
+        self.nc, self.pool, self.http, self.services = nc, pool, http, services
+        self.plan, self.spy, self.results = plan, spy, results
+        self.failures = Failures()
+        self.bus, self.scenario = Bus(nc, self.failures), Scenario()
+        self.profiles: dict = results.setdefault("profiles", {})
+        self.cpu: dict = results.setdefault("cpu_pct", {})
+
+    def pids(self, *names: str) -> dict[str, int]:
+        own = {"bench": os.getpid()}
+        return {n: own[n] if n == "bench" else self.services.procs[n].pid for n in names}
+
+    async def measured(self, label: str, coro, seconds: float, profile: tuple[str, ...] = ()):
+        """Run one phase with its CPU per process and (with --profile) py-spy on `profile`."""
+        cpu, spies = Cpu(self.services), self.spy.start(label, self.pids(*profile), seconds)
+        try:
+            return await coro
+        finally:
+            self.cpu[label] = cpu.stop()
+            if spies:
+                self.profiles[label] = self.spy.finish(spies)
+
+    async def settle(self, timeout: float) -> None:
+        """Wait (polling) until the live reporting service has applied the whole log."""
+        self.services.check_alive()
+        await rebuild.caught_up(self.http, await rebuild.stream_end(self.nc), timeout)
+
+    async def setup(self) -> None:
+        await self.services.wait_ready(self.nc, self.http)
+        for stage in self.scenario.setup():
+            await self.bus.send_chains(stage)
+        if self.failures.count:
+            raise MachineryError(f"setup commands were refused: {self.failures.examples}")
+        await rebuild.grow(self.nc, self.plan.small, seed=1)
+        await self.settle(120)
+        await drive(self.bus, self.scenario, 8, 2.0)  # warm-up, not measured
+
+    async def latency(self, label: str) -> dict:
+        events, plan = await rebuild.stream_end(self.nc), self.plan
+        step(f"scale: 1 client @ {events:,} events")
+        out = await self.measured(label, scale.latency(
+            self.bus, self.scenario, events, plan.scale_s, plan.scale_max), plan.scale_s,
+            ("attendance",))
+        show(out)
+        return out
+
+    async def commands(self) -> None:
+        out = self.results["commands"] = {}
+        for clients, seconds in zip((1, 32), self.plan.load_s, strict=True):
+            step(f"commands, {clients} client(s)")
+            load = await self.measured(
+                f"commands_{clients}", drive(self.bus, self.scenario, clients, seconds),
+                seconds, ("attendance", "programs", "reporting", "bench"))
+            out[str(clients)] = load.summary()
+            show(out[str(clients)])
+
+    async def lag(self) -> None:
+        await self.settle(120)
+        step("live lag")
+        plan = self.plan
+        self.results["lag"] = await self.measured("lag", lag.measure(
+            self.nc, self.bus, self.http, self.scenario, plan.lag_rate, plan.lag_s,
+            plan.lag_probes), plan.lag_s, ("reporting",))
+        show(self.results["lag"])
+
+    async def rebuilds(self) -> None:
+        self.results["rebuild"], self.results["growth"] = [], []
+        for size in self.plan.sizes:
+            step(f"grow the log to {size:,} events")
+            grown = await self.measured(f"grow_{size}", rebuild.grow(self.nc, size, seed=size),
+                                        0)
+            started = time.perf_counter()
+            await self.settle(max(300.0, size / 1000))
+            grown["reporting_caught_up_after_s"] = round(time.perf_counter() - started, 1)
+            self.results["growth"].append(grown)
+            step(f"raw read and rebuild @ {grown['events']:,} events")
+            last = grown["events"]
+            read = await self.measured(f"read_{size}", ceilings.ordered_read(self.nc, last), 0)
+            profile = ("bench",) if size == self.plan.sizes[-1] else ()
+            seconds = last / 13_000  # about the rebuild's length, for py-spy
+            done = rebuild.row(last, read, await self.measured(
+                f"rebuild_{size}", rebuild.rebuild(self.nc, self.pool, last, LIVE), seconds,
+                profile))
+            self.results["rebuild"].append(done)
+            self.results["problems"] += [f"@ {last:,}: {p}" for p in done["problems"]]
+            show(grown, done)
+
+
+async def run(plan: Plan, workdir: Path, nats_url: str, database_url: str,
+              with_peer: bool = True, profile_dir: Path | None = None) -> dict:
+    tune_gc()
+    spy = Spy(profile_dir)
+    client_errors: dict[str, int] = {}
+
+    async def on_error(exc: Exception) -> None:  # e.g. a slow consumer's dropped messages
+        client_errors[type(exc).__name__] = client_errors.get(type(exc).__name__, 0) + 1
+
+    nc = await nats.connect(nats_url, name="pulih-bench", error_cb=on_error)
+    await ensure_stream(nc)
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
+    results: dict = {"plan": plan.__dict__, "notes": report.NOTES, "problems": [],
+                     "client_errors": client_errors}
+    services = Services(workdir, nats_url, database_url)
+    sampler, phases = None, None
+    try:
+        step("raw ceilings")
+        results["ceilings"] = await raw_ceilings(nc, pool, plan)
+        step("services and setup")
+        services.start()
+        sampler = asyncio.create_task(services.sampler())
+        async with httpx.AsyncClient(base_url=services.base_url, timeout=10) as http:
+            phases = Phases(nc, pool, http, services, plan, spy, results)
+            await phases.setup()
+            small = await phases.latency("scale_small")
+            await phases.commands()
+            await phases.lag()
+            await phases.rebuilds()
+            await phases.settle(300)
+            large = await phases.latency("scale_large")
+            results["scale"] = {"small": small, "large": large,
+                                "flatness": scale.flatness(small, large),
+                                "memory": scale.memory(services)}
+            show(results["scale"]["flatness"], results["scale"]["memory"])
+            services.check_alive()
+    finally:
+        if sampler is not None:
+            sampler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sampler
+        services.stop()
+        await pool.close()
+        await nc.drain()
+        if phases is not None:
+            failures = phases.failures
+            results["failures"] = {"count": failures.count, "examples": failures.examples}
+    if with_peer:
+        step("peer: eventsourcing on the same PostgreSQL")
+        results["peer"] = await asyncio.to_thread(
+            peer_run, database_url, plan.peer_s, plan.peer_timeout)
+        show(results["peer"])
+    return results
+
+
+def peer_run(database_url: str, seconds: tuple[float, float], timeout: float) -> dict:
+    return peer.run(database_url, seconds[0], seconds[1], timeout)
+
+
+def step(what: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {what}", flush=True)
+
+
+def show(*values: object) -> None:
+    print("   ", *values, flush=True)

@@ -1,0 +1,97 @@
+"""Where the time goes during a phase: CPU per process (always), and with `--profile` a py-spy
+sampling profile of chosen processes, summarised as the functions costing the most CPU."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from bench.services import Services
+
+FRAME_FILE = re.compile(r"^(?P<func>.*) \((?P<file>[^:()]+)(:\d+)?\)$")
+
+
+class Cpu:
+    """CPU use per process role between start and stop, in % of one core."""
+
+    def __init__(self, services: Services):
+        self.services = services
+        self.before, self.started = services.cpu_seconds(), time.perf_counter()
+
+    def stop(self) -> dict[str, float]:
+        after, wall = self.services.cpu_seconds(), time.perf_counter() - self.started
+        used = {k: 100 * (v - self.before.get(k, 0.0)) / wall for k, v in after.items()}
+        return {k: round(v) for k, v in sorted(used.items(), key=lambda kv: -kv[1])}
+
+
+def _short(frame: str) -> str:
+    match = FRAME_FILE.match(frame)
+    if not match:
+        return frame
+    path = match["file"]
+    for marker in ("site-packages/", "/work/main/", "lib/python3"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+    return f"{match['func']} ({path})"
+
+
+def summarise(raw: Path, top: int = 12) -> dict:
+    """Self and inclusive shares of the samples, per function (file, not line)."""
+    own, inclusive, total = Counter(), Counter(), 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames = [_short(f) for f in stack.split(";")]
+        n = int(count)
+        total += n
+        own[frames[-1]] += n
+        for frame in set(frames):
+            inclusive[frame] += n
+    if not total:
+        return {"samples": 0}
+
+    def share(counter: Counter) -> list[list]:
+        return [[f, round(100 * n / total, 1)] for f, n in counter.most_common(top)]
+
+    return {"samples": total, "self_pct": share(own), "inclusive_pct": share(inclusive)}
+
+
+class Spy:
+    """py-spy record of several processes for `seconds`, into `outdir` (None: disabled)."""
+
+    def __init__(self, outdir: Path | None):
+        self.outdir = outdir
+        self.binary = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        if outdir is not None:
+            if not Path(self.binary).exists():
+                raise RuntimeError("--profile needs py-spy: pip install py-spy")
+            outdir.mkdir(parents=True, exist_ok=True)
+
+    def start(self, label: str, pids: dict[str, int], seconds: float) -> list:
+        if self.outdir is None:
+            return []
+        running = []
+        for name, pid in pids.items():
+            out = self.outdir / f"{label}-{name}.txt"
+            args = [self.binary, "record", "-p", str(pid), "-d", str(max(1, int(seconds))),
+                    "-r", "97", "--nonblocking", "--format", "raw", "-o", str(out)]
+            proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            running.append((name, out, proc))
+        return running
+
+    def finish(self, running: list) -> dict:
+        summaries = {}
+        for name, out, proc in running:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            summaries[name] = summarise(out) if out.exists() else {"samples": 0}
+        return summaries

@@ -1,0 +1,187 @@
+"""One table from one run: every figure with the raw ceiling (or the peer) beside it, the goal
+of issue 6 and whether this run met it. Written as Markdown and JSON; never judged here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+NOTES = [
+    "Services run as four processes (`python -m deploy.cli run NAME`) on the bench's own "
+    "nats-server and PostgreSQL; the bench's clients are a fifth process. All on 2 cores.",
+    "Commands: closed-loop clients, each sending its next command on the previous reply; mix "
+    "≈ 44% ScheduleSession, 47% HoldSession (20 attendance marks each), 5% CorrectAttendance, "
+    "5% RecordAssessment over 24 programs in 3 prisons. Every reply must be ok.",
+    "The 1-client ceiling is a publish awaiting each ack; the 32-client one the best "
+    "pipelined publish. Rebuild: every projection from sequence 1 into a fresh schema, "
+    "what `pulih replay --projection all` does before its swap.",
+    "Live lag: one HoldSession at a time on a probe program, polling /evaluation every 5 ms, "
+    "while a pacer appends synthetic events (sessions dominate) at the stated rate.",
+    "The log grows with synthetic events of other prisons (bench/workload.py), published "
+    "directly; the live reporting service applies them before each measurement.",
+    "Peer: `eventsourcing` with its PostgreSQL module, same PostgreSQL server; its "
+    "comparable figures use synchronous_commit=off for its role (NATS's file store does not "
+    "fsync each append either; Pulih's projections commit the same way); its PostgreSQL "
+    "defaults (an fsync per commit) are shown too. Its writers are threads (the library is "
+    "synchronous). Its projection rate is over its own log (what its writers appended) into "
+    "one count table; Pulih's rebuild is over the whole log into every read-model. "
+    "Pulih / peer for latencies compares p99: below 1 is better for Pulih.",
+    "Each rebuild is checked: its tables must equal the live read-model's at the same "
+    "sequence (rows and a content hash) and nothing may be parked; otherwise its figure is "
+    "void and the run exits 1, as it does for any refused command.",
+    "Timings vary between runs on this shared 2-core machine (see the load averages): compare "
+    "figures within one run, not across runs.",
+]
+COLUMNS = ["area", "measure", "Pulih", "raw ceiling", "× ceiling", "peer", "Pulih / peer",
+           "goal", "met"]
+
+
+def _n(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}" if digits else f"{round(value):,}"
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a and b else None
+
+
+def _size(events: int) -> str:
+    return f"{events / 1e6:.3g}M" if events >= 1e6 else f"{events / 1e3:.0f}k"
+
+
+def rows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    c, out = r["ceilings"], []
+
+    def row(area, measure, pulih, ceiling=None, ratio=None, peer=None, over=None, goal="",
+            met=None):
+        out.append({"area": area, "measure": measure, "Pulih": pulih, "raw ceiling": ceiling,
+                    "× ceiling": ratio, "peer": peer, "Pulih / peer": over, "goal": goal,
+                    "met": met})
+
+    row("raw", "JetStream publish, awaiting each ack (msgs/s)", None, _n(c["publish_each"]))
+    for k, v in c["publish_pipelined"].items():
+        row("raw", f"JetStream publish, {k} in flight (msgs/s)", None, _n(v))
+    for rb in r["rebuild"]:
+        row("raw", f"ordered push consumer read @ {_size(rb['events'])} (events/s)", None,
+            _n(rb["raw_read_ev_s"]))
+    row("raw", "asyncpg COPY into PostgreSQL (rows/s)", None, _n(c["copy_rows"]))
+
+    peer = r.get("peer") or {}
+    off = peer.get("sync_commit_off", {})
+    best = max(c["publish_pipelined"].values())
+    for n in ("1", "32"):
+        cmd = r["commands"][n]
+        theirs = off.get(f"append_{n}", {})
+        ceiling = c["publish_each"] if n == "1" else best
+        ratio = _ratio(cmd["commands_per_s"], ceiling)
+        if n == "32":
+            ok = cmd["commands_per_s"] >= 3000 and (ratio or 0) >= 0.2
+            goal = "≥ 3,000/s and ≥ 0.2× pipelined publish"
+        else:
+            ok, goal = None, ""
+        row("commands", f"commands/s, {n} client{'s' if n != '1' else ''} "
+            f"({cmd['commands']:,} sent, {cmd['failed']} failed)", _n(cmd["commands_per_s"]),
+            _n(ceiling), ratio, _n(theirs.get("commands_per_s")),
+            _ratio(cmd["commands_per_s"], theirs.get("commands_per_s")), goal, ok)
+        row("commands", f"latency p50 / p99, {n} client{'s' if n != '1' else ''} (ms)",
+            f"{_n(cmd['p50_ms'], 1)} / {_n(cmd['p99_ms'], 1)}", None, None,
+            f"{_n(theirs.get('p50_ms'), 1)} / {_n(theirs.get('p99_ms'), 1)}",
+            _ratio(cmd["p99_ms"], theirs.get("p99_ms")),
+            "p99 ≤ 25 ms" if n == "32" else "", cmd["p99_ms"] <= 25 if n == "32" else None)
+
+    projection = off.get("projection", {}).get("events_per_s")
+    for rb in r["rebuild"]:
+        ok = rb["rebuild_ev_s"] >= 20000 and rb["rebuild_over_read"] >= 0.5
+        ok = "**void**: " + "; ".join(rb["problems"]) if rb.get("problems") else ok
+        row("rebuild", f"replay --projection all @ {_size(rb['events'])} (events/s)",
+            _n(rb["rebuild_ev_s"]), _n(rb["raw_read_ev_s"]), rb["rebuild_over_read"],
+            _n(projection), _ratio(rb["rebuild_ev_s"], projection),
+            "≥ 20,000/s and ≥ 0.5× read", ok)
+
+    lag = r["lag"]
+    row("live lag", f"reply → visible in /evaluation, p50 / p99 (ms), {lag['probes']} probes "
+        f"at {_n(lag['background_ev_s'])} ev/s background",
+        f"{_n(lag['p50_ms'], 1)} / {_n(lag['p99_ms'], 1)}", goal="p99 ≤ 250 ms",
+        met=lag["p99_ms"] is not None and lag["p99_ms"] <= 250)
+
+    s = r["scale"]
+    for key in ("small", "large"):
+        lat = s[key]
+        flat = s["flatness"].get("p99_ratio") if key == "large" else None
+        row("scale", f"latency p50 / p99, 1 client, log @ {_size(lat['events'])} (ms)",
+            f"{_n(lat['p50_ms'], 1)} / {_n(lat['p99_ms'], 1)}",
+            ratio=flat, goal="within 20% of the small log" if key == "large" else "",
+            met=(flat is not None and flat <= 1.2) if key == "large" else None)
+    for name, mem in s["memory"].items():
+        row("scale", f"peak RSS {name} @ {_size(s['large']['events'])} (MB; now "
+            f"{mem['rss_mb']:.0f})", _n(mem["peak_rss_mb"]), goal="≤ 200 MB",
+            met=mem["peak_rss_mb"] <= 200)
+
+    defaults = peer.get("defaults")
+    if defaults:
+        for n in ("1", "32"):
+            d = defaults[f"append_{n}"]
+            row("peer", f"eventsourcing, PostgreSQL defaults (fsync per commit): appends/s, "
+                f"{n} writer{'s' if n != '1' else ''}, p50 / p99 {_n(d['p50_ms'], 1)} / "
+                f"{_n(d['p99_ms'], 1)} ms", None, peer=_n(d["commands_per_s"]),
+                over=_ratio(r["commands"][n]["commands_per_s"], d["commands_per_s"]))
+        p = defaults["projection"]["events_per_s"]
+        row("peer", "eventsourcing, PostgreSQL defaults: projection (events/s)", None, peer=_n(p),
+            over=_ratio(r["rebuild"][0]["rebuild_ev_s"], p))
+    return out
+
+
+def markdown(r: dict[str, Any]) -> str:
+    def cell(v: Any) -> str:
+        if v is True:
+            return "yes"
+        if v is False:
+            return "**no**"
+        return "" if v is None else str(v)
+
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(cell(row[k]) for k in COLUMNS) + " |" for row in r["table"]]
+    fails = r["failures"]
+    notes = [f"# Pulih benchmark — {r['mode']} run",
+             "", f"Machine: {r['machine']}. Started {r['started']}, took {r['duration_s']:.0f} s. "
+             f"Load average at start / end: {r['load_start']} / {r['load_end']}.",
+             f"Command: `{r['command']}`. Failed or refused commands: {fails['count']}. "
+             f"Problems: {'; '.join(r['problems']) or 'none'}. Client errors in the bench "
+             f"process: {r['client_errors'] or 'none'}.", "",
+             *lines, "", *[f"- {note}" for note in r["notes"]], *_cpu(r), *_profiles(r)]
+    return "\n".join(notes) + "\n"
+
+
+def _cpu(r: dict[str, Any]) -> list[str]:
+    phases = r.get("cpu_pct") or {}
+    roles = sorted({role for use in phases.values() for role in use})
+    if not roles:
+        return []
+    lines = ["", "CPU per process during each phase (% of one core; 200% = both cores):", "",
+             "| phase | " + " | ".join(roles) + " |", "|---|" + "---|" * len(roles)]
+    for phase, use in phases.items():
+        lines.append(f"| {phase} | " + " | ".join(str(use.get(x, "")) for x in roles) + " |")
+    return lines
+
+
+def _profiles(r: dict[str, Any], top: int = 8) -> list[str]:
+    lines = []
+    for phase, procs in (r.get("profiles") or {}).items():
+        for name, summary in procs.items():
+            if not summary.get("samples"):
+                continue
+            lines += ["", f"py-spy, {phase}, {name} ({summary['samples']} samples): self % — "
+                      + "; ".join(f"{f} {p}" for f, p in summary["self_pct"][:top])]
+    return ["", "## Profiles", *lines] if lines else []
+
+
+def write(r: dict[str, Any], name: str = "latest") -> str:
+    r["table"] = rows(r)
+    text = markdown(r)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.md").write_text(text)
+    (RESULTS / f"{name}.json").write_text(json.dumps(r, indent=2, default=str) + "\n")
+    return text

@@ -1,0 +1,34 @@
+"""Scale: one client's command latency as the log grows, and each service's memory.
+
+The same command mix on the same programs, measured with a small log and again after the log
+has grown (the stream is the same; only synthetic history from other prisons was added). RSS
+is read per service process: the kernel's high-water mark (VmHWM) and psutil's current RSS."""
+
+from __future__ import annotations
+
+from bench.commands import Bus, drive
+from bench.scenario import Scenario
+from bench.services import Services
+
+MB = 1024 * 1024
+
+
+async def latency(bus: Bus, scenario: Scenario, events: int, seconds: float,
+                  max_commands: int) -> dict:
+    load = await drive(bus, scenario, clients=1, seconds=seconds, max_commands=max_commands)
+    return {"events": events, **load.summary()}
+
+
+def memory(services: Services) -> dict[str, dict[str, float]]:
+    now, peak = services.sample_rss(), services.peak_rss()
+    return {name: {"rss_mb": round(now.get(name, 0) / MB, 1),
+                   "peak_rss_mb": round(peak.get(name, 0) / MB, 1)} for name in services.procs}
+
+
+def flatness(small: dict, large: dict) -> dict:
+    """Large-log latency over small-log latency (1.0 = flat)."""
+    out = {}
+    for key in ("p50_ms", "p99_ms"):
+        if small.get(key) and large.get(key):
+            out[key.replace("_ms", "_ratio")] = round(large[key] / small[key], 2)
+    return out

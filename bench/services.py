@@ -1,0 +1,163 @@
+"""The four services, each as its own process (`python -m deploy.cli run NAME`), on the bench's
+servers: what an operator runs, and the only way to read each service's own RSS."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import nats.errors
+import orjson
+import psutil
+from nats.aio.client import Client
+
+from bench.commands import MachineryError
+from shared.bus import command_subject
+from shared.embedded import free_port
+
+SERVICES = ("agreements", "programs", "attendance", "reporting")
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+
+def _die_with_parent() -> None:  # in the child, between fork and exec
+    if _LIBC is not None:
+        _LIBC.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class Services:
+    def __init__(self, workdir: Path, nats_url: str, database_url: str):
+        self.workdir, self.nats_url, self.database_url = workdir, nats_url, database_url
+        self.http_port = free_port()
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.peak_sampled: dict[str, int] = {}
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def start(self) -> None:
+        env = {**os.environ, "PULIH_NATS_URL": self.nats_url,
+               "PULIH_DATABASE_URL": self.database_url, "PULIH_HTTP_PORT": str(self.http_port),
+               "PULIH_DATA_DIR": str(self.workdir / "pulih")}
+        for name in SERVICES:
+            out = (self.workdir / f"{name}.log").open("ab")
+            self.procs[name] = subprocess.Popen(
+                [sys.executable, "-m", "deploy.cli", "run", name], env=env,
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent, cwd=Path(__file__).resolve().parent.parent)
+            out.close()
+
+    def check_alive(self) -> None:
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                raise MachineryError(f"service {name} exited with {proc.returncode}:\n"
+                                     f"{self.tail(name)}")
+
+    def tail(self, name: str, lines: int = 30) -> str:
+        path = self.workdir / f"{name}.log"
+        text = path.read_bytes().decode(errors="replace") if path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    async def wait_ready(self, nc: Client, http: httpx.AsyncClient, timeout: float = 60) -> None:
+        """Each command service answers a request (a harmless malformed one, refused as
+        `invalid`, writing nothing) and the reporting service answers /health."""
+        deadline = time.monotonic() + timeout
+        pending = {"agreements", "programs", "attendance", "reporting"}
+        while pending:
+            self.check_alive()
+            if time.monotonic() > deadline:
+                raise MachineryError(f"services not ready after {timeout}s: {sorted(pending)}")
+            for name in sorted(pending):
+                if await self._answers(nc, http, name):
+                    pending.discard(name)
+            if pending:
+                await asyncio.sleep(0.1)
+
+    async def _answers(self, nc: Client, http: httpx.AsyncClient, name: str) -> bool:
+        if name == "reporting":
+            with contextlib.suppress(httpx.TransportError):
+                return (await http.get("/health")).status_code == 200
+            return False
+        first = {"agreements": "SignAgreement", "programs": "LaunchProgram",
+                 "attendance": "HoldSession"}[name]
+        try:
+            reply = await nc.request(command_subject("bench-ready", name, first), b"{}", 1.0)
+        except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
+            return False
+        return orjson.loads(reply.data).get("ok") is False
+
+    def sample_rss(self) -> dict[str, int]:
+        """Current RSS per service (psutil), keeping the highest seen."""
+        now = {}
+        for name, proc in self.procs.items():
+            with contextlib.suppress(psutil.Error):
+                now[name] = psutil.Process(proc.pid).memory_info().rss
+                self.peak_sampled[name] = max(self.peak_sampled.get(name, 0), now[name])
+        return now
+
+    def peak_rss(self) -> dict[str, int]:
+        """The kernel's high-water mark of each process's RSS (VmHWM) since it started."""
+        peaks = {}
+        for name, proc in self.procs.items():
+            try:
+                status = Path(f"/proc/{proc.pid}/status").read_text()
+            except OSError:
+                peaks[name] = self.peak_sampled.get(name, 0)
+                continue
+            line = next(x for x in status.splitlines() if x.startswith("VmHWM:"))
+            peaks[name] = int(line.split()[1]) * 1024
+        return peaks
+
+    async def sampler(self, every: float = 0.5) -> None:
+        while True:
+            self.sample_rss()
+            await asyncio.sleep(every)
+
+    def processes(self) -> dict[str, list[psutil.Process]]:
+        """Every process of the run by role: the services, the bench itself, and our own
+        nats-server and PostgreSQL (found by the work directory in their command lines)."""
+        roles: dict[str, list[psutil.Process]] = {"bench": [psutil.Process()]}
+        for name, proc in self.procs.items():
+            with contextlib.suppress(psutil.Error):
+                roles[name] = [psutil.Process(proc.pid)]
+        for proc in psutil.process_iter(["name", "cmdline"]):
+            cmdline = " ".join(proc.info["cmdline"] or ())
+            if str(self.workdir) not in cmdline:
+                continue
+            if proc.info["name"] == "nats-server":
+                roles["nats-server"] = [proc]
+            elif proc.info["name"] == "postgres":
+                with contextlib.suppress(psutil.Error):
+                    roles["postgres"] = [proc, *proc.children(recursive=True)]
+        return roles
+
+    def cpu_seconds(self) -> dict[str, float]:
+        out = {}
+        for role, procs in self.processes().items():
+            total = 0.0
+            for proc in procs:
+                with contextlib.suppress(psutil.Error):
+                    times = proc.cpu_times()
+                    total += times.user + times.system
+            out[role] = total
+        return out
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs.clear()
