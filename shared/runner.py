@@ -224,12 +224,20 @@ class ProjectionRunner:
     async def apply(self, batch: list[Delivery]) -> None:
         """Apply one batch of log messages in one transaction with the checkpoint."""
         records, parked, bodies = [], [], {}
+        expected = self.last_seq + 1
         for delivery in batch:
             seq = delivery.seq
-            if seq <= self.last_seq:
-                continue  # redelivered: already applied in an earlier transaction
+            if seq < expected:
+                continue  # redelivered: already applied, or already in this batch
             if self.stop_at is not None and seq > self.stop_at:
                 continue
+            # The stream allows no deletes, so its sequences have no holes: a jump means a
+            # delivery was lost on the way (a client-side slow-consumer drop). Nothing of the
+            # batch is written; the runner follows again from its checkpoint. (From an empty
+            # checkpoint the stream may start above 1 if an operator created it with limits.)
+            if seq > expected and self.last_seq > 0:
+                raise ConsumerStalled(f"delivery gap: expected {expected}, got {seq}")
+            expected = seq + 1
             bodies[seq] = delivery
             if delivery.envelope is None:
                 parked.append(("*", Parked(seq, delivery.error)))

@@ -5,6 +5,7 @@ import uuid
 
 import asyncpg
 import orjson
+import pytest
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from shared.envelope import CommandMeta, NewEvent, StreamId
@@ -152,3 +153,25 @@ async def test_a_lost_delivery_at_the_end_of_the_log_is_noticed(nc, pool, store,
     runner._receive = lossy
     await asyncio.wait_for(runner.run_until(last), 30)
     assert dropped and await counts(pool, schema) == {aggregates[0]: list(range(5))}
+
+
+async def test_a_gap_in_the_deliveries_writes_nothing(nc, pool, store, prison_id, schema):
+    from shared.runner import ConsumerStalled
+
+    runner = ProjectionRunner(nc, pool, [Counting(prison_id)], schema=schema)
+    await runner.run_until(await write(store, "lapas-elsewhere", [str(uuid.uuid4())], 1))
+    aggregate = str(uuid.uuid4())
+    await write(store, prison_id, [aggregate], 4)
+    received = []
+    sub = await nc.jetstream().subscribe(
+        f"pulih.events.{prison_id}.>", ordered_consumer=True,
+        config=ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                              opt_start_seq=runner.last_seq + 1))
+    while len(received) < 4:
+        received.append(decode(await sub.next_msg(timeout=5)))
+    await sub.unsubscribe()
+    with pytest.raises(ConsumerStalled):
+        await runner.apply([received[0], received[2], received[3]])  # the second one lost
+    assert await counts(pool, schema) == {}
+    await runner.apply(received)
+    assert await counts(pool, schema) == {aggregate: list(range(4))}
