@@ -3,11 +3,11 @@
 1. raw ceilings (scratch stream; COPY into a scratch table);
 2. the four services as processes; the scenario's setup through real commands;
 3. log grown to the small size; one client's latency there (scale, small);
-4. commands with 1 and 32 clients; live lag under a paced background load;
+4. commands with 1 and 32 clients; the peer on the same PostgreSQL (our services idle); live
+   lag under a paced background load;
 5. for each size: grow the log, let the live reporting service catch up, then the raw read
    ceiling and a full rebuild of every projection;
-6. one client's latency at the largest size (scale, large); each service's RSS;
-7. services stopped; the peer on the same PostgreSQL.
+6. one client's latency at the largest size (scale, large); each service's RSS.
 """
 
 from __future__ import annotations
@@ -132,6 +132,14 @@ class Phases:
             out[str(clients)] = load.summary()
             show(out[str(clients)])
 
+    async def peer(self, database_url: str) -> None:
+        await self.settle(120)
+        step("peer: eventsourcing on the same PostgreSQL (Pulih's services idle)")
+        plan = self.plan
+        work = asyncio.to_thread(peer.run, database_url, *plan.peer_s, plan.peer_timeout)
+        self.results["peer"] = await self.measured("peer", work, 0)
+        show(self.results["peer"])
+
     async def lag(self) -> None:
         await self.settle(120)
         step("live lag")
@@ -191,6 +199,8 @@ async def run(plan: Plan, workdir: Path, nats_url: str, database_url: str,
             await phases.setup()
             small = await phases.latency("scale_small")
             await phases.commands()
+            if with_peer:  # now: the same PostgreSQL as the commands met, services idle
+                await phases.peer(database_url)
             await phases.lag()
             await phases.rebuilds()
             await phases.settle(300)
@@ -211,16 +221,7 @@ async def run(plan: Plan, workdir: Path, nats_url: str, database_url: str,
         if phases is not None:
             failures = phases.failures
             results["failures"] = {"count": failures.count, "examples": failures.examples}
-    if with_peer:
-        step("peer: eventsourcing on the same PostgreSQL")
-        results["peer"] = await asyncio.to_thread(
-            peer_run, database_url, plan.peer_s, plan.peer_timeout)
-        show(results["peer"])
     return results
-
-
-def peer_run(database_url: str, seconds: tuple[float, float], timeout: float) -> dict:
-    return peer.run(database_url, seconds[0], seconds[1], timeout)
 
 
 def step(what: str) -> None:

@@ -140,13 +140,17 @@ class Services:
         return roles
 
     def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds per role so far; a role's first process also counts its children that
+        have exited (PostgreSQL backends come and go)."""
         out = {}
         for role, procs in self.processes().items():
             total = 0.0
-            for proc in procs:
+            for i, proc in enumerate(procs):
                 with contextlib.suppress(psutil.Error):
                     times = proc.cpu_times()
                     total += times.user + times.system
+                    if i == 0 and role == "postgres":
+                        total += times.children_user + times.children_system
             out[role] = total
         return out
 
