@@ -29,12 +29,15 @@ class Cpu:
         return {k: round(v) for k, v in sorted(used.items(), key=lambda kv: -kv[1])}
 
 
+ROOT = str(Path(__file__).resolve().parents[1])  # this checkout, wherever it lives
+
+
 def _short(frame: str) -> str:
     match = FRAME_FILE.match(frame)
     if not match:
         return frame
     path = match["file"]
-    for marker in ("site-packages/", "/work/main/", "lib/python3"):
+    for marker in ("site-packages/", f"{ROOT}/", "lib/python3"):
         if marker in path:
             path = path.split(marker, 1)[1]
     return f"{match['func']} ({path})"
