@@ -35,3 +35,20 @@ def prison_id():
 @pytest.fixture
 def schema():
     return f"t_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def conn(database_url, schema):
+    """A connection reading and writing a fresh read-model schema with every projection's
+    tables (and the runner's), dropped afterwards."""
+    from services.reporting.main import projections
+    from shared.runner import KERNEL_DDL
+
+    connection = await asyncpg.connect(database_url)
+    await connection.execute(f'CREATE SCHEMA "{schema}"; SET search_path TO "{schema}"')
+    await connection.execute(KERNEL_DDL)
+    for projection in projections():
+        await connection.execute(projection.ddl)
+    yield connection
+    await connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    await connection.close()

@@ -16,7 +16,6 @@ from services.reporting.deps import pg_checkpoint, pg_evaluation, pg_regional
 from services.reporting.evaluation import evaluation_report, regional_report
 from services.reporting.figures import Window
 from services.reporting.main import projections
-from shared.runner import KERNEL_DDL
 from shared.store import Recorded
 from shared.upcasting import upcast
 
@@ -301,23 +300,6 @@ REGIONAL_W1 = [
              sessions_held=3, hours_by_activity={"counseling": 2.5, "skills_training": 1.0},
              attendance_rate=7 / 9, score_change={"ASSIST": -7.5, "URICA": 3.0}),
     regional(PY_W1, 1)]
-
-
-@pytest.fixture
-def schema():
-    return f"t_evaluation_{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-async def conn(database_url, schema):
-    connection = await asyncpg.connect(database_url)
-    await connection.execute(f'CREATE SCHEMA "{schema}"; SET search_path TO "{schema}"')
-    await connection.execute(KERNEL_DDL)
-    for projection in projections():
-        await connection.execute(projection.ddl)
-    yield connection
-    await connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-    await connection.close()
 
 
 async def apply(conn, events: list[dict], batch_sizes=(40,)) -> None:

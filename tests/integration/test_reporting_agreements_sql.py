@@ -1,6 +1,5 @@
 """The agreements projection and its query against a real PostgreSQL."""
 
-import uuid
 from datetime import UTC, date, datetime
 
 import asyncpg
@@ -16,22 +15,6 @@ pytestmark = pytest.mark.pg
 
 TODAY = date(2025, 6, 1)
 A1, A2, A3, A4 = (f"0b7d6c1e-0000-4000-8000-00000000000{i}" for i in range(1, 5))
-
-
-@pytest.fixture
-def schema():
-    return f"t_reporting_{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-async def conn(database_url, schema):
-    connection = await asyncpg.connect(database_url)
-    await connection.execute(f'CREATE SCHEMA "{schema}"')
-    await connection.execute(f'SET search_path TO "{schema}"')
-    await connection.execute(AgreementsProjection.ddl)
-    yield connection
-    await connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-    await connection.close()
 
 
 class Log:

@@ -22,23 +22,6 @@ P1, P2, P3, P4, P5, P6, P9, Q1 = (f"9a000000-0000-4000-8000-00000000000{i}"
 S1, S2, S3, S4, S5, S6 = (f"5e550000-0000-4000-8000-00000000000{i}" for i in range(1, 7))
 
 
-@pytest.fixture
-def schema():
-    return f"t_programs_{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-async def conn(database_url, schema):
-    connection = await asyncpg.connect(database_url)
-    await connection.execute(f'CREATE SCHEMA "{schema}"')
-    await connection.execute(f'SET search_path TO "{schema}"')
-    for projection in projections():
-        await connection.execute(projection.ddl)
-    yield connection
-    await connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-    await connection.close()
-
-
 class Log:
     """Hands out stream sequences and per-aggregate versions, like the event log would."""
 
