@@ -16,7 +16,7 @@ from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfi
 from nats.js.errors import BadRequestError, NotFoundError
 
 from shared.envelope import EVENTS_PREFIX, STREAM, StreamId
-from shared.store import EventStore, Recorded, StoreUnavailable, WrongLastSequence
+from shared.store import EventStore, History, Recorded, StoreUnavailable, WrongLastSequence
 from shared.upcasting import upcast_records
 
 log = structlog.get_logger(__name__)
@@ -58,8 +58,9 @@ async def ensure_stream(nc: Client, duplicate_window: float = 120.0) -> None:
 
 
 class DirectReader:
-    """Batched direct gets (server ≥ 2.11): all messages matching a subject filter from a
-    sequence on, in one request per thousand, over one long-lived reply subscription."""
+    """Direct gets (server ≥ 2.11) over one long-lived reply subscription: the last message of
+    each subject under a filter (`multi_last`, served from the server's subject index at any
+    log size), and the messages under a filter from a sequence on, in batches."""
 
     def __init__(self, nc: Client):
         self._nc = nc
@@ -73,26 +74,40 @@ class DirectReader:
         if queue is not None:
             queue.put_nowait(msg)
 
-    async def read(self, subject_filter: str, from_seq: int) -> list[Recorded]:
-        if self._sub is None:
-            self._sub = await self._nc.subscribe(f"{self._prefix}.*", cb=self._route)
+    async def lasts(self, subject_filter: str) -> list[Recorded]:
+        """The newest message of every subject matching the filter, in sequence order."""
+        out: list[Recorded] = []
+        await self._request({"multi_last": [subject_filter], "batch": READ_BATCH}, out,
+                            subject_filter)
+        return sorted(out, key=lambda r: r.seq)
+
+    async def read(self, subject_filter: str, from_seq: int, count: int | None = None
+                   ) -> list[Recorded]:
+        """Messages matching the filter from `from_seq` on: all of them, or the first `count`
+        (a known count lets the server stop there instead of searching on to the tail)."""
         out: list[Recorded] = []
         while True:
-            reply = f"{self._prefix}.{next(self._ids)}"
-            queue: asyncio.Queue[Msg] = asyncio.Queue()
-            self._waiting[reply] = queue
-            request = {"seq": from_seq, "next_by_subj": subject_filter, "batch": READ_BATCH}
-            try:
-                await self._nc.publish(f"$JS.API.DIRECT.GET.{STREAM}",
-                                       orjson.dumps(request), reply=reply)
-                more = await asyncio.wait_for(self._drain(queue, out), TIMEOUT)
-            except (TimeoutError, nats.errors.Error) as exc:
-                raise StoreUnavailable(f"reading {subject_filter}: {exc!r}") from exc
-            finally:
-                del self._waiting[reply]
-            if not more:
+            batch = READ_BATCH if count is None else min(READ_BATCH, count - len(out))
+            request = {"seq": from_seq, "next_by_subj": subject_filter, "batch": batch}
+            more = await self._request(request, out, subject_filter)
+            if not more or (count is not None and len(out) >= count):
                 return out
             from_seq = out[-1].seq + 1
+
+    async def _request(self, request: dict, out: list[Recorded], subject_filter: str) -> bool:
+        if self._sub is None:
+            self._sub = await self._nc.subscribe(f"{self._prefix}.*", cb=self._route)
+        reply = f"{self._prefix}.{next(self._ids)}"
+        queue: asyncio.Queue[Msg] = asyncio.Queue()
+        self._waiting[reply] = queue
+        try:
+            await self._nc.publish(f"$JS.API.DIRECT.GET.{STREAM}", orjson.dumps(request),
+                                   reply=reply)
+            return await asyncio.wait_for(self._drain(queue, out), TIMEOUT)
+        except (TimeoutError, nats.errors.Error) as exc:
+            raise StoreUnavailable(f"reading {subject_filter}: {exc!r}") from exc
+        finally:
+            del self._waiting[reply]
 
     @staticmethod
     async def _drain(queue: asyncio.Queue[Msg], out: list[Recorded]) -> bool:
@@ -116,8 +131,23 @@ class JetStreamEventStore(EventStore):
         self._js = nc.jetstream(timeout=TIMEOUT)
         self._reader = DirectReader(nc)
 
-    async def _read(self, stream: StreamId, after_seq: int) -> list[Recorded]:
-        return await self._reader.read(stream.filter, after_seq + 1)
+    async def _read(self, stream: StreamId, after: History) -> list[Recorded]:
+        """What the aggregate recorded after `after`. First the newest event of each of its
+        subjects: that answers "nothing new" (most loads) and "no such aggregate" (every create)
+        from the server's subject index, at the same cost at 10k or 10M events. When there is
+        more, its version says how many, so the read stops at the newest instead of scanning to
+        the tail; often the newest events are already in hand."""
+        lasts = await self._reader.lasts(stream.filter)
+        fresh = [r for r in lasts if r.seq > after.last_seq]
+        if not fresh:
+            return []
+        count = fresh[-1].envelope["aggregate_version"] - after.version
+        if count == len(fresh):
+            return fresh
+        records = await self._reader.read(stream.filter, after.last_seq + 1, max(count, 1))
+        if not records or records[-1].seq != fresh[-1].seq:  # versions not as written: read all
+            records = await self._reader.read(stream.filter, after.last_seq + 1)
+        return records
 
     async def read_filter(
         self, subject_filter: str, from_seq: int = 1, *, raw: bool = False

@@ -106,8 +106,9 @@ class EventStore(ABC):
         self._cache_size = cache_size
 
     @abstractmethod
-    async def _read(self, stream: StreamId, after_seq: int) -> list[Recorded]:
-        """The aggregate's events with a stream sequence above `after_seq`, in order."""
+    async def _read(self, stream: StreamId, after: History) -> list[Recorded]:
+        """The aggregate's events after those in `after` (stream sequence above its last), in
+        order."""
 
     @abstractmethod
     async def _publish(
@@ -136,7 +137,7 @@ class EventStore(ABC):
             return cached
         base = cached or History(stream)
         # Upcast: folds meet current versions only; hashes stay as stored (last_hash included).
-        history = base.extended(upcast_records(await self._read(stream, base.last_seq)))
+        history = base.extended(upcast_records(await self._read(stream, base)))
         self._remember(history)
         return history
 
@@ -196,9 +197,10 @@ class InMemoryEventStore(EventStore):
         super().__init__(**kwargs)
         self.log: list[Recorded] = []
 
-    async def _read(self, stream: StreamId, after_seq: int) -> list[Recorded]:
+    async def _read(self, stream: StreamId, after: History) -> list[Recorded]:
         await asyncio.sleep(0)  # a suspension point, as real I/O has: lets writers interleave
-        return [r for r in self.log if r.seq > after_seq and StreamId.of(r.envelope) == stream]
+        return [r for r in self.log
+                if r.seq > after.last_seq and StreamId.of(r.envelope) == stream]
 
     async def read_filter(
         self, subject_filter: str, from_seq: int = 1, *, raw: bool = False

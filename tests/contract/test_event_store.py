@@ -127,3 +127,21 @@ async def test_read_filter_matches_subject_wildcards(make_store, prison_id):
     signed = await store.read_filter(f"pulih.events.{prison_id}.*.*.Signed")
     assert [r.type for r in everything] == ["Signed", "Noted"]
     assert [r.type for r in signed] == ["Signed"]
+
+
+@pytest.mark.parametrize("types", [("Opened", "Noted", "Closed"), ("Noted",) * 1203])
+async def test_a_cached_reader_and_a_cold_one_catch_up_exactly(make_store, prison_id, types):
+    """Reads after a cached version: new events that are each the newest of their type, and a
+    run longer than one read batch of a repeated type; a cold reader reads the whole."""
+    writer, cached = make_store(), make_store()
+    stream = stream_in(prison_id)
+    await writer.append(await writer.load(stream), [event("Opened", n=0)], meta())
+    assert (await cached.load(stream)).version == 1
+    events = [event(kind, n=i) for i, kind in enumerate(types, start=1)]
+    await writer.append(await writer.load(stream, fresh=False), events, meta())
+    for reader in (cached, make_store()):
+        history = await reader.load(stream)
+        assert [r.envelope["data"]["n"] for r in history.events] == list(range(len(types) + 1))
+        assert [r.type for r in history.events] == ["Opened", *types]
+        assert [r.seq for r in history.events] == sorted(r.seq for r in history.events)
+    assert (await cached.load(stream)).version == len(types) + 1  # and nothing read twice
