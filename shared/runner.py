@@ -33,6 +33,11 @@ log = structlog.get_logger(__name__)
 PENDING_MSGS = 500_000
 PENDING_BYTES = 512 * 1024 * 1024
 STALL_CHECK_S = 5.0
+# Under a steady stream of commands the consumer is "caught up" after almost every message;
+# applying each trickle at once would cost a transaction (a dozen round trips) per event. A
+# partial batch is applied at once after a quiet spell, but at most this often while busy:
+# lag stays a few tens of ms, and the reporting service's CPU per event drops several-fold.
+BUSY_INTERVAL_S = 0.02
 
 KERNEL_DDL = """
 CREATE TABLE IF NOT EXISTS checkpoint (
@@ -99,6 +104,7 @@ class ProjectionRunner:
         max_buffer: int = 20_000,
         on_batch: Callable[[int, int], None] | None = None,
         stop_at: int | None = None,
+        busy_interval: float = BUSY_INTERVAL_S,
     ):
         self.name, self.schema = name, schema
         self.projections = list(projections)
@@ -112,6 +118,7 @@ class ProjectionRunner:
         self.parked: Counter[str] = Counter()  # parked events per projection ("*": every one)
         self._on_batch = on_batch  # (last_seq, messages in the batch): progress reporting
         self.stop_at = stop_at  # build the read-models as they were at this sequence
+        self._busy_interval = busy_interval
 
     async def prepare(self) -> None:
         """Create the schema, the tables and the checkpoint; idempotent."""
@@ -182,7 +189,7 @@ class ProjectionRunner:
                                   opt_start_seq=self.last_seq + 1),
             pending_msgs_limit=PENDING_MSGS, pending_bytes_limit=PENDING_BYTES,
         )
-        quiet_since = time.monotonic()
+        quiet_since, applied_at = time.monotonic(), 0.0
         try:
             while True:
                 # A batch is ready when full, or when the consumer has nothing more pending
@@ -194,8 +201,11 @@ class ProjectionRunner:
                         await self._check_not_stalled(js)
                         quiet_since = time.monotonic()
                     continue
-                quiet_since = time.monotonic()
                 size = self._batch_size
+                if len(self._buffer) < size:  # a partial batch: let a busy stream fill it
+                    await asyncio.sleep(max(0.0, applied_at + self._busy_interval
+                                            - time.monotonic()))
+                quiet_since = applied_at = time.monotonic()
                 batch, self._buffer = self._buffer[:size], self._buffer[size:]
                 if len(self._buffer) < size:
                     self._ready.clear()
