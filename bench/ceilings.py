@@ -17,9 +17,9 @@ from nats.js.api import DeliverPolicy
 
 from bench.commands import MachineryError
 from bench.workload import log_of
+from shared.delivery import stream_seq
 from shared.envelope import EVENTS_PREFIX, STREAM
 from shared.jetstream import STREAM_CONFIG
-from shared.runner import stream_seq
 
 RAW_STREAM, RAW_PREFIX = "BENCH_RAW", "bench.raw"
 

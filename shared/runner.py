@@ -4,6 +4,13 @@ The read-model rows and the checkpoint (last applied stream sequence) are writte
 transaction, so the checkpoint is the durable consumer position: after a crash or a reconnect
 the runner resumes from it, and a redelivered message at or below it is skipped. The log is read
 with an ordered push consumer (the fastest reader nats-py has), starting at checkpoint + 1.
+
+With a backlog, batches are pipelined: batch N+1 is read and folded (Python) on one connection
+while batch N is written (PostgreSQL) on another. The documents N changes are handed to N+1's
+fold directly, since the database cannot show them before N commits; everything else N+1 reads
+was committed by this runner. N+1's transaction then checks that the checkpoint is N's top, so
+a failed N, or another writer in between, voids N+1 too, and the runner resumes from the
+checkpoint. At most one batch is in flight.
 """
 
 from __future__ import annotations
@@ -16,16 +23,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import asyncpg
-import orjson
 import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from shared.delivery import Delivery, decode
 from shared.envelope import EVENTS_PREFIX, STREAM
-from shared.projection import Parked, Projection
+from shared.projection import Folded, Parked, Projection
 from shared.store import Recorded
-from shared.upcasting import UpcastError, upcast
 
 log = structlog.get_logger(__name__)
 # The client's own queue in front of the runner's buffer: generous, so the server's flow
@@ -49,33 +55,6 @@ CREATE TABLE IF NOT EXISTS parked (
     PRIMARY KEY (projection, seq)
 );
 """
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """One message of the log as the runner received it: decoded, or why it cannot be."""
-
-    seq: int
-    subject: str
-    data: bytes
-    envelope: dict | None
-    error: str = ""  # why it is parked for every projection
-
-
-def decode(msg: Msg) -> Delivery:
-    seq = stream_seq(msg.reply)
-    try:
-        envelope = orjson.loads(msg.data)
-    except orjson.JSONDecodeError as exc:
-        return Delivery(seq, msg.subject, msg.data, None, f"malformed body: {exc}")
-    if not isinstance(envelope, dict):
-        return Delivery(seq, msg.subject, msg.data, None, "malformed body: not a JSON object")
-    try:
-        # Projections meet current schema versions only; `data` (raw bytes) stays as stored.
-        envelope = upcast(envelope)
-    except UpcastError as exc:
-        return Delivery(seq, msg.subject, msg.data, None, str(exc))
-    return Delivery(seq, msg.subject, msg.data, envelope)
 
 
 class ConsumerStalled(Exception):
@@ -119,6 +98,8 @@ class ProjectionRunner:
         self._on_batch = on_batch  # (last_seq, messages in the batch): progress reporting
         self.stop_at = stop_at  # build the read-models as they were at this sequence
         self._busy_interval = busy_interval
+        self._folded_seq = 0  # the last sequence folded: last_seq, or the batch being written
+        self._writing: Batch | None = None
 
     async def prepare(self) -> None:
         """Create the schema, the tables and the checkpoint; idempotent."""
@@ -133,6 +114,7 @@ class ProjectionRunner:
                 "ON CONFLICT DO NOTHING", self.name)
             self.last_seq = await conn.fetchval(
                 "SELECT last_seq FROM checkpoint WHERE runner = $1", self.name)
+            self._folded_seq = self.last_seq
             self.parked = Counter(dict(await conn.fetch(
                 "SELECT projection, count(*) FROM parked GROUP BY projection")))
 
@@ -190,6 +172,7 @@ class ProjectionRunner:
             pending_msgs_limit=PENDING_MSGS, pending_bytes_limit=PENDING_BYTES,
         )
         quiet_since, applied_at = time.monotonic(), 0.0
+        self._folded_seq = self.last_seq
         try:
             while True:
                 # A batch is ready when full, or when the consumer has nothing more pending
@@ -210,9 +193,28 @@ class ProjectionRunner:
                 if len(self._buffer) < size:
                     self._ready.clear()
                 self._space.set()
-                await self.apply(batch)
+                # Pipelined: this batch is folded while the previous one is being written.
+                folded = await self._fold(batch)
+                await self._written()
+                if folded is not None:
+                    folded.task = asyncio.create_task(self._write(folded))
+                    self._writing = folded
+                if len(self._buffer) < size:  # caught up: nothing to overlap with
+                    await self._written()
         finally:
+            if self._writing is not None and self._writing.task is not None:
+                self._writing.task.cancel()
+                await asyncio.gather(self._writing.task, return_exceptions=True)
+            self._writing = None
             await sub.unsubscribe()
+
+    async def _written(self) -> None:
+        """Wait for the batch being written; its failure is the caller's."""
+        if self._writing is not None and self._writing.task is not None:
+            try:
+                await self._writing.task
+            finally:
+                self._writing = None
 
     async def _check_not_stalled(self, js) -> None:
         """Nothing arrived for a while: fine if we are at the end of the log. If the log has
@@ -233,8 +235,19 @@ class ProjectionRunner:
 
     async def apply(self, batch: list[Delivery]) -> None:
         """Apply one batch of log messages in one transaction with the checkpoint."""
+        try:
+            folded = await self._fold(batch)
+            if folded is not None:
+                await self._write(folded)
+        finally:
+            self._folded_seq = self.last_seq
+
+    async def _fold(self, batch: list[Delivery]) -> Batch | None:
+        """Read what the batch touches and fold it, writing nothing. Documents of the batch
+        being written meanwhile (`self._writing`) come from it: the database cannot show them
+        yet. Reads see everything else as committed by this runner's previous batches."""
         records, parked, bodies = [], [], {}
-        expected = self.last_seq + 1
+        expected = self._folded_seq + 1
         for delivery in batch:
             seq = delivery.seq
             if seq < expected:
@@ -245,7 +258,7 @@ class ProjectionRunner:
             # delivery was lost on the way (a client-side slow-consumer drop). Nothing of the
             # batch is written; the runner follows again from its checkpoint. (From an empty
             # checkpoint the stream may start above 1 if an operator created it with limits.)
-            if seq > expected and self.last_seq > 0:
+            if seq > expected and self._folded_seq > 0:
                 raise ConsumerStalled(f"delivery gap: expected {expected}, got {seq}")
             expected = seq + 1
             bodies[seq] = delivery
@@ -254,8 +267,22 @@ class ProjectionRunner:
             else:
                 records.append(Recorded(seq, delivery.envelope))
         if not bodies:
-            return
-        top = max(bodies)
+            return None
+        writing = self._writing.folded if self._writing else [None] * len(self.projections)
+        folded = []
+        async with self._pool.acquire() as conn, conn.transaction(readonly=True):
+            await conn.execute(f'SET LOCAL search_path TO "{self.schema}"; '
+                               "SET LOCAL plan_cache_mode TO force_custom_plan")
+            for projection, unsaved in zip(self.projections, writing, strict=True):
+                done = await projection.fold(conn, records, unsaved.changed if unsaved else {})
+                parked += [(projection.name, p) for p in done.parked]
+                folded.append(done)
+        result = Batch(self._folded_seq, max(bodies), len(batch), folded, parked, bodies)
+        self._folded_seq = result.top
+        return result
+
+    async def _write(self, batch: Batch) -> None:
+        """Write a folded batch and the checkpoint in one transaction."""
         async with self._pool.acquire() as conn, conn.transaction():
             # Derived data only: a commit lost in a PostgreSQL crash loses its checkpoint with
             # it, and the runner re-applies from the previous one. Custom plans: the tables
@@ -267,33 +294,39 @@ class ProjectionRunner:
             # us (another instance, a replay swapped the schema in) is honoured, never overrun.
             current = await conn.fetchval(
                 "SELECT last_seq FROM checkpoint WHERE runner = $1 FOR UPDATE", self.name)
-            if current != self.last_seq:
-                raise CheckpointMoved(f"checkpoint is {current}, runner was at {self.last_seq}")
-            for projection in self.projections:
-                parked += [(projection.name, p) for p in await projection.apply(conn, records)]
-            if parked:
+            if current != batch.after:
+                raise CheckpointMoved(f"checkpoint is {current}, runner was at {batch.after}")
+            for projection, folded in zip(self.projections, batch.folded, strict=True):
+                if folded.changed:
+                    await projection.save(conn, folded.changed)
+            if batch.parked:
                 await conn.executemany(
                     "INSERT INTO parked (projection, seq, subject, reason, body) "
                     "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                    [(name, p.seq, bodies[p.seq].subject, p.reason, bodies[p.seq].data)
-                     for name, p in parked])
+                    [(name, p.seq, batch.bodies[p.seq].subject, p.reason,
+                      batch.bodies[p.seq].data) for name, p in batch.parked])
             await conn.execute(
                 "INSERT INTO checkpoint (runner, last_seq, updated_at) VALUES ($1, $2, now()) "
                 "ON CONFLICT (runner) DO UPDATE SET last_seq = $2, updated_at = now()",
-                self.name, top)
-        for name, p in parked:
+                self.name, batch.top)
+        for name, p in batch.parked:
             log.warning("event_parked", runner=self.name, projection=name, seq=p.seq,
                         reason=p.reason)
-        self.parked.update(name for name, _ in parked)
-        self.last_seq = top
+        self.parked.update(name for name, _ in batch.parked)
+        self.last_seq = batch.top
         self._progress.set()
         if self._on_batch is not None:
-            self._on_batch(top, len(batch))
+            self._on_batch(batch.top, batch.size)
 
 
-def stream_seq(reply: str) -> int:
-    """The stream sequence from a JetStream delivery's reply subject, without the general
-    metadata parse (hot path): `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.…` (9 tokens),
-    or with domain and account hash `$JS.ACK.<domain>.<hash>.<stream>.…` (12 tokens)."""
-    parts = reply.split(".")
-    return int(parts[5] if len(parts) == 9 else parts[7])
+@dataclass
+class Batch:
+    """A batch folded after `after`, up to `top`, waiting to be written."""
+
+    after: int
+    top: int
+    size: int  # messages delivered, redeliveries included
+    folded: list[Folded]
+    parked: list[tuple[str, Parked]]
+    bodies: dict[int, Delivery]
+    task: asyncio.Task | None = None

@@ -16,6 +16,7 @@ from services.reporting.deps import pg_checkpoint, pg_evaluation, pg_regional
 from services.reporting.evaluation import evaluation_report, regional_report
 from services.reporting.figures import Window
 from services.reporting.main import projections
+from shared.projection import apply as apply_batch
 from shared.store import Recorded
 from shared.upcasting import upcast
 
@@ -310,7 +311,7 @@ async def apply(conn, events: list[dict], batch_sizes=(40,)) -> None:
         batch = records[start:start + batch_sizes[i % len(batch_sizes)]]
         async with conn.transaction():
             for projection in projections():
-                assert await projection.apply(conn, batch) == []
+                assert await apply_batch(projection, conn, batch) == []
         start, i = start + len(batch), i + 1
 
 

@@ -9,6 +9,7 @@ from services.reporting.deps import pg_agreements
 from services.reporting.projections import AgreementsProjection
 from services.reporting.queries import list_agreements
 from shared.projection import Parked
+from shared.projection import apply as apply_batch
 from shared.store import Recorded, StoreUnavailable
 
 pytestmark = pytest.mark.pg
@@ -42,7 +43,7 @@ def signed(partner, until, signed_on="2024-01-10", **extra):
 
 async def apply(conn, batch):
     async with conn.transaction():
-        return await AgreementsProjection().apply(conn, batch)
+        return await apply_batch(AgreementsProjection(), conn, batch)
 
 
 async def ids(conn, **filters):

@@ -10,6 +10,7 @@ import pytest
 from services.reporting.deps import pg_program
 from services.reporting.main import projections
 from services.reporting.queries import program_report
+from shared.projection import apply as apply_batch
 from shared.store import Recorded, StoreUnavailable
 
 pytestmark = pytest.mark.pg
@@ -81,7 +82,8 @@ class Log:
 async def apply(conn, batch):
     """What the runner does with a batch: every projection, in one transaction."""
     async with conn.transaction():
-        return [p for projection in projections() for p in await projection.apply(conn, batch)]
+        return [p for projection in projections()
+                for p in await apply_batch(projection, conn, batch)]
 
 
 def poison(log: Log) -> list[Recorded]:

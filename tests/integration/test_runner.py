@@ -8,9 +8,10 @@ import orjson
 import pytest
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from shared.delivery import decode
 from shared.envelope import CommandMeta, NewEvent, StreamId
 from shared.projection import KeyedProjection
-from shared.runner import ProjectionRunner, decode
+from shared.runner import ProjectionRunner
 
 
 class Counting(KeyedProjection):
@@ -108,6 +109,43 @@ async def test_a_crash_mid_transaction_neither_skips_nor_repeats(nc, pool, store
     runner = ProjectionRunner(nc, pool, [Counting(prison_id, fail_once=True)], schema=schema)
     await runner.run_until(last)
     assert await counts(pool, schema) == {a: list(range(20)) for a in aggregates}
+
+
+class Overlapping(Counting):
+    """Counting that notes each fold made while the previous batch was still being written,
+    and fails one write on its way (after its rows, before its commit)."""
+
+    def __init__(self, prison_id, fail_at_save):
+        super().__init__(prison_id)
+        self.saves, self.fail_at_save, self.overlapped = 0, fail_at_save, 0
+
+    async def fold(self, conn, batch, unsaved):
+        self.overlapped += bool(unsaved)
+        return await super().fold(conn, batch, unsaved)
+
+    async def save(self, conn, docs):
+        self.saves += 1
+        self.fail_once = self.saves == self.fail_at_save
+        await super().save(conn, docs)
+
+
+async def test_pipelined_batches_apply_each_event_once_through_a_failed_write(
+        nc, pool, store, prison_id, schema):
+    """Batch N+1 is folded while batch N is written: documents N touches come from N, and a
+    write that fails drops the batches folded on top of it (the runner resumes from its
+    checkpoint)."""
+    aggregates = [str(uuid.uuid4()) for _ in range(3)]
+    first = await write(store, prison_id, aggregates[:1], 1)
+    last = await write(store, prison_id, aggregates, 30)
+    projection = Overlapping(prison_id, fail_at_save=4)
+    runner = ProjectionRunner(nc, pool, [projection], schema=schema, batch_size=7)
+    await runner.prepare()
+    async with pool.acquire() as conn:  # start just before this test's events
+        await conn.execute(f'UPDATE "{schema}".checkpoint SET last_seq = $1', first - 1)
+    await runner.run_until(last)
+    assert await counts(pool, schema) == {a: (list(range(30)) if a != aggregates[0]
+                                              else [0, *range(30)]) for a in aggregates}
+    assert projection.overlapped > 0 and projection.saves > projection.fail_at_save
 
 
 async def test_poison_events_are_parked_and_the_runner_goes_on(nc, pool, store, prison_id,

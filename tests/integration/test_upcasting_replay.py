@@ -19,7 +19,7 @@ from services.reporting.main import projections
 from shared.commands import Context, Folder, handle
 from shared.envelope import CommandMeta, NewEvent, StreamId, compute_hash, seal
 from shared.jetstream import JetStreamEventStore
-from shared.projection import Parked
+from shared.projection import Folded, Parked
 from shared.runner import ProjectionRunner
 from shared.upcasting import current_version
 
@@ -104,21 +104,23 @@ class Assessments:
         prison_id text, participant_id text, version int, schema_version int, data jsonb,
         PRIMARY KEY (prison_id, participant_id, version));"""
 
-    async def apply(self, conn, batch):
-        rows, parked = [], []
+    async def fold(self, conn, batch, unsaved):
+        out = Folded()
         for r in batch:
             e = r.envelope
             if e.get("type") != "AssessmentRecorded":
                 continue
             if e["schema_version"] != current_version("AssessmentRecorded") or (
                     "assessor_role" not in e["data"]):
-                parked.append(Parked(r.seq, f"not the current version: {e['schema_version']}"))
+                out.parked.append(Parked(r.seq, f"not the current version: {e['schema_version']}"))
                 continue
-            rows.append((e["prison_id"], e["aggregate_id"], e["aggregate_version"],
-                         e["schema_version"], orjson.dumps(e["data"]).decode()))
+            out.changed[r.seq] = (e["prison_id"], e["aggregate_id"], e["aggregate_version"],
+                                  e["schema_version"], orjson.dumps(e["data"]).decode())
+        return out
+
+    async def save(self, conn, docs):
         await conn.executemany("INSERT INTO upcast_assessments VALUES ($1, $2, $3, $4, $5)",
-                               rows)
-        return parked
+                               list(docs.values()))
 
 
 async def rows_of(conn, schema, prison):

@@ -1,4 +1,4 @@
-from shared.runner import stream_seq
+from shared.delivery import stream_seq
 
 
 def test_stream_sequence_from_both_reply_subject_forms():

@@ -13,8 +13,8 @@ from services.programs.domain import participant
 from services.programs.handlers import ProgramHandlers
 from shared import upcasting
 from shared.commands import Context, Folder
+from shared.delivery import decode
 from shared.envelope import CommandMeta, NewEvent, StreamId, compute_hash, seal
-from shared.runner import decode
 from shared.store import InMemoryEventStore, Recorded
 from shared.upcasting import UnknownSchemaVersion, UpcastError, current_version, upcast
 
