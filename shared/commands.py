@@ -81,7 +81,7 @@ class Folder(Generic[S]):
     """Folds histories into states, keeping the last state per aggregate so a hot aggregate
     costs only its new events."""
 
-    def __init__(self, evolve: Callable[[S | None, dict], S], size: int = 10_000):
+    def __init__(self, evolve: Callable[[S | None, dict], S], size: int = 2_000):
         self._evolve = evolve
         self._cache: OrderedDict[StreamId, tuple[int, S | None]] = OrderedDict()
         self._size = size
