@@ -28,7 +28,8 @@ NOTES = [
     "synchronous). Its projection rate is over its own log (what its writers appended) into "
     "one count table; Pulih's rebuild is over the whole log into every read-model. "
     "Pulih / peer for latencies compares p99: below 1 is better for Pulih.",
-    "Scale: each latency (3,000 commands, one client) is measured once the servers and "
+    "Scale: each latency (one client; the median by p50 of three rounds of 1,000 commands) is "
+    "measured once the servers and "
     "services have gone idle (under 15% of one core together, e.g. after PostgreSQL's "
     "autovacuum of the grown read-model), so the aftermath of growing the log by a million "
     "events in a minute is not charged to its size.",
