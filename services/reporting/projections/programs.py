@@ -64,12 +64,6 @@ MEMBER_COLUMNS = ("program_id", "participant_id", "first_enrolled_on", "enrolled
 _MEMBER_TYPES = ("text", "text", "date", "date", "text", "date", "text", "text", "int")
 
 
-# A load statement prepared while its table was still empty (a rebuild starts from nothing) can
-# settle on a cached generic plan that scans the whole table, and keep it as the table grows:
-# rebuilds 3x slower in bench runs. Custom plans are made for the table as it is now.
-CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
-
-
 def upsert_sql(table: str, columns: Sequence[str], types: Sequence[str], key: Sequence[str],
                casts: dict[str, str] | None = None) -> str:
     """One statement per batch: one array per column in, unnest() into rows, upsert on `key`.
@@ -183,7 +177,6 @@ class ProgramsProjection(KeyedProjection):
         return evolve_program(doc, envelope)
 
     async def load(self, conn: asyncpg.Connection, keys: list[Hashable]) -> dict[Hashable, dict]:
-        await conn.execute(CUSTOM_PLANS)
         rows = await conn.fetch(self._load, keys)
         return {r["program_id"]: {**dict(r), "activities": list(r["activities"])} for r in rows}
 
@@ -213,7 +206,6 @@ class MembershipsProjection(KeyedProjection):
 
     async def load(self, conn: asyncpg.Connection, keys: list[Hashable]) -> dict[Hashable, dict]:
         pairs: list[Any] = keys
-        await conn.execute(CUSTOM_PLANS)
         rows = await conn.fetch(self._load, [p for p, _ in pairs], [m for _, m in pairs])
         return {(r["program_id"], r["participant_id"]):
                 {**dict(r), "spans": orjson.loads(r["spans"])} for r in rows}

@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from services.reporting.projections.programs import CUSTOM_PLANS, upsert_sql
+from services.reporting.projections.programs import upsert_sql
 from shared.envelope import WIB
 from shared.projection import KeyedProjection
 from shared.upcasting import current_version
@@ -151,7 +151,6 @@ class SessionsProjection(KeyedProjection):
         return evolve(doc, envelope)
 
     async def load(self, conn: asyncpg.Connection, keys: list[Hashable]) -> dict[Hashable, dict]:
-        await conn.execute(CUSTOM_PLANS)
         return {r["session_id"]: {**dict(r), "marks": orjson.loads(r["marks"]),
                                   "corrected": orjson.loads(r["corrected"])}
                 for r in await conn.fetch(_LOAD, keys)}
