@@ -116,6 +116,11 @@ class EventStore(ABC):
         """The aggregate's events after those in `after` (stream sequence above its last), in
         order."""
 
+    async def _read_many(self, wanted: Sequence[tuple[StreamId, History]]
+                         ) -> list[list[Recorded]]:
+        """`_read` for several aggregates; a backend may do it in one request."""
+        return [await self._read(stream, after) for stream, after in wanted]
+
     @abstractmethod
     async def _publish(
         self, stream: StreamId, envelope: dict[str, Any], expected_last_seq: int
@@ -141,11 +146,21 @@ class EventStore(ABC):
         if cached is not None and not fresh:
             self._cache.move_to_end(stream)
             return cached
-        base = cached or History(stream)
-        # Upcast: folds meet current versions only; hashes stay as stored (last_hash included).
-        history = base.extended(upcast_records(await self._read(stream, base)))
-        self._remember(history)
-        return history
+        return (await self.load_many([stream]))[0]
+
+    async def load_many(self, streams: Sequence[StreamId]) -> list[History]:
+        """Several aggregates, each fresh from the log (as `load(fresh=True)`), in one request
+        where the backend can: a command reading another aggregate besides its own saves a
+        round trip."""
+        bases = [self._cache.get(stream) or History(stream) for stream in streams]
+        news = await self._read_many(list(zip(streams, bases, strict=True)))
+        histories = []
+        for base, new in zip(bases, news, strict=True):
+            # Upcast: folds meet current versions only; hashes stay as stored (last_hash too).
+            history = base.extended(upcast_records(new))
+            self._remember(history)
+            histories.append(history)
+        return histories
 
     async def append(
         self, history: History, events: Sequence[NewEvent], meta: CommandMeta

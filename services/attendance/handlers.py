@@ -31,13 +31,20 @@ class SessionHandlers:
     async def handle(self, ctx: Context, prison_id: str, command, meta: CommandMeta,
                      expected_version: int | None) -> Appended:
         stream = StreamId(prison_id, AGGREGATE, command.session_id)
+        program_stream, first_read = None, None
+        if isinstance(command, ScheduleSession | HoldSession):
+            # The session and its program in one read of the log (the program fresh, as
+            # read-your-writes needs; the session is cached for `execute`).
+            program_stream = StreamId(prison_id, PROGRAM, command.program_id)
+            _, first_read = await ctx.store.load_many([stream, program_stream])
 
         async def decide(history: History):
+            nonlocal first_read
             program = None
-            if isinstance(command, ScheduleSession | HoldSession):
-                other = await ctx.store.load(StreamId(prison_id, PROGRAM, command.program_id),
-                                             fresh=True)
-                program = self.roster(other)
+            if program_stream is not None:
+                # A retry after a concurrent write reads the program again.
+                other = first_read or await ctx.store.load(program_stream, fresh=True)
+                first_read, program = None, self.roster(other)
             return domain.decide(self.fold(history), command, ctx.clock(), program)
 
         return await execute(ctx.store, stream, meta, expected_version, decide)

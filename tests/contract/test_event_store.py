@@ -145,3 +145,18 @@ async def test_a_cached_reader_and_a_cold_one_catch_up_exactly(make_store, priso
         assert [r.type for r in history.events] == ["Opened", *types]
         assert [r.seq for r in history.events] == sorted(r.seq for r in history.events)
     assert (await cached.load(stream)).version == len(types) + 1  # and nothing read twice
+
+
+async def test_load_many_reads_several_aggregates_fresh_in_one_go(make_store, prison_id):
+    writer, reader = make_store(), make_store()
+    busy, quiet, empty = stream_in(prison_id), stream_in(prison_id), stream_in(prison_id)
+    await writer.append(await writer.load(busy), [event("Opened", n=0)], meta())
+    await writer.append(await writer.load(quiet), [event("Opened", n=0)], meta())
+    await reader.load_many([busy, quiet])  # both cached at version 1
+    await writer.append(await writer.load(busy, fresh=False),
+                        [event("Noted", n=i) for i in range(1, 4)], meta())
+    histories = await reader.load_many([busy, quiet, empty])
+    assert [[r.envelope["data"]["n"] for r in h.events] for h in histories] == [
+        [0, 1, 2, 3], [0], []]
+    assert [h.stream for h in histories] == [busy, quiet, empty]
+    assert await reader.load(busy, fresh=False) is histories[0]  # and the cache holds them
