@@ -148,6 +148,9 @@ class EventStore(ABC):
             return cached
         return (await self.load_many([stream]))[0]
 
+    def cached(self, stream: StreamId) -> bool:
+        return stream in self._cache
+
     async def load_many(self, streams: Sequence[StreamId]) -> list[History]:
         """Several aggregates, each fresh from the log (as `load(fresh=True)`), in one request
         where the backend can: a command reading another aggregate besides its own saves a

@@ -33,10 +33,11 @@ class SessionHandlers:
         stream = StreamId(prison_id, AGGREGATE, command.session_id)
         program_stream, first_read = None, None
         if isinstance(command, ScheduleSession | HoldSession):
-            # The session and its program in one read of the log (the program fresh, as
-            # read-your-writes needs; the session is cached for `execute`).
+            # The program fresh from the log (read-your-writes), and in the same request the
+            # session when this instance has not seen it yet (a ScheduleSession, mostly).
             program_stream = StreamId(prison_id, PROGRAM, command.program_id)
-            _, first_read = await ctx.store.load_many([stream, program_stream])
+            wanted = [program_stream] if ctx.store.cached(stream) else [program_stream, stream]
+            first_read = (await ctx.store.load_many(wanted))[0]
 
         async def decide(history: History):
             nonlocal first_read
