@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import orjson
+import structlog
 from nats.aio.msg import Msg
 
 from shared.upcasting import UpcastError, upcast
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,3 +46,20 @@ def stream_seq(reply: str) -> int:
     or with domain and account hash `$JS.ACK.<domain>.<hash>.<stream>.…` (12 tokens)."""
     parts = reply.split(".")
     return int(parts[5] if len(parts) == 9 else parts[7])
+
+
+def flow_control_when_taken(psub) -> None:
+    """Make the server's flow control hold the log back while the runner is busy.
+
+    nats-py (2.16) answers a push consumer's flow-control request as soon as the messages before
+    it have *arrived* when the subscription has a callback (it counts arrivals as deliveries), so
+    the server never slows down and a busy runner ends in slow-consumer drops (which the runner
+    detects as a sequence gap, at the cost of a resume). Counting the messages the callback has
+    not taken yet as undelivered lets the client's own periodic check answer once they are taken.
+    Private attributes: if they change, the drops (and resumes) come back, nothing worse."""
+    sub = getattr(psub, "_sub", None)
+    jsi, queue = getattr(sub, "_jsi", None), getattr(sub, "_pending_queue", None)
+    if jsi is None or queue is None or not hasattr(jsi, "_fciseq"):
+        log.warning("flow_control_unpatched", reason="nats-py internals differ")
+        return
+    jsi.get_js_delivered = lambda: jsi._fciseq - queue.qsize()

@@ -20,7 +20,6 @@ import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import asyncpg
 import structlog
@@ -28,10 +27,10 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from shared.delivery import Delivery, decode
+from shared.batches import Batch, CheckpointMoved, ConsumerStalled, fold, write
+from shared.delivery import Delivery, decode, flow_control_when_taken
 from shared.envelope import EVENTS_PREFIX, STREAM
-from shared.projection import Folded, Parked, Projection
-from shared.store import Recorded
+from shared.projection import Projection
 
 log = structlog.get_logger(__name__)
 # The client's own queue in front of the runner's buffer: above the server's flow-control
@@ -56,14 +55,6 @@ CREATE TABLE IF NOT EXISTS parked (
     PRIMARY KEY (projection, seq)
 );
 """
-
-
-class ConsumerStalled(Exception):
-    """The consumer stopped delivering before the end of the log; follow again."""
-
-
-class CheckpointMoved(Exception):
-    """Someone else advanced or reset this read-model; resume from its checkpoint."""
 
 
 class ProjectionRunner:
@@ -175,7 +166,7 @@ class ProjectionRunner:
                                   opt_start_seq=self.last_seq + 1),
             pending_msgs_limit=PENDING_MSGS, pending_bytes_limit=self._pending_bytes,
         )
-        _flow_control_when_taken(sub)
+        flow_control_when_taken(sub)
         quiet_since, applied_at = time.monotonic(), 0.0
         self._folded_seq = self.last_seq
         try:
@@ -247,76 +238,15 @@ class ProjectionRunner:
         finally:
             self._folded_seq = self.last_seq
 
-    async def _fold(self, batch: list[Delivery]) -> Batch | None:
-        """Read what the batch touches and fold it, writing nothing. Documents of the batch
-        being written meanwhile (`self._writing`) come from it: the database cannot show them
-        yet. Reads see everything else as committed by this runner's previous batches."""
-        records, parked, bodies = [], [], {}
-        expected = self._folded_seq + 1
-        for delivery in batch:
-            seq = delivery.seq
-            if seq < expected:
-                continue  # redelivered: already applied, or already in this batch
-            if self.stop_at is not None and seq > self.stop_at:
-                continue
-            # The stream allows no deletes, so its sequences have no holes: a jump means a
-            # delivery was lost on the way (a client-side slow-consumer drop). Nothing of the
-            # batch is written; the runner follows again from its checkpoint. (From an empty
-            # checkpoint the stream may start above 1 if an operator created it with limits.)
-            if seq > expected and self._folded_seq > 0:
-                raise ConsumerStalled(f"delivery gap: expected {expected}, got {seq}")
-            expected = seq + 1
-            bodies[seq] = delivery
-            if delivery.envelope is None:
-                parked.append(("*", Parked(seq, delivery.error)))
-            else:
-                records.append(Recorded(seq, delivery.envelope))
-        if not bodies:
-            return None
-        writing = self._writing.folded if self._writing else [None] * len(self.projections)
-        folded = []
-        async with self._pool.acquire() as conn, conn.transaction(readonly=True):
-            # Custom plans: a load prepared while its table was still empty (a rebuild starts
-            # from nothing) can settle on a cached generic plan that scans the whole table,
-            # and keep it as the table grows (rebuilds 3x slower in bench runs).
-            await conn.execute(f'SET LOCAL search_path TO "{self.schema}"; '
-                               "SET LOCAL plan_cache_mode TO force_custom_plan")
-            for projection, unsaved in zip(self.projections, writing, strict=True):
-                done = await projection.fold(conn, records, unsaved.changed if unsaved else {})
-                parked += [(projection.name, p) for p in done.parked]
-                folded.append(done)
-        result = Batch(self._folded_seq, max(bodies), len(batch), folded, parked, bodies)
-        self._folded_seq = result.top
-        return result
+    async def _fold(self, deliveries: list[Delivery]) -> Batch | None:
+        batch = await fold(self._pool, self.schema, self.projections, deliveries,
+                           self._folded_seq, self.stop_at, self._writing)
+        if batch is not None:
+            self._folded_seq = batch.top
+        return batch
 
     async def _write(self, batch: Batch) -> None:
-        """Write a folded batch and the checkpoint in one transaction."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            # Derived data only: a commit lost in a PostgreSQL crash loses its checkpoint with
-            # it, and the runner re-applies from the previous one. Custom plans: the tables
-            # grow from empty during a rebuild, and a generic plan from then would scan.
-            await conn.execute(f'SET LOCAL search_path TO "{self.schema}"; '
-                               "SET LOCAL synchronous_commit TO off; "
-                               "SET LOCAL plan_cache_mode TO force_custom_plan")
-            # The row lock serialises runners sharing a schema; a checkpoint that moved under
-            # us (another instance, a replay swapped the schema in) is honoured, never overrun.
-            current = await conn.fetchval(
-                "SELECT last_seq FROM checkpoint WHERE runner = $1 FOR UPDATE", self.name)
-            if current != batch.after:
-                raise CheckpointMoved(f"checkpoint is {current}, runner was at {batch.after}")
-            for projection, folded in zip(self.projections, batch.folded, strict=True):
-                if folded.changed:
-                    await projection.save(conn, folded.changed)
-            if batch.parked:
-                await conn.executemany(
-                    "INSERT INTO parked (projection, seq, subject, reason, body) "
-                    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                    [(name, p.seq, batch.bodies[p.seq].subject, p.reason,
-                      batch.bodies[p.seq].data) for name, p in batch.parked])
-            await conn.execute(
-                "INSERT INTO checkpoint (runner, last_seq, updated_at) VALUES ($1, $2, now()) "
-                "ON CONFLICT (runner) DO UPDATE SET last_seq = $2, updated_at = now()",
-                self.name, batch.top)
+        await write(self._pool, self.schema, self.name, self.projections, batch)
         for name, p in batch.parked:
             log.warning("event_parked", runner=self.name, projection=name, seq=p.seq,
                         reason=p.reason)
@@ -325,33 +255,3 @@ class ProjectionRunner:
         self._progress.set()
         if self._on_batch is not None:
             self._on_batch(batch.top, batch.size)
-
-
-def _flow_control_when_taken(psub) -> None:
-    """Make the server's flow control hold the log back while the runner is busy.
-
-    nats-py (2.16) answers a push consumer's flow-control request as soon as the messages before
-    it have *arrived* when the subscription has a callback (it counts arrivals as deliveries), so
-    the server never slows down and a busy runner ends in slow-consumer drops (which the runner
-    detects as a sequence gap, at the cost of a resume). Counting the messages the callback has
-    not taken yet as undelivered lets the client's own periodic check answer once they are taken.
-    Private attributes: if they change, the drops (and resumes) come back, nothing worse."""
-    sub = getattr(psub, "_sub", None)
-    jsi, queue = getattr(sub, "_jsi", None), getattr(sub, "_pending_queue", None)
-    if jsi is None or queue is None or not hasattr(jsi, "_fciseq"):
-        log.warning("flow_control_unpatched", reason="nats-py internals differ")
-        return
-    jsi.get_js_delivered = lambda: jsi._fciseq - queue.qsize()
-
-
-@dataclass
-class Batch:
-    """A batch folded after `after`, up to `top`, waiting to be written."""
-
-    after: int
-    top: int
-    size: int  # messages delivered, redeliveries included
-    folded: list[Folded]
-    parked: list[tuple[str, Parked]]
-    bodies: dict[int, Delivery]
-    task: asyncio.Task | None = None
