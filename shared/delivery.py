@@ -1,4 +1,6 @@
-"""One message of the log as a reader receives it: decoded and upcast, or why it cannot be."""
+"""Reading the log with a push consumer: one message as the runner receives it (decoded and
+upcast, or why it cannot be), its stream sequence, and flow control that holds the server back
+while the runner is busy."""
 
 from __future__ import annotations
 
