@@ -1,27 +1,31 @@
 """`pulih replay`: rebuild read-models from the log, blue/green, or as they were at a past point.
 
 - `--projection all` (default): everything is built from sequence 1 into a fresh schema while
-  the live one keeps serving; once caught up with the stream's end it is renamed into place in
-  one transaction. A running reporting service sees its checkpoint move and carries on from the
-  rebuilt one, so served reports never go empty or half-built.
-- `--projection NAME`: only that projection's tables are rebuilt, then swapped in while the live
-  checkpoint is locked and the fresh build has caught up with exactly that checkpoint, so the
-  swapped tables are neither behind nor ahead of the projections left in place.
+  the live one keeps serving; then the live checkpoint row is locked (a live batch in flight
+  finishes first, the next one waits), the fresh build catches up with exactly that checkpoint
+  and is renamed into place in the same transaction, which also bumps the checkpoint's
+  generation. A live batch folded from the retired tables is thereby refused, and an idle live
+  runner notices the new generation, so nothing is skipped and reports never go back in time.
+- `--projection NAME`: only that projection's tables are rebuilt, then swapped in the same way
+  (locked, caught up with exactly the live checkpoint, generation bumped), so the swapped tables
+  are neither behind nor ahead of the projections left in place, and never overwritten by a
+  batch computed from the tables they replaced.
 - `--parked`: rebuild every projection that has parked events (after a fix: an upcaster, a code
   change), which re-applies them in log order; what still fails is parked again.
 - `--until SEQ|RFC3339 --into NAME`: the read-models as known at that point (events appended up
-  to then, by the stream's own timestamps) into schema `asof_NAME`, served with `?as_of=NAME`.
+  to then, by the stream's own timestamps), built into a hidden schema and published as
+  `asof_NAME` (served with `?as_of=NAME`) only when complete, dated at the point asked for.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from datetime import datetime
+import uuid
+from datetime import UTC, datetime
 
 import asyncpg
 import nats
-import orjson
 import structlog
 from nats.aio.client import Client
 from tqdm import tqdm
@@ -29,6 +33,7 @@ from tqdm import tqdm
 from services.reporting.deps import asof_schema
 from services.reporting.main import projections
 from shared.envelope import EVENTS_PREFIX, STREAM
+from shared.logbase import direct_get
 from shared.runner import ProjectionRunner
 from shared.runtime import tune_gc
 from shared.settings import Settings
@@ -97,34 +102,53 @@ async def _stream_end(nc: Client) -> int:
     return (await nc.jetstream().stream_info(STREAM)).state.last_seq
 
 
+async def _hold_live(conn: asyncpg.Connection, nc: Client, pool: asyncpg.Pool, live: str,
+                     runner: ProjectionRunner) -> tuple[int | None, int]:
+    """Inside the swap's transaction: lock the live checkpoint row (a live batch in flight
+    commits first; the next one waits, and the new generation makes it fold again from what
+    is swapped in), catch the fresh build up with it, and bump the generation. Returns the
+    live checkpoint (None: no live read-model) and the new generation."""
+    row = None
+    if await conn.fetchval("SELECT to_regclass($1)", f'"{live}".checkpoint') is not None:
+        row = await conn.fetchrow(f'SELECT last_seq, generation FROM "{live}".checkpoint '
+                                  "WHERE runner = $1 FOR UPDATE", runner.name)
+    at, generation = (row["last_seq"], row["generation"] + 1) if row else (None, 1)
+    # A live checkpoint past the log's end (it went backwards) cannot be caught up with.
+    if at is not None and runner.last_seq < at <= await _stream_end(nc):
+        await _build(nc, pool, runner.schema, at, runner=runner)
+    if row is not None:
+        await conn.execute(f'UPDATE "{live}".checkpoint SET generation = $2 WHERE runner = $1',
+                           runner.name, generation)
+    return at, generation
+
+
 async def _rebuild_all(nc: Client, pool: asyncpg.Pool, live: str) -> None:
     fresh = f"{live}_rebuild_{int(time.time())}"
-    await _build(nc, pool, fresh, await _stream_end(nc))
+    runner = await _build(nc, pool, fresh, await _stream_end(nc))
     retired = f"{live}_retired_{int(time.time())}"
     async with pool.acquire() as conn:
         async with conn.transaction():
             exists = await _schema_exists(conn, live)
+            at, generation = await _hold_live(conn, nc, pool, live, runner)
+            await conn.execute(f'UPDATE "{fresh}".checkpoint SET generation = $1', generation)
             if exists:
                 await conn.execute(f'ALTER SCHEMA "{live}" RENAME TO "{retired}"')
             await conn.execute(f'ALTER SCHEMA "{fresh}" RENAME TO "{live}"')
         if exists:
             await conn.execute(f'DROP SCHEMA "{retired}" CASCADE')
-    log.info("replay_swapped", schema=live)
+    log.info("replay_swapped", schema=live, at=max(at or 0, runner.last_seq),
+             generation=generation)
 
 
 async def _rebuild_one(nc: Client, pool: asyncpg.Pool, live: str, name: str) -> None:
     fresh = f"{live}_{name}_{int(time.time())}"
     runner = await _build(nc, pool, fresh, await _stream_end(nc), names=[name])
     async with pool.acquire() as conn, conn.transaction():
-        # Holding the live checkpoint row stops the live runner where it is, at `at`.
-        at = await conn.fetchval(
-            f'SELECT last_seq FROM "{live}".checkpoint WHERE runner = $1 FOR UPDATE',
-            runner.name)
-        if at is None or at < runner.last_seq:
-            raise RuntimeError(f"the live read-model is at {at}, behind the rebuild "
-                               f"({runner.last_seq}); wait for it to catch up and retry")
-        if at > runner.last_seq:
-            await _build(nc, pool, fresh, at, runner=runner)
+        at, _ = await _hold_live(conn, nc, pool, live, runner)
+        if at is None or at != runner.last_seq:
+            raise RuntimeError(f"the live read-model is at {at}, the rebuild at "
+                               f"{runner.last_seq}: wait for the live one to catch up and retry "
+                               "(or, if the log went backwards, replay every projection)")
         await _move_tables(conn, fresh, live)
         await conn.execute(f'DELETE FROM "{live}".parked WHERE projection = $1', name)
         # This projection's parked events as the rebuild found them; the '*' rows (malformed
@@ -162,30 +186,33 @@ async def _parked_projections(pool: asyncpg.Pool, live: str) -> list[str]:
 
 
 async def resolve_until(nc: Client, until: str) -> tuple[int, datetime]:
-    """A sequence, or the last sequence appended at or before an RFC 3339 instant; with the
-    stream's own append time of that sequence."""
+    """A sequence, or the last sequence appended at or before an RFC 3339 instant (not in the
+    future: later events may still come); with the point the replay is dated at: the stream's
+    own append time of that sequence, or the instant asked for."""
     end = await _stream_end(nc)
+    moment = None
     if until.isdigit():
         seq = min(int(until), end)
     else:
         moment = datetime.fromisoformat(until)
         if moment.tzinfo is None:
             raise ValueError("--until needs an offset, e.g. 2025-12-31T23:59:59+07:00")
+        if moment > datetime.now(UTC):
+            raise ValueError(f"--until {until} is in the future")
         first = await _direct_get(nc, {"start_time": moment.isoformat(),
                                        "next_by_subj": f"{EVENTS_PREFIX}.>"})
         seq = end if first is None else first[0] - (1 if first[1] > moment else 0)
     found = await _direct_get(nc, {"seq": seq}) if seq >= 1 else None
     if found is None:
         raise ValueError(f"nothing was in the log at {until}")
-    return found
+    return found[0], moment or found[1]
 
 
 async def _direct_get(nc: Client, request: dict) -> tuple[int, datetime] | None:
-    reply = await nc.request(f"$JS.API.DIRECT.GET.{STREAM}", orjson.dumps(request), timeout=5)
-    headers = reply.headers or {}
-    if headers.get("Status"):
+    reply = await direct_get(nc, request)
+    if reply is None:
         return None
-    return int(headers["Nats-Sequence"]), parse_stamp(headers["Nats-Time-Stamp"])
+    return int(reply.headers["Nats-Sequence"]), parse_stamp(reply.headers["Nats-Time-Stamp"])
 
 
 def parse_stamp(raw: str) -> datetime:
@@ -203,12 +230,18 @@ async def _as_of(nc: Client, pool: asyncpg.Pool, until: str, into: str) -> int:
     except ValueError as exc:
         log.error("replay_usage", detail=str(exc))
         return 2
-    async with pool.acquire() as conn:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    await _build(nc, pool, schema, seq)
-    async with pool.acquire() as conn:
-        await conn.execute(f'SET search_path TO "{schema}"; {INFO_DDL}')
-        await conn.execute("INSERT INTO replay_info VALUES ($1, $2)", seq, moment)
+    # Built where no `?as_of=` reaches (the name lacks the `asof_` prefix), published whole.
+    building = f"build_{schema}_{uuid.uuid4().hex[:8]}"
+    try:
+        await _build(nc, pool, building, seq)
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(f'SET LOCAL search_path TO "{building}"; {INFO_DDL}')
+            await conn.execute("INSERT INTO replay_info VALUES ($1, $2)", seq, moment)
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            await conn.execute(f'ALTER SCHEMA "{building}" RENAME TO "{schema}"')
+    finally:
+        async with pool.acquire() as conn:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{building}" CASCADE')
     log.info("replay_as_of_ready", name=into, schema=schema, until_seq=seq,
              until_time=moment.isoformat())
     return 0

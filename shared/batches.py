@@ -4,6 +4,7 @@ rows and the checkpoint in one transaction). The runner (shared/runner.py) pipel
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,15 +20,29 @@ class ConsumerStalled(Exception):
 
 
 class CheckpointMoved(Exception):
-    """Someone else advanced or reset this read-model; resume from its checkpoint."""
+    """Someone else advanced or reset this read-model, or a replay swapped tables in (a new
+    generation); resume from its checkpoint."""
+
+
+class LogDiverged(Exception):
+    """The log no longer holds the events the read-model was built from (it went backwards,
+    or was replaced): nothing may be applied on this base."""
+
+
+def body_hash(data: bytes) -> bytes:
+    """What the checkpoint keeps of its last applied message, to recognise it in the log."""
+    return hashlib.sha256(data).digest()
 
 
 @dataclass
 class Batch:
-    """A batch folded after `after`, up to `top`, waiting to be written."""
+    """A batch folded after `after`, up to `top`, under checkpoint `generation`, waiting to be
+    written."""
 
     after: int
+    generation: int
     top: int
+    top_hash: bytes
     size: int  # messages delivered, redeliveries included
     folded: list[Folded]
     parked: list[tuple[str, Parked]]
@@ -36,13 +51,15 @@ class Batch:
 
 
 async def fold(pool: asyncpg.Pool, schema: str, projections: Sequence[Projection],
-               deliveries: list[Delivery], after: int, stop_at: int | None,
-               writing: Batch | None) -> Batch | None:
+               deliveries: list[Delivery], after: int, generation: int, stop_at: int | None,
+               writing: Batch | None, first: int | None = None) -> Batch | None:
     """Read what the batch touches and fold it, writing nothing. Documents of the batch being
     written meanwhile (`writing`) come from it: the database cannot show them yet. Reads see
-    everything else as committed by the runner's previous batches. None: nothing new."""
+    everything else as committed by the runner's previous batches. None: nothing new.
+    `first`: the sequence expected after an empty checkpoint (the stream's first; 1 unless an
+    operator created the stream with limits)."""
     records, parked, bodies = [], [], {}
-    expected = after + 1
+    expected = after + 1 if after or first is None else first
     for delivery in deliveries:
         seq = delivery.seq
         if seq < expected:
@@ -51,9 +68,8 @@ async def fold(pool: asyncpg.Pool, schema: str, projections: Sequence[Projection
             continue
         # The stream allows no deletes, so its sequences have no holes: a jump means a
         # delivery was lost on the way (a client-side slow-consumer drop). Nothing of the
-        # batch is written; the runner follows again from its checkpoint. (From an empty
-        # checkpoint the stream may start above 1 if an operator created it with limits.)
-        if seq > expected and after > 0:
+        # batch is written; the runner follows again from its checkpoint.
+        if seq > expected:
             raise ConsumerStalled(f"delivery gap: expected {expected}, got {seq}")
         expected = seq + 1
         bodies[seq] = delivery
@@ -75,7 +91,9 @@ async def fold(pool: asyncpg.Pool, schema: str, projections: Sequence[Projection
             done = await projection.fold(conn, records, pending.changed if pending else {})
             parked += [(projection.name, p) for p in done.parked]
             folded.append(done)
-    return Batch(after, max(bodies), len(deliveries), folded, parked, bodies)
+    top = max(bodies)
+    return Batch(after, generation, top, body_hash(bodies[top].data), len(deliveries), folded,
+                 parked, bodies)
 
 
 async def write(pool: asyncpg.Pool, schema: str, runner: str,
@@ -87,12 +105,16 @@ async def write(pool: asyncpg.Pool, schema: str, runner: str,
         await conn.execute(f'SET LOCAL search_path TO "{schema}"; '
                            "SET LOCAL synchronous_commit TO off; "
                            "SET LOCAL plan_cache_mode TO force_custom_plan")
-        # The row lock serialises runners sharing a schema; a checkpoint that moved under us
-        # (another instance, a replay swapped the schema in) is honoured, never overrun.
-        current = await conn.fetchval(
-            "SELECT last_seq FROM checkpoint WHERE runner = $1 FOR UPDATE", runner)
-        if current != batch.after:
-            raise CheckpointMoved(f"checkpoint is {current}, runner was at {batch.after}")
+        # The row lock serialises runners sharing a schema and a replay's swap (which locks
+        # it first and bumps the generation). A checkpoint that moved under us (another
+        # instance, a swapped-in schema or table) is honoured, never overrun: the batch may
+        # have been folded from tables that are no longer there.
+        row = await conn.fetchrow(
+            "SELECT last_seq, generation FROM checkpoint WHERE runner = $1 FOR UPDATE", runner)
+        if row is None or (row["last_seq"], row["generation"]) != (batch.after,
+                                                                    batch.generation):
+            raise CheckpointMoved(f"checkpoint is {tuple(row) if row else None}, the batch was "
+                                  f"folded at {(batch.after, batch.generation)}")
         for projection, folded in zip(projections, batch.folded, strict=True):
             if folded.changed:
                 await projection.save(conn, folded.changed)
@@ -102,7 +124,11 @@ async def write(pool: asyncpg.Pool, schema: str, runner: str,
                 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
                 [(name, p.seq, batch.bodies[p.seq].subject, p.reason, batch.bodies[p.seq].data)
                  for name, p in batch.parked])
-        await conn.execute(
-            "INSERT INTO checkpoint (runner, last_seq, updated_at) VALUES ($1, $2, now()) "
-            "ON CONFLICT (runner) DO UPDATE SET last_seq = $2, updated_at = now()",
-            runner, batch.top)
+        # Conditional on what the batch started from: should the names now resolve to another
+        # schema (renamed in by something that did not take the lock), nothing is committed.
+        moved = await conn.execute(
+            "UPDATE checkpoint SET last_seq = $2, last_hash = $3, updated_at = now() "
+            "WHERE runner = $1 AND last_seq = $4 AND generation = $5",
+            runner, batch.top, batch.top_hash, batch.after, batch.generation)
+        if moved != "UPDATE 1":
+            raise CheckpointMoved("the checkpoint changed during the batch's transaction")

@@ -11,6 +11,11 @@ fold directly, since the database cannot show them before N commits; everything 
 was committed by this runner. N+1's transaction then checks that the checkpoint is N's top, so
 a failed N, or another writer in between, voids N+1 too, and the runner resumes from the
 checkpoint. At most one batch is in flight.
+
+Every batch carries the checkpoint's generation; a replay that swaps tables or a schema in
+bumps it (holding the checkpoint row), so a batch folded from the tables it replaced is never
+written. An idle runner polls its checkpoint, so it learns of a swap within SWAP_CHECK_S, and
+checks that the log still holds the event it applied last (shared/logbase.py).
 """
 
 from __future__ import annotations
@@ -27,9 +32,10 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from shared.batches import Batch, CheckpointMoved, ConsumerStalled, fold, write
+from shared.batches import Batch, CheckpointMoved, ConsumerStalled, LogDiverged, fold, write
 from shared.delivery import Delivery, decode, flow_control_when_taken
 from shared.envelope import EVENTS_PREFIX, STREAM
+from shared.logbase import verify_base
 from shared.projection import Projection
 
 log = structlog.get_logger(__name__)
@@ -38,7 +44,9 @@ log = structlog.get_logger(__name__)
 # control, not a slow-consumer drop, is what holds a fast log back.
 PENDING_MSGS = 200_000
 PENDING_BYTES = 64 * 1024 * 1024
-STALL_CHECK_S = 5.0
+STALL_CHECK_S = 5.0  # idle: is the log longer than what arrived, and still ours?
+SWAP_CHECK_S = 0.5  # idle: did a replay swap another checkpoint in?
+DIVERGED_RETRY_S = 5.0  # the log went backwards: look again (a replay may have rebuilt it)
 # Under a steady stream of commands the consumer is "caught up" after almost every message;
 # applying each trickle at once would cost a transaction (a dozen round trips) per event. A
 # partial batch is applied at once after a quiet spell, but at most this often while busy:
@@ -49,6 +57,8 @@ KERNEL_DDL = """
 CREATE TABLE IF NOT EXISTS checkpoint (
     runner text PRIMARY KEY, last_seq bigint NOT NULL, updated_at timestamptz NOT NULL
 );
+ALTER TABLE checkpoint ADD COLUMN IF NOT EXISTS generation bigint NOT NULL DEFAULT 0;
+ALTER TABLE checkpoint ADD COLUMN IF NOT EXISTS last_hash bytea;
 CREATE TABLE IF NOT EXISTS parked (
     projection text NOT NULL, seq bigint NOT NULL, subject text NOT NULL, reason text NOT NULL,
     body bytea NOT NULL, parked_at timestamptz NOT NULL DEFAULT now(),
@@ -86,13 +96,17 @@ class ProjectionRunner:
         self._ready = asyncio.Event()
         self._space = asyncio.Event()
         self._progress = asyncio.Event()
-        self.last_seq = 0
+        self.last_seq, self.generation = 0, 0
+        self._last_hash: bytes | None = None  # of the message at last_seq (None: not known)
+        self.problem: str | None = None  # why nothing is applied (the log went backwards)
+        self._first: int | None = None  # the stream's first sequence, from an empty checkpoint
         self.parked: Counter[str] = Counter()  # parked events per projection ("*": every one)
         self._on_batch = on_batch  # (last_seq, messages in the batch): progress reporting
         self.stop_at = stop_at  # build the read-models as they were at this sequence
         self._busy_interval, self._pending_bytes = busy_interval, pending_bytes
         self.resumes = 0  # follows restarted from the checkpoint (a lost delivery, a swap)
         self._folded_seq = 0  # the last sequence folded: last_seq, or the batch being written
+        self._folded_hash: bytes | None = None
         self._writing: Batch | None = None
 
     async def prepare(self) -> None:
@@ -106,9 +120,10 @@ class ProjectionRunner:
             await conn.execute(
                 "INSERT INTO checkpoint (runner, last_seq, updated_at) VALUES ($1, 0, now()) "
                 "ON CONFLICT DO NOTHING", self.name)
-            self.last_seq = await conn.fetchval(
-                "SELECT last_seq FROM checkpoint WHERE runner = $1", self.name)
-            self._folded_seq = self.last_seq
+            row = await conn.fetchrow("SELECT last_seq, generation, last_hash FROM checkpoint "
+                                      "WHERE runner = $1", self.name)
+            self.last_seq, self.generation, self._last_hash = row
+            self._folded_seq, self._folded_hash = self.last_seq, self._last_hash
             self.parked = Counter(dict(await conn.fetch(
                 "SELECT projection, count(*) FROM parked GROUP BY projection")))
 
@@ -124,6 +139,12 @@ class ProjectionRunner:
             except (CheckpointMoved, ConsumerStalled) as exc:
                 self.resumes += 1
                 log.info("runner_resumes_from_checkpoint", runner=self.name, detail=str(exc))
+                await self._reload_checkpoint()
+            except LogDiverged as exc:
+                if self.problem != str(exc):
+                    log.error("log_diverged", runner=self.name, detail=str(exc))
+                self.problem = str(exc)
+                await asyncio.sleep(DIVERGED_RETRY_S)
                 await self._reload_checkpoint()
             except Exception:
                 log.exception("projection_runner_failed", runner=self.name, last_seq=self.last_seq)
@@ -160,6 +181,12 @@ class ProjectionRunner:
     async def _follow(self) -> None:
         self._buffer.clear()
         js = self._nc.jetstream()
+        if self.last_seq == 0:
+            self._first = max(1, (await js.stream_info(STREAM)).state.first_seq)
+        await verify_base(self._nc, self.name, self.last_seq, self._last_hash)
+        if self.problem is not None:
+            log.info("log_base_restored", runner=self.name, last_seq=self.last_seq)
+            self.problem = None
         sub = await js.subscribe(
             f"{EVENTS_PREFIX}.>", stream=STREAM, ordered_consumer=True, cb=self._receive,
             config=ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
@@ -167,8 +194,9 @@ class ProjectionRunner:
             pending_msgs_limit=PENDING_MSGS, pending_bytes_limit=self._pending_bytes,
         )
         flow_control_when_taken(sub)
-        quiet_since, applied_at = time.monotonic(), 0.0
-        self._folded_seq = self.last_seq
+        quiet_since = polled_at = time.monotonic()
+        applied_at = 0.0
+        self._folded_seq, self._folded_hash = self.last_seq, self._last_hash
         try:
             while True:
                 # A batch is ready when full, or when the consumer has nothing more pending
@@ -176,6 +204,9 @@ class ProjectionRunner:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._ready.wait(), self._linger)
                 if not self._buffer:
+                    if time.monotonic() - polled_at > SWAP_CHECK_S:
+                        await self._check_checkpoint()
+                        polled_at = time.monotonic()
                     if time.monotonic() - quiet_since > STALL_CHECK_S:
                         await self._check_not_stalled(js)
                         quiet_since = time.monotonic()
@@ -212,10 +243,21 @@ class ProjectionRunner:
             finally:
                 self._writing = None
 
+    async def _check_checkpoint(self) -> None:
+        """Idle: a replay may have swapped another checkpoint (or generation) in."""
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(f'SELECT last_seq, generation FROM "{self.schema}".'
+                                      "checkpoint WHERE runner = $1", self.name)
+        if row is None or tuple(row) != (self.last_seq, self.generation):
+            raise CheckpointMoved(f"checkpoint is {tuple(row) if row else None}, runner was "
+                                  f"at {(self.last_seq, self.generation)}")
+
     async def _check_not_stalled(self, js) -> None:
-        """Nothing arrived for a while: fine if we are at the end of the log. If the log has
-        more, a delivery was lost (a slow-consumer drop of the very last messages leaves no
-        later message to reveal the gap): follow again from the checkpoint."""
+        """Nothing arrived for a while: fine if we are at the end of the log (and it still
+        holds what we applied). If the log has more, a delivery was lost (a slow-consumer drop
+        of the very last messages leaves no later message to reveal the gap): follow again
+        from the checkpoint."""
+        await verify_base(self._nc, self.name, self.last_seq, self._last_hash)
         last = (await js.stream_info(STREAM)).state.last_seq
         if last > self.last_seq and (self.stop_at is None or self.stop_at > self.last_seq):
             raise ConsumerStalled(f"log at {last}, applied {self.last_seq}, nothing arriving")
@@ -236,13 +278,17 @@ class ProjectionRunner:
             if folded is not None:
                 await self._write(folded)
         finally:
-            self._folded_seq = self.last_seq
+            self._folded_seq, self._folded_hash = self.last_seq, self._last_hash
 
     async def _fold(self, deliveries: list[Delivery]) -> Batch | None:
+        # The batch extends what was applied (or is being written) only if the log still
+        # holds that event: a stream replaced under the consumer is not followed blindly.
+        await verify_base(self._nc, self.name, self._folded_seq, self._folded_hash)
         batch = await fold(self._pool, self.schema, self.projections, deliveries,
-                           self._folded_seq, self.stop_at, self._writing)
+                           self._folded_seq, self.generation, self.stop_at, self._writing,
+                           self._first)
         if batch is not None:
-            self._folded_seq = batch.top
+            self._folded_seq, self._folded_hash = batch.top, batch.top_hash
         return batch
 
     async def _write(self, batch: Batch) -> None:
@@ -251,7 +297,7 @@ class ProjectionRunner:
             log.warning("event_parked", runner=self.name, projection=name, seq=p.seq,
                         reason=p.reason)
         self.parked.update(name for name, _ in batch.parked)
-        self.last_seq = batch.top
+        self.last_seq, self._last_hash = batch.top, batch.top_hash
         self._progress.set()
         if self._on_batch is not None:
             self._on_batch(batch.top, batch.size)

@@ -43,6 +43,7 @@ class Runtime:
         self.ctx: Context | None = None
         self.broker = NatsBroker(nats_url, logger=None, graceful_timeout=5.0)
         self._pool: asyncpg.Pool | None = None
+        self._pool_lock = asyncio.Lock()  # concurrent first calls must share one pool
         self._jobs: list[Callable[[], Awaitable[None]]] = []
         self._first: list[Callable[[], Awaitable[None]]] = []
         self._tasks: list[asyncio.Task] = []
@@ -53,10 +54,14 @@ class Runtime:
         self.ctx = Context(JetStreamEventStore(self.nc), self.clock)
 
     async def pool(self) -> asyncpg.Pool:
-        if self._pool is None:
-            if not self.database_url:
-                raise RuntimeError("this service needs PostgreSQL (PULIH_DATABASE_URL)")
-            self._pool = await asyncpg.create_pool(self.database_url, min_size=1, max_size=10)
+        if self._pool is not None:
+            return self._pool
+        async with self._pool_lock:
+            if self._pool is None:
+                if not self.database_url:
+                    raise RuntimeError("this service needs PostgreSQL (PULIH_DATABASE_URL)")
+                self._pool = await asyncpg.create_pool(self.database_url, min_size=1,
+                                                       max_size=10)
         return self._pool
 
     def job(self, job: Callable[[], Awaitable[None]]) -> None:

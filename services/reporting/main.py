@@ -19,6 +19,7 @@ from services.reporting.deps import (
     pg_program,
     pg_regional,
     pg_replay_day,
+    readmodel,
 )
 from services.reporting.figures import Window
 from services.reporting.projections import (
@@ -64,24 +65,32 @@ class Reporting:
         if schema != self.schema and (day := await self.replay_day(schema)) is not None:
             moment = datetime.combine(day, time(12), WIB)  # statuses as of the replay's day
             clock = lambda: moment  # noqa: E731
-        query = pg_agreements(await self.rt.pool(), schema, clock)
+        query = pg_agreements(await self._pool(schema), schema, clock)
         return await query(prison_id, partner_id, status)
 
     async def replay_day(self, schema: str) -> date | None:
         return await pg_replay_day(await self.rt.pool(), schema)
 
     async def program(self, schema: str, program_id: str) -> dict[str, Any] | None:
-        return await pg_program(await self.rt.pool(), schema)(program_id)
+        return await pg_program(await self._pool(schema), schema)(program_id)
 
     async def evaluation(self, schema: str, window: Window, prison_id: str | None,
                          partner_id: str | None) -> list[dict[str, Any]]:
-        return await pg_evaluation(await self.rt.pool(), schema)(window, prison_id, partner_id)
+        return await pg_evaluation(await self._pool(schema), schema)(window, prison_id,
+                                                                     partner_id)
 
     async def regional(self, schema: str, window: Window) -> list[dict[str, Any]]:
-        return await pg_regional(await self.rt.pool(), schema)(window)
+        return await pg_regional(await self._pool(schema), schema)(window)
 
     async def checkpoint(self, schema: str) -> int | None:
         return await pg_checkpoint(await self.rt.pool(), schema)
+
+    async def _pool(self, schema: str):
+        """The pool to read `schema` with; the live read-model is refused (503) while the log
+        no longer holds what it was built from."""
+        if schema == self.schema and self.runner is not None and self.runner.problem:
+            raise StoreUnavailable(self.runner.problem)
+        return await self.rt.pool()
 
     async def health(self) -> dict[str, Any]:
         try:
@@ -89,13 +98,15 @@ class Reporting:
         except Exception as exc:
             raise StoreUnavailable(f"stream info: {exc!r}") from exc
         runner = self.runner
-        applied = runner.last_seq if runner else 0
         names = [p.name for p in runner.projections] if runner else []
-        parked = runner.parked if runner else {}
+        # From the database, not the runner's memory: what the read-model holds right now,
+        # even just after a replay swapped tables in behind the runner's back.
+        applied, parked = await _live_state(await self.rt.pool(), self.schema,
+                                            runner.name if runner else "reporting")
         return {"projections": {n: {"last_seq": applied, "lag": max(0, last - applied),
                                     "parked": parked.get(n, 0) + parked.get("*", 0)}
                                 for n in names},
-                "stream_last_seq": last}
+                "stream_last_seq": last, "problem": runner.problem if runner else None}
 
     async def audit(self, aggregate_type: str, aggregate_id: str) -> list[Recorded]:
         # As stored (never upcast): the audit trail must show what the hashes cover.
@@ -119,6 +130,17 @@ class Reporting:
             server.should_exit = True
             await task
             raise
+
+
+async def _live_state(pool, schema: str, runner: str) -> tuple[int, dict[str, int]]:
+    """The live read-model's checkpoint and parked events per projection ("*": every one)."""
+    async with readmodel(pool, schema) as conn:
+        if await conn.fetchval("SELECT to_regclass('checkpoint')") is None:
+            return 0, {}
+        applied = await conn.fetchval(
+            "SELECT last_seq FROM checkpoint WHERE runner = $1", runner)
+        parked = await conn.fetch("SELECT projection, count(*) FROM parked GROUP BY projection")
+    return applied or 0, dict(parked)
 
 
 def install(rt: Runtime) -> Reporting:

@@ -44,6 +44,10 @@ class ProjectionHealth(BaseModel):
 class Health(BaseModel):
     projections: dict[str, ProjectionHealth]
     stream_last_seq: int = Field(description="Last sequence of the PULIH_EVENTS stream.")
+    problem: str | None = Field(None, description="Why the projections apply nothing and the "
+                                "live reports answer 503: the log no longer holds the events "
+                                "the read-model was built from (it went backwards or was "
+                                "replaced; `pulih replay` rebuilds it). null when healthy.")
 
 
 class AgreementItem(BaseModel):
