@@ -5,6 +5,7 @@ import uuid
 import orjson
 
 from deploy.replay import _parked_projections, replay
+from services.reporting.projections import ProgramsProjection
 from tests.e2e.test_agreements_e2e import signing
 
 
@@ -50,3 +51,32 @@ async def test_replay_parked_rebuilds_the_projections_concerned(stack, prison_id
     assert after["programs"]["parked"] == before["programs"]["parked"]
     assert (await stack.http.get("/agreements", params={"prison_id": prison_id})).json() == \
         agreements
+
+
+async def test_health_counts_what_replay_parked_left(stack, prison_id, nats_url, database_url,
+                                                     monkeypatch):
+    """After a fix, `replay --parked` un-parks what it can now apply; /health says so at once
+    (before, it kept the live runner's stale count)."""
+    aggregate = str(uuid.uuid4())
+    odd = {"type": "ProgramRenamed", "schema_version": 1, "prison_id": prison_id,
+           "aggregate_type": "program", "aggregate_id": aggregate, "aggregate_version": 1,
+           "data": {}}
+    await stack.nc.jetstream().publish(
+        f"pulih.events.{prison_id}.program.{aggregate}.ProgramRenamed", orjson.dumps(odd))
+    reply = await stack.command(prison_id, "agreements", "SignAgreement",
+                                signing(str(uuid.uuid4())))
+    await stack.caught_up(reply["events"][0]["seq"])
+    before = (await stack.http.get("/health")).json()["projections"]["programs"]["parked"]
+    key = ProgramsProjection.key  # the fix: programs ignore what they do not know
+
+    def fixed(self, envelope):
+        return None if envelope["type"] == "ProgramRenamed" else key(self, envelope)
+
+    monkeypatch.setattr(ProgramsProjection, "key", fixed)
+    assert await replay(stack.rt.settings, nats_url, database_url, parked=True) == 0
+    after = (await stack.http.get("/health")).json()["projections"]["programs"]["parked"]
+    pool, live = await stack.rt.pool(), stack.rt.settings.readmodel_schema
+    async with pool.acquire() as conn:
+        stored = await conn.fetchval(f'SELECT count(*) FROM "{live}".parked '
+                                     "WHERE projection IN ('programs', '*')")
+    assert after == stored < before

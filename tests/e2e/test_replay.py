@@ -1,11 +1,15 @@
 """Rebuilding read-models from the log: identical to the live build, swapped in without a gap,
 and reproducible as they were at a past point."""
 
+import asyncio
 import uuid
+from datetime import datetime, timedelta
 
+import shared.runner
 from deploy.demo import program_id, run_scenario
 from deploy.replay import _build, replay
 from services.reporting.main import projections
+from shared.envelope import WIB
 
 TIMESTAMPED = {"checkpoint": "updated_at", "parked": "parked_at"}
 
@@ -100,6 +104,49 @@ async def test_a_past_report_is_reproduced_byte_for_byte(stack, prison_id, nats_
     assert (
         await stack.http.get("/agreements", params={"prison_id": prison_id, "as_of": name})
     ).content == then_agreements
+
+
+async def test_an_as_of_replay_is_served_only_once_complete(
+        stack, prison_id, nats_url, database_url, monkeypatch):
+    """Before, `?as_of=` answered from the schema while the replay was still filling it."""
+    last = await demo_in(stack, prison_id)
+    url = f"/programs/{program_id(prison_id)}"
+    now = (await stack.http.get(url)).json()
+    live, paused, go = stack.rt.settings.readmodel_schema, asyncio.Event(), asyncio.Event()
+    real = shared.runner.write
+
+    async def write(pool, schema, *args):  # the replay's first batch is written, then waits
+        await real(pool, schema, *args)
+        if schema != live and not paused.is_set():
+            paused.set()
+            await go.wait()
+
+    monkeypatch.setattr(shared.runner, "write", write)
+    name = f"half_{uuid.uuid4().hex[:6]}"
+    task = asyncio.create_task(
+        replay(stack.rt.settings, nats_url, database_url, until=str(last), into=name))
+    await asyncio.wait_for(paused.wait(), 30)
+    while_building = await stack.http.get(url, params={"as_of": name})
+    go.set()
+    assert await asyncio.wait_for(task, 60) == 0
+    assert while_building.status_code == 404, while_building.text
+    assert (await stack.http.get(url, params={"as_of": name})).json() == now
+
+
+async def test_an_as_of_replay_until_an_instant_is_dated_at_that_instant(
+        stack, prison_id, nats_url, database_url):
+    """Before, it was dated at the last event included, not at the point asked for."""
+    await demo_in(stack, prison_id)
+    instant = datetime.now(WIB) - timedelta(milliseconds=1)
+    name = f"instant_{uuid.uuid4().hex[:6]}"
+    settings = stack.rt.settings
+    assert await replay(settings, nats_url, database_url, until=instant.isoformat(),
+                        into=name) == 0
+    async with (await stack.rt.pool()).acquire() as conn:
+        dated = await conn.fetchval(f'SELECT until_time FROM "asof_{name}".replay_info')
+    assert dated == instant
+    tomorrow = (datetime.now(WIB) + timedelta(days=1)).isoformat()
+    assert await replay(settings, nats_url, database_url, until=tomorrow, into=name) == 2
 
 
 def _lrppn(prison):
