@@ -14,7 +14,7 @@ import orjson
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
-from shared.batches import LogDiverged, body_hash
+from shared.batches import ConsumerStalled, LogDiverged, body_hash
 from shared.envelope import STREAM
 
 
@@ -41,3 +41,24 @@ async def verify_base(nc: Client, runner: str, seq: int, expected: bytes | None)
             f"event {seq} in the log is not the one read-model {runner} applied there: the "
             "log was replaced. Nothing is applied until `pulih replay` rebuilds the "
             "read-model from the log as it is now")
+
+
+async def check_at_end(nc: Client, runner: str, last_seq: int, last_hash: bytes | None,
+                       stop_at: int | None) -> None:
+    """Nothing arrived for a while: fine if the log ends at `last_seq` (and still holds what
+    was applied there). If it has more, a delivery was lost (a slow-consumer drop of the very
+    last messages leaves no later message to reveal the gap): ConsumerStalled, follow again."""
+    await verify_base(nc, runner, last_seq, last_hash)
+    last = (await nc.jetstream().stream_info(STREAM)).state.last_seq
+    if last > last_seq and (stop_at is None or stop_at > last_seq):
+        raise ConsumerStalled(f"log at {last}, applied {last_seq}, nothing arriving")
+
+
+async def start_base(nc: Client, runner: str, last_seq: int, last_hash: bytes | None
+                     ) -> int | None:
+    """Before following from `last_seq`: verify it; from an empty checkpoint, the sequence
+    the first delivery must carry (the stream's first: 1 unless created with limits)."""
+    await verify_base(nc, runner, last_seq, last_hash)
+    if last_seq:
+        return None
+    return max(1, (await nc.jetstream().stream_info(STREAM)).state.first_seq)

@@ -12,10 +12,8 @@ was committed by this runner. N+1's transaction then checks that the checkpoint 
 a failed N, or another writer in between, voids N+1 too, and the runner resumes from the
 checkpoint. At most one batch is in flight.
 
-Every batch carries the checkpoint's generation; a replay that swaps tables or a schema in
-bumps it (holding the checkpoint row), so a batch folded from the tables it replaced is never
-written. An idle runner polls its checkpoint, so it learns of a swap within SWAP_CHECK_S, and
-checks that the log still holds the event it applied last (shared/logbase.py).
+Batches carry the checkpoint's generation, which a replay's swap bumps (shared/checkpoint.py);
+every batch, and an idle runner now and then, checks the log base (shared/logbase.py).
 """
 
 from __future__ import annotations
@@ -33,9 +31,11 @@ from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from shared.batches import Batch, CheckpointMoved, ConsumerStalled, LogDiverged, fold, write
+from shared.checkpoint import KERNEL_DDL as KERNEL_DDL  # re-exported for older imports
+from shared.checkpoint import check_unmoved, prepare
 from shared.delivery import Delivery, decode, flow_control_when_taken
 from shared.envelope import EVENTS_PREFIX, STREAM
-from shared.logbase import verify_base
+from shared.logbase import check_at_end, start_base, verify_base
 from shared.projection import Projection
 
 log = structlog.get_logger(__name__)
@@ -52,19 +52,6 @@ DIVERGED_RETRY_S = 5.0  # the log went backwards: look again (a replay may have 
 # partial batch is applied at once after a quiet spell, but at most this often while busy:
 # lag stays a few tens of ms, and the reporting service's CPU per event drops several-fold.
 BUSY_INTERVAL_S = 0.02
-
-KERNEL_DDL = """
-CREATE TABLE IF NOT EXISTS checkpoint (
-    runner text PRIMARY KEY, last_seq bigint NOT NULL, updated_at timestamptz NOT NULL
-);
-ALTER TABLE checkpoint ADD COLUMN IF NOT EXISTS generation bigint NOT NULL DEFAULT 0;
-ALTER TABLE checkpoint ADD COLUMN IF NOT EXISTS last_hash bytea;
-CREATE TABLE IF NOT EXISTS parked (
-    projection text NOT NULL, seq bigint NOT NULL, subject text NOT NULL, reason text NOT NULL,
-    body bytea NOT NULL, parked_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (projection, seq)
-);
-"""
 
 
 class ProjectionRunner:
@@ -93,9 +80,7 @@ class ProjectionRunner:
         self._nc, self._pool = nc, pool
         self._batch_size, self._linger, self._max_buffer = batch_size, linger, max_buffer
         self._buffer: list[Delivery] = []
-        self._ready = asyncio.Event()
-        self._space = asyncio.Event()
-        self._progress = asyncio.Event()
+        self._ready, self._space, self._progress = asyncio.Event(), asyncio.Event(), asyncio.Event()
         self.last_seq, self.generation = 0, 0
         self._last_hash: bytes | None = None  # of the message at last_seq (None: not known)
         self.problem: str | None = None  # why nothing is applied (the log went backwards)
@@ -105,27 +90,15 @@ class ProjectionRunner:
         self.stop_at = stop_at  # build the read-models as they were at this sequence
         self._busy_interval, self._pending_bytes = busy_interval, pending_bytes
         self.resumes = 0  # follows restarted from the checkpoint (a lost delivery, a swap)
-        self._folded_seq = 0  # the last sequence folded: last_seq, or the batch being written
-        self._folded_hash: bytes | None = None
+        # The last sequence folded (last_seq, or the batch being written) and its hash.
+        self._folded_seq, self._folded_hash = 0, None
         self._writing: Batch | None = None
 
     async def prepare(self) -> None:
         """Create the schema, the tables and the checkpoint; idempotent."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
-            await conn.execute(f'SET LOCAL search_path TO "{self.schema}"')
-            await conn.execute(KERNEL_DDL)
-            for projection in self.projections:
-                await conn.execute(projection.ddl)
-            await conn.execute(
-                "INSERT INTO checkpoint (runner, last_seq, updated_at) VALUES ($1, 0, now()) "
-                "ON CONFLICT DO NOTHING", self.name)
-            row = await conn.fetchrow("SELECT last_seq, generation, last_hash FROM checkpoint "
-                                      "WHERE runner = $1", self.name)
-            self.last_seq, self.generation, self._last_hash = row
-            self._folded_seq, self._folded_hash = self.last_seq, self._last_hash
-            self.parked = Counter(dict(await conn.fetch(
-                "SELECT projection, count(*) FROM parked GROUP BY projection")))
+        found = await prepare(self._pool, self.schema, self.name, self.projections)
+        self.last_seq, self.generation, self._last_hash, self.parked = found
+        self._folded_seq, self._folded_hash = self.last_seq, self._last_hash
 
     async def run(self) -> None:
         """Follow the log for ever, resuming from the checkpoint after any failure."""
@@ -181,9 +154,7 @@ class ProjectionRunner:
     async def _follow(self) -> None:
         self._buffer.clear()
         js = self._nc.jetstream()
-        if self.last_seq == 0:
-            self._first = max(1, (await js.stream_info(STREAM)).state.first_seq)
-        await verify_base(self._nc, self.name, self.last_seq, self._last_hash)
+        self._first = await start_base(self._nc, self.name, self.last_seq, self._last_hash)
         if self.problem is not None:
             log.info("log_base_restored", runner=self.name, last_seq=self.last_seq)
             self.problem = None
@@ -205,10 +176,12 @@ class ProjectionRunner:
                     await asyncio.wait_for(self._ready.wait(), self._linger)
                 if not self._buffer:
                     if time.monotonic() - polled_at > SWAP_CHECK_S:
-                        await self._check_checkpoint()
+                        await check_unmoved(self._pool, self.schema, self.name,
+                                            (self.last_seq, self.generation))
                         polled_at = time.monotonic()
                     if time.monotonic() - quiet_since > STALL_CHECK_S:
-                        await self._check_not_stalled(js)
+                        await check_at_end(self._nc, self.name, self.last_seq,
+                                           self._last_hash, self.stop_at)
                         quiet_since = time.monotonic()
                     continue
                 size = self._batch_size
@@ -242,25 +215,6 @@ class ProjectionRunner:
                 await self._writing.task
             finally:
                 self._writing = None
-
-    async def _check_checkpoint(self) -> None:
-        """Idle: a replay may have swapped another checkpoint (or generation) in."""
-        async with self._pool.acquire() as conn:
-            row = await conn.fetchrow(f'SELECT last_seq, generation FROM "{self.schema}".'
-                                      "checkpoint WHERE runner = $1", self.name)
-        if row is None or tuple(row) != (self.last_seq, self.generation):
-            raise CheckpointMoved(f"checkpoint is {tuple(row) if row else None}, runner was "
-                                  f"at {(self.last_seq, self.generation)}")
-
-    async def _check_not_stalled(self, js) -> None:
-        """Nothing arrived for a while: fine if we are at the end of the log (and it still
-        holds what we applied). If the log has more, a delivery was lost (a slow-consumer drop
-        of the very last messages leaves no later message to reveal the gap): follow again
-        from the checkpoint."""
-        await verify_base(self._nc, self.name, self.last_seq, self._last_hash)
-        last = (await js.stream_info(STREAM)).state.last_seq
-        if last > self.last_seq and (self.stop_at is None or self.stop_at > self.last_seq):
-            raise ConsumerStalled(f"log at {last}, applied {self.last_seq}, nothing arriving")
 
     async def _receive(self, msg: Msg) -> None:
         while len(self._buffer) >= self._max_buffer:
