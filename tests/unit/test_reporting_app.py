@@ -109,7 +109,7 @@ async def test_health():
     async with client(FakeDeps()) as http:
         response = await http.get("/health")
     assert response.status_code == 200
-    assert response.json() == {**HEALTH, "projections": {
+    assert response.json() == {**HEALTH, "problem": None, "projections": {
         "agreements": {**HEALTH["projections"]["agreements"], "parked": 0}}}
 
 
