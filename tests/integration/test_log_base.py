@@ -8,7 +8,9 @@ import nats
 import pytest
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+import deploy.replay
 import shared.runner
+from deploy.replay import replay
 from services.reporting.main import Reporting
 from shared.delivery import decode
 from shared.embedded import start_nats
@@ -53,7 +55,7 @@ async def _recreate(client):
     return JetStreamEventStore(client)
 
 
-async def test_a_log_that_went_backwards_or_was_replaced_stops_the_runner(
+async def test_a_log_that_went_backwards_or_was_replaced_stops_the_runner_until_a_replay(
         own_nats, pool, prison_id, schema, database_url, monkeypatch):
     monkeypatch.setattr(shared.runner, "STALL_CHECK_S", 0.1)
     monkeypatch.setattr(shared.runner, "DIVERGED_RETRY_S", 0.1, raising=False)
@@ -83,6 +85,11 @@ async def test_a_log_that_went_backwards_or_was_replaced_stops_the_runner(
         assert await checkpoint(pool, schema) == last
         assert await tallies(pool, schema) == {applied: list(range(6))}
         await _health_shows_it(url, database_url, schema, restarted)
+        # The remedy: a full replay rebuilds from the log as it is; the runner carries on.
+        monkeypatch.setattr(deploy.replay, "projections", lambda: [Tally(prison_id)])
+        assert await replay(settings_for(schema), url, database_url, "all") == 0
+        await until(lambda: _is_none(restarted, "problem"))
+        assert await tallies(pool, schema) == {other: list(range(8))}
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -107,6 +114,10 @@ async def _health_shows_it(url, database_url, schema, runner):
 
 async def _attr(obj, name):
     return getattr(obj, name, None)
+
+
+async def _is_none(obj, name):
+    return getattr(obj, name) is None
 
 
 async def _contains(runner, text):
