@@ -28,7 +28,7 @@ def make_store(request):
 
         def make():
             store = InMemoryEventStore()
-            store.log = shared.log
+            store.log, store.claims = shared.log, shared.claims
             return store
 
         make.window = 0.0
