@@ -91,8 +91,12 @@ class Folder(Generic[S]):
     """Folds histories into states, keeping the last state per aggregate so a hot aggregate
     costs only its new events."""
 
-    def __init__(self, evolve: Callable[[S | None, dict], S], size: int = 2_000):
+    def __init__(self, evolve: Callable[[S | None, dict], S], size: int = 2_000, *,
+                 fold_many: Callable[[S | None, Sequence[dict]], S | None] | None = None):
+        """`fold_many`, when given, folds a run of new events in one call (a state that is
+        costly to copy per event, e.g. a roster of thousands)."""
         self._evolve = evolve
+        self._fold_many = fold_many
         self._cache: OrderedDict[StreamId, tuple[int, str, S | None]] = OrderedDict()
         self._size = size
 
@@ -103,8 +107,12 @@ class Folder(Generic[S]):
         if version > history.version or (
                 version and history.events[version - 1].envelope["hash"] != last_hash):
             version, state = 0, None
-        for record in history.events[version:]:
-            state = self._evolve(state, record.envelope)
+        new = [record.envelope for record in history.events[version:]]
+        if self._fold_many is not None:
+            state = self._fold_many(state, new)
+        else:
+            for envelope in new:
+                state = self._evolve(state, envelope)
         self._cache[history.stream] = (history.version, history.last_hash, state)
         self._cache.move_to_end(history.stream)
         if len(self._cache) > self._size:
