@@ -35,7 +35,8 @@ class AgreementHandlers:
                 # Another aggregate: read fresh from the log, never from a cache.
                 other = await ctx.store.load(StreamId(prison_id, AGGREGATE, command.renews))
                 renewed = self.fold(other)
-            return domain.decide(self.fold(history), command, ctx.today(), renewed)
+            return domain.decide(self.fold(history), command, ctx.today(), renewed,
+                                 now=ctx.clock())
 
         return await execute(ctx.store, stream, meta, expected_version, decide)
 
