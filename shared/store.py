@@ -217,6 +217,12 @@ class InMemoryEventStore(EventStore):
         self.log: list[Recorded] = []
         self.claims: dict[str, Claim] = {}
 
+    def another(self) -> InMemoryEventStore:
+        """Another writer over the same log (its own cache), as another instance would be."""
+        store = InMemoryEventStore(clock=self._clock, cache_size=self._cache_size)
+        store.log, store.claims = self.log, self.claims
+        return store
+
     async def _read(self, stream: StreamId, after: History) -> list[Recorded] | None:
         await asyncio.sleep(0)  # a suspension point, as real I/O has: lets writers interleave
         mine = [r for r in self.log if StreamId.of(r.envelope) == stream]

@@ -42,11 +42,7 @@ class Log:
 async def log(request, server_dir):
     if request.param == "memory":
         shared = InMemoryEventStore()
-
-        def make():
-            store = InMemoryEventStore()
-            store.log, store.claims = shared.log, shared.claims
-            return store
+        make = shared.another
 
         async def recreate():
             shared.log.clear()
