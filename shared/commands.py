@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 import uuid
@@ -13,9 +14,9 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 import structlog
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError
 
-from shared.envelope import WIB, CommandMeta, NewEvent, StreamId
+from shared.envelope import WIB, CommandMeta, NewEvent, StreamId, canonical_json
 from shared.errors import Detail, Rejected
 from shared.fields import SLUG_PATTERN, Uuid
 from shared.store import Appended, ConcurrencyConflict, EventStore, History, StoreUnavailable
@@ -33,7 +34,8 @@ class CommandRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     command_id: Uuid
     actor: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    expected_version: Annotated[int, Field(ge=0)] | None = None
+    # Strict: "1", true or 1.0 are not a version (pydantic would coerce each to 1).
+    expected_version: Annotated[StrictInt, Field(ge=0)] | None = None
     data: dict[str, Any]
 
 
@@ -66,6 +68,14 @@ def parse(raw: bytes, model: type[BaseModel]) -> tuple[CommandRequest, BaseModel
     return request, data
 
 
+def fingerprint(name: str, data: BaseModel) -> str:
+    """What a command is, beyond its id: its name and the sha256 of its validated data in
+    canonical JSON (so key order, spacing or a trailing blank stripped by validation do not
+    make a retry look like another command)."""
+    digest = hashlib.sha256(canonical_json(data.model_dump(mode="json"))).hexdigest()
+    return f"{name} {digest}"
+
+
 @dataclass
 class Context:
     """What handlers get from the composition root: the log and the clock."""
@@ -81,18 +91,29 @@ class Folder(Generic[S]):
     """Folds histories into states, keeping the last state per aggregate so a hot aggregate
     costs only its new events."""
 
-    def __init__(self, evolve: Callable[[S | None, dict], S], size: int = 2_000):
+    def __init__(self, evolve: Callable[[S | None, dict], S], size: int = 2_000, *,
+                 fold_many: Callable[[S | None, Sequence[dict]], S | None] | None = None):
+        """`fold_many`, when given, folds a run of new events in one call (a state that is
+        costly to copy per event, e.g. a roster of thousands)."""
         self._evolve = evolve
-        self._cache: OrderedDict[StreamId, tuple[int, S | None]] = OrderedDict()
+        self._fold_many = fold_many
+        self._cache: OrderedDict[StreamId, tuple[int, str, S | None]] = OrderedDict()
         self._size = size
 
     def __call__(self, history: History) -> S | None:
-        version, state = self._cache.get(history.stream, (0, None))
-        if version > history.version:
+        version, last_hash, state = self._cache.get(history.stream, (0, "", None))
+        # The state folds exactly this history's first `version` events, or it starts again
+        # (a history re-read after the log went backwards may differ at the same version).
+        if version > history.version or (
+                version and history.events[version - 1].envelope["hash"] != last_hash):
             version, state = 0, None
-        for record in history.events[version:]:
-            state = self._evolve(state, record.envelope)
-        self._cache[history.stream] = (history.version, state)
+        new = [record.envelope for record in history.events[version:]]
+        if self._fold_many is not None:
+            state = self._fold_many(state, new)
+        else:
+            for envelope in new:
+                state = self._evolve(state, envelope)
+        self._cache[history.stream] = (history.version, history.last_hash, state)
         self._cache.move_to_end(history.stream)
         if len(self._cache) > self._size:
             self._cache.popitem(last=False)
@@ -119,7 +140,7 @@ async def execute(
     history = await store.load(stream, fresh=False)
     verified = False
     for _ in range(MAX_TRIES):
-        prior = history.result_of(meta.command_id)
+        prior = history.result_of(meta)
         if prior:
             return prior
         try:
@@ -160,7 +181,8 @@ async def handle(
                            [Detail("subject.prison_id", "must match " + SLUG_PATTERN)])
         request, data = parse(raw, model)
         meta = CommandMeta(request.command_id, request.actor,
-                           correlation_id=_correlation(headers, request.command_id))
+                           correlation_id=_correlation(headers, request.command_id),
+                           fingerprint=fingerprint(name, data))
         structlog.contextvars.bind_contextvars(command_id=meta.command_id,
                                                correlation_id=meta.correlation_id)
         appended = await handler(ctx, prison_id, data, meta, request.expected_version)

@@ -65,6 +65,10 @@ class CommandMeta:
     actor: str
     correlation_id: str
     causation_id: str | None = None
+    # "{CommandName} {sha256 of the canonical validated data}": sent as the `Pulih-Command`
+    # header of each event (not part of the hashed envelope), so a reused command_id is told
+    # from a retry. None for callers that have no command body (tests, internal timers).
+    fingerprint: str | None = None
 
 
 def event_id(command_id: str, index: int) -> str:

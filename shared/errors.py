@@ -17,6 +17,12 @@ class Detail:
         return {"field": self.field, "message": self.message}
 
 
+# A reply names at most this many details (a 10,000-mark attendance list can have 10,000
+# offenders): the reply must fit in one NATS message (1 MB by default), and the message says
+# how many there are.
+MAX_DETAILS = 100
+
+
 @dataclass
 class Rejected(Exception):
     """A command refused for a reason the caller can act on. Nothing was written."""
@@ -29,13 +35,13 @@ class Rejected(Exception):
         return f"{self.code}: {self.message}"
 
     def body(self) -> dict:
+        details = [d.as_dict() for d in self.details[:MAX_DETAILS]]
+        if len(self.details) > MAX_DETAILS:
+            details.append({"field": "details", "message": f"{len(self.details) - MAX_DETAILS}"
+                            " more not shown"})
         return {
             "ok": False,
-            "error": {
-                "code": self.code,
-                "message": self.message,
-                "details": [d.as_dict() for d in self.details],
-            },
+            "error": {"code": self.code, "message": self.message, "details": details},
         }
 
 

@@ -20,6 +20,10 @@ Service = Literal[
     "social_guidance", "medical", "aftercare",
 ]
 SERVICES: tuple[str, ...] = get_args(Service)
+# The largest program: its capacity, and so the longest attendance list a session can carry.
+# A HoldSession of that many marks is ≈ 0.6 MB, its event envelope as much: within NATS's
+# default 1 MB payload (tests/unit/test_attendance_capacity.py measures both).
+MAX_PARTICIPANTS = 10_000
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

@@ -1,8 +1,9 @@
 """The event store: per-aggregate optimistic concurrency, idempotent commands, hot-aggregate cache.
 
 The logic lives here once; a backend supplies only `_read` (an aggregate's events after a
-sequence) and `_publish` (one checked append). The in-memory fake and JetStream share it, and the
-contract suite in tests/contract runs against both.
+sequence), `_publish` (one checked append) and `_claim` (bind a command id to its command, for
+ever). The in-memory fake and JetStream share it, and the contract suite in tests/contract runs
+against both.
 """
 
 from __future__ import annotations
@@ -16,67 +17,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.envelope import CommandMeta, NewEvent, StreamId, instant, seal
+from shared.history import (
+    Appended,
+    History,
+    Recorded,
+    command_id_used,
+    result,
+    same_command,
+)
 from shared.upcasting import upcast_records
-
-
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    seq: int
-    envelope: dict[str, Any]
-
-    @property
-    def type(self) -> str:
-        return self.envelope["type"]
-
-
-@dataclass(frozen=True)
-class History:
-    """Everything one aggregate has recorded, in order."""
-
-    stream: StreamId
-    events: tuple[Recorded, ...] = ()
-
-    @property
-    def version(self) -> int:
-        return self.events[-1].envelope["aggregate_version"] if self.events else 0
-
-    @property
-    def last_seq(self) -> int:
-        return self.events[-1].seq if self.events else 0
-
-    @property
-    def last_hash(self) -> str:
-        return self.events[-1].envelope["hash"] if self.events else ""
-
-    def of_command(self, command_id: str) -> tuple[Recorded, ...]:
-        return tuple(r for r in self.events if r.envelope["command_id"] == command_id)
-
-    def result_of(self, command_id: str) -> Appended | None:
-        """The original result of a command already in this history, for an idempotent retry."""
-        prior = self.of_command(command_id)
-        return _result(self.stream, prior, duplicate=True) if prior else None
-
-    def extended(self, more: Sequence[Recorded]) -> History:
-        return History(self.stream, self.events + tuple(more)) if more else self
-
-
-@dataclass(frozen=True)
-class Appended:
-    stream: StreamId
-    events: tuple[Recorded, ...]
-    version: int
-    duplicate: bool = False
-
-    def reply(self) -> dict[str, Any]:
-        return {
-            "ok": True,
-            "aggregate_id": self.stream.aggregate_id,
-            "aggregate_version": self.version,
-            "events": [
-                {"event_id": r.envelope["event_id"], "type": r.type, "seq": r.seq}
-                for r in self.events
-            ],
-        }
 
 
 class WrongLastSequence(Exception):
@@ -93,6 +42,23 @@ class ConcurrencyConflict(Exception):
 
 class StoreUnavailable(Exception):
     """The log cannot be reached; the caller may retry."""
+
+
+class TooManyEvents(ValueError):
+    """A command decided more than one event: the store cannot append them all or nothing yet
+    (see README, "The event log"), so it refuses rather than risk half a command."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a command id is bound to: the aggregate (subject prefix) and the command's
+    fingerprint (None when the caller gave none)."""
+
+    aggregate: str
+    command: str | None
+
+    def same(self, other: Claim) -> bool:
+        return self.aggregate == other.aggregate and same_command(self.command, other.command)
 
 
 def utc_now() -> datetime:
@@ -112,23 +78,29 @@ class EventStore(ABC):
         self._cache_size = cache_size
 
     @abstractmethod
-    async def _read(self, stream: StreamId, after: History) -> list[Recorded]:
+    async def _read(self, stream: StreamId, after: History) -> list[Recorded] | None:
         """The aggregate's events after those in `after` (stream sequence above its last), in
-        order."""
+        order; None when the log no longer holds `after`'s last event where `after` says (the
+        log went backwards: a recreated or restored stream, a lost unsynced tail)."""
 
     async def _read_many(self, wanted: Sequence[tuple[StreamId, History]]
-                         ) -> list[list[Recorded]]:
+                         ) -> list[list[Recorded] | None]:
         """`_read` for several aggregates; a backend may do it in one request."""
         return [await self._read(stream, after) for stream, after in wanted]
 
     @abstractmethod
-    async def _publish(
-        self, stream: StreamId, envelope: dict[str, Any], expected_last_seq: int
-    ) -> tuple[int, bool]:
-        """Append one event if the aggregate's last sequence is still `expected_last_seq`.
+    async def _publish(self, stream: StreamId, envelope: dict[str, Any], expected_last_seq: int,
+                       command: str | None) -> tuple[int, bool]:
+        """Append one event if the aggregate's last sequence is still `expected_last_seq`,
+        with the command's fingerprint beside it (not in the envelope).
 
         Returns (stream sequence, duplicate). Raises WrongLastSequence when it is not.
         """
+
+    @abstractmethod
+    async def _claim(self, command_id: str, claim: Claim) -> Claim | None:
+        """Bind `command_id` to `claim` unless it is bound already, atomically across every
+        writer; returns the earlier binding, or None when this call made it."""
 
     @abstractmethod
     async def read_filter(
@@ -158,7 +130,12 @@ class EventStore(ABC):
         bases = [self._cache.get(stream) or History(stream) for stream in streams]
         news = await self._read_many(list(zip(streams, bases, strict=True)))
         histories = []
-        for base, new in zip(bases, news, strict=True):
+        for stream, base, new in zip(streams, bases, news, strict=True):
+            if new is None or not _continues(base, new):
+                # The cache holds events the log no longer has (or not in this order): never
+                # decide on that base. Forget it and read the aggregate from its start.
+                self._cache.pop(stream, None)
+                base, new = History(stream), await self._read(stream, History(stream)) or []
             # Upcast: folds meet current versions only; hashes stay as stored (last_hash too).
             history = base.extended(upcast_records(new))
             self._remember(history)
@@ -168,40 +145,52 @@ class EventStore(ABC):
     async def append(
         self, history: History, events: Sequence[NewEvent], meta: CommandMeta
     ) -> Appended:
-        """Append `events` after `history`, exactly once per command id, forever.
+        """Append a command's event after `history`, exactly once per command id, forever.
 
-        A retried command (same command id) returns its original result and writes nothing,
-        whether the retry meets a fresh cache or the server's sequence check.
+        A retried command (same command id, name, aggregate and data) returns its original
+        result and writes nothing, whether the retry meets a fresh cache or the server's
+        sequence check; the same id for anything else is refused (`conflict`). At most one
+        event: a command's events must be stored all or nothing, which one publish is.
         """
-        prior = history.result_of(meta.command_id)
+        prior = history.result_of(meta)
         if prior:
             return prior
-        written: list[Recorded] = []
-        last_seq, prev_hash, version = history.last_seq, history.last_hash, history.version
-        now = instant(self._clock())
-        for index, event in enumerate(events):
-            version += 1
-            envelope = seal(history.stream, event, meta, index=index, version=version,
-                            prev_hash=prev_hash, recorded_at=now)
-            try:
-                seq, duplicate = await self._publish(history.stream, envelope, last_seq)
-            except WrongLastSequence:
-                current = await self.load(history.stream, fresh=True)
-                prior = current.result_of(meta.command_id)
-                if prior:
-                    return prior
-                raise ConcurrencyConflict(current) from None
-            if duplicate:  # inside the server's window, with our own sequence: already written
-                current = await self.load(history.stream, fresh=True)
-                prior = current.result_of(meta.command_id)
-                if prior:
-                    return prior
-                raise ConcurrencyConflict(current)
-            written.append(Recorded(seq, envelope))
-            last_seq, prev_hash = seq, envelope["hash"]
-        self._remember(history.extended(written))
-        return _result(history.stream, tuple(written), duplicate=False) if written else Appended(
-            history.stream, (), history.version)
+        if not events:
+            return Appended(history.stream, (), history.version)
+        if len(events) > 1:
+            raise TooManyEvents(f"{len(events)} events from one command; at most 1 is atomic")
+        await self._bind(history.stream, meta)
+        envelope = seal(history.stream, events[0], meta, index=0, version=history.version + 1,
+                        prev_hash=history.last_hash, recorded_at=instant(self._clock()))
+        try:
+            seq, duplicate = await self._publish(history.stream, envelope, history.last_seq,
+                                                 meta.fingerprint)
+        except WrongLastSequence:
+            current = await self.load(history.stream, fresh=True)
+            prior = current.result_of(meta)
+            if prior:
+                return prior
+            raise ConcurrencyConflict(current) from None
+        if duplicate:  # inside the server's window: the event id is in the log already
+            current = await self.load(history.stream, fresh=True)
+            prior = current.result_of(meta)
+            if prior:
+                return prior
+            # ... but not on this aggregate: the id was used elsewhere before it was claimed.
+            raise command_id_used("another aggregate")
+        written = Recorded(seq, envelope, meta.fingerprint)
+        self._remember(history.extended([written]))
+        return result(history.stream, [written], duplicate=False)
+
+    async def _bind(self, stream: StreamId, meta: CommandMeta) -> None:
+        """A command id names one command on one aggregate for ever (contract v2), across
+        aggregates too, which no history can show: the first command to reach its append binds
+        the id, and anything else that comes with it later is refused."""
+        claim = Claim(stream.prefix, meta.fingerprint)
+        held = await self._claim(meta.command_id, claim)
+        if held is not None and not held.same(claim):
+            raise command_id_used("another aggregate" if held.aggregate != claim.aggregate
+                                  else "a different command on this aggregate")
 
     def _remember(self, history: History) -> None:
         self._cache[history.stream] = history
@@ -210,21 +199,37 @@ class EventStore(ABC):
             self._cache.popitem(last=False)
 
 
-def _result(stream: StreamId, events: Sequence[Recorded], duplicate: bool) -> Appended:
-    return Appended(stream, tuple(events), events[-1].envelope["aggregate_version"], duplicate)
+def _continues(base: History, new: Sequence[Recorded]) -> bool:
+    """Whether events read after a cached history carry on its hash chain."""
+    if not new or not base.events:
+        return True
+    first = new[0].envelope
+    return (first["aggregate_version"] == base.version + 1
+            and first["prev_hash"] == base.last_hash)
 
 
 class InMemoryEventStore(EventStore):
-    """A fake with the server's semantics (per-subject sequence check), for unit tests."""
+    """A fake with the server's semantics (per-subject sequence check), for unit tests.
+    Stores made to share a log share `log` and `claims`."""
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self.log: list[Recorded] = []
+        self.claims: dict[str, Claim] = {}
 
-    async def _read(self, stream: StreamId, after: History) -> list[Recorded]:
+    def another(self) -> InMemoryEventStore:
+        """Another writer over the same log (its own cache), as another instance would be."""
+        store = InMemoryEventStore(clock=self._clock, cache_size=self._cache_size)
+        store.log, store.claims = self.log, self.claims
+        return store
+
+    async def _read(self, stream: StreamId, after: History) -> list[Recorded] | None:
         await asyncio.sleep(0)  # a suspension point, as real I/O has: lets writers interleave
-        return [r for r in self.log
-                if r.seq > after.last_seq and StreamId.of(r.envelope) == stream]
+        mine = [r for r in self.log if StreamId.of(r.envelope) == stream]
+        if after.events and not any(r.seq == after.last_seq
+                                    and r.envelope["hash"] == after.last_hash for r in mine):
+            return None
+        return [r for r in mine if r.seq > after.last_seq]
 
     async def read_filter(
         self, subject_filter: str, from_seq: int = 1, *, raw: bool = False
@@ -234,15 +239,19 @@ class InMemoryEventStore(EventStore):
                    if subject_matches(subject_filter, subject_of(r.envelope))]
         return records if raw else upcast_records(records)
 
-    async def _publish(
-        self, stream: StreamId, envelope: dict[str, Any], expected_last_seq: int
-    ) -> tuple[int, bool]:
+    async def _publish(self, stream: StreamId, envelope: dict[str, Any], expected_last_seq: int,
+                       command: str | None) -> tuple[int, bool]:
         await asyncio.sleep(0)
         mine = [r.seq for r in self.log if StreamId.of(r.envelope) == stream]
         if (mine[-1] if mine else 0) != expected_last_seq:
             raise WrongLastSequence(stream.prefix)
-        self.log.append(Recorded(len(self.log) + 1, envelope))
+        self.log.append(Recorded(len(self.log) + 1, envelope, command))
         return len(self.log), False
+
+    async def _claim(self, command_id: str, claim: Claim) -> Claim | None:
+        await asyncio.sleep(0)
+        held = self.claims.setdefault(command_id, claim)
+        return None if held is claim else held
 
 
 def subject_of(envelope: dict[str, Any]) -> str:

@@ -19,7 +19,7 @@ from services.agreements.commands import (
     Signatory,
     TerminateAgreement,
 )
-from shared.envelope import NewEvent, date_instant
+from shared.envelope import WIB, NewEvent, date_instant
 from shared.errors import not_found, rule
 
 EXPIRING_WITHIN_DAYS = 60
@@ -71,14 +71,43 @@ def decide(
     command: Command,
     today: date,
     renewed: Agreement | None = None,
+    *,
+    now: datetime | None = None,
 ) -> list[NewEvent]:
     """The one event `command` asks for, or `Rejected`.
 
     `renewed` is the agreement named in `SignAgreement.renews`, looked up by the handler in the
-    same prison (None when it does not exist); it is ignored for the other commands.
+    same prison (None when it does not exist); it is ignored for the other commands. `now`
+    (the handler's clock) bounds a given `occurred_at`.
     """
+    _check_occurred_at(command, now)
+    return [_decide(state, command, today, renewed)]
+
+
+# The business date each command's `occurred_at` makes more precise.
+_DAY_FIELD = {SignAgreement: "signed_on", ExtendAgreement: "signed_on",
+              AmendAgreement: "signed_on", TerminateAgreement: "terminated_on"}
+
+
+def _check_occurred_at(command: Command, now: datetime | None) -> None:
+    """A given `occurred_at` falls on the command's date in WIB (as in every service) and has
+    happened: the dates may not lie in the future, nor may the instant."""
+    occurred_at = getattr(command, "occurred_at", None)
+    if occurred_at is None:
+        return
+    field_name = _DAY_FIELD[type(command)]
+    day = getattr(command, field_name)
+    if occurred_at.astimezone(WIB).date() != day:
+        raise rule(f"occurred_at must fall on {field_name} ({day.isoformat()}) in WIB (UTC+7)",
+                   "occurred_at")
+    if now is not None and occurred_at > now:
+        raise rule("occurred_at must not be in the future", "occurred_at")
+
+
+def _decide(state: Agreement | None, command: Command, today: date,
+            renewed: Agreement | None) -> NewEvent:
     if isinstance(command, SignAgreement):
-        return [_sign(state, command, today, renewed)]
+        return _sign(state, command, today, renewed)
     if state is None:
         raise not_found(f"agreement {command.agreement_id} not found")
     if state.terminated_on is not None:
@@ -89,13 +118,13 @@ def decide(
         raise rule("agreement has expired: sign a new agreement that renews it instead")
     match command:
         case ExtendAgreement():
-            return [_extend(state, command, today)]
+            return _extend(state, command, today)
         case AmendAgreement():
-            return [_amend(state, command, today)]
+            return _amend(state, command, today)
         case TerminateAgreement():
-            return [_terminate(state, command, today)]
+            return _terminate(state, command, today)
         case ExpireAgreement():
-            return [_expire(state, command, today)]
+            return _expire(state, command, today)
     raise TypeError(f"not an agreement command: {type(command).__name__}")
 
 

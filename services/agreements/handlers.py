@@ -6,7 +6,7 @@ import uuid
 
 from services.agreements import domain
 from services.agreements.commands import COMMANDS, ExpireAgreement, SignAgreement
-from shared.commands import Context, Folder, execute
+from shared.commands import Context, Folder, execute, fingerprint
 from shared.envelope import CommandMeta, StreamId
 from shared.errors import Rejected
 from shared.store import Appended, History
@@ -35,7 +35,8 @@ class AgreementHandlers:
                 # Another aggregate: read fresh from the log, never from a cache.
                 other = await ctx.store.load(StreamId(prison_id, AGGREGATE, command.renews))
                 renewed = self.fold(other)
-            return domain.decide(self.fold(history), command, ctx.today(), renewed)
+            return domain.decide(self.fold(history), command, ctx.today(), renewed,
+                                 now=ctx.clock())
 
         return await execute(ctx.store, stream, meta, expected_version, decide)
 
@@ -57,7 +58,8 @@ class AgreementHandlers:
             command_id = str(uuid.uuid5(EXPIRY_NAMESPACE,
                                         f"{stream.aggregate_id}/{command.expired_on}"))
             meta = CommandMeta(command_id, SYSTEM_ACTOR, correlation_id=command_id,
-                               causation_id=cause)
+                               causation_id=cause,
+                               fingerprint=fingerprint("ExpireAgreement", command))
             written.append(await self._expire(ctx, stream, command, meta))
         return [w for w in written if w is not None]
 

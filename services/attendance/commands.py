@@ -12,7 +12,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, Field
 
-from shared.fields import SERVICES, Instant, Model, Name, Service, Uuid, text
+from shared.fields import MAX_PARTICIPANTS, SERVICES, Instant, Model, Name, Service, Uuid, text
 
 Activity = Service
 ACTIVITIES: tuple[str, ...] = SERVICES
@@ -64,7 +64,8 @@ class HoldSession(_Command):
     topic: Topic
     facilitators: Annotated[list[Facilitator], Field(min_length=1, max_length=20)]
     # Duplicates are a business rule (the reply names the participant), so a list, not a set.
-    attendance: Annotated[list[Mark], Field(max_length=2000)]
+    # As long as the largest program: every participant active at held_at is listed.
+    attendance: Annotated[list[Mark], Field(max_length=MAX_PARTICIPANTS)]
 
 
 class CorrectAttendance(_Command):

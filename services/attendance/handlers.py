@@ -23,7 +23,8 @@ class SessionHandlers:
     def __init__(self) -> None:
         self.fold: Folder[domain.Session] = Folder(domain.evolve)
         # Folding is cached per program version; the history it folds is always fresh.
-        self.roster: Folder[domain.Roster] = Folder(domain.evolve_roster)
+        self.roster: Folder[domain.Roster] = Folder(domain.evolve_roster,
+                                                    fold_many=domain.fold_roster)
 
     def table(self) -> dict[str, tuple[type, object]]:
         return {name: (model, self.handle) for name, model in COMMANDS.items()}

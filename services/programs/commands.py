@@ -15,7 +15,18 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, Field
 
-from shared.fields import SERVICES, Day, Instant, Model, Name, Note, Service, Uuid, text
+from shared.fields import (
+    MAX_PARTICIPANTS,
+    SERVICES,
+    Day,
+    Instant,
+    Model,
+    Name,
+    Note,
+    Service,
+    Uuid,
+    text,
+)
 
 # The contract's lists. A program's activities are drawn from its agreement's services.
 Activity = Service
@@ -45,7 +56,7 @@ def _activities(value: list[str]) -> list[str]:
 
 Cohort = text(100)
 Activities = Annotated[list[Activity], Field(min_length=1), AfterValidator(_activities)]
-Capacity = Annotated[int, Field(ge=1, le=10_000, strict=True)]
+Capacity = Annotated[int, Field(ge=1, le=MAX_PARTICIPANTS, strict=True)]
 # Any finite JSON number; instruments differ too much in range for one bound to make sense.
 Score = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 

@@ -27,9 +27,7 @@ def make_store(request):
         shared = InMemoryEventStore()
 
         def make():
-            store = InMemoryEventStore()
-            store.log = shared.log
-            return store
+            return shared.another()
 
         make.window = 0.0
         return make

@@ -6,12 +6,14 @@ import uuid
 import pytest
 
 from shared.envelope import CommandMeta, NewEvent, StreamId, compute_hash, event_id
-from shared.store import ConcurrencyConflict
+from shared.errors import Rejected
+from shared.store import ConcurrencyConflict, TooManyEvents
 
 
-def meta(command_id=None):
+def meta(command_id=None, command="Note 0"):
     command_id = command_id or str(uuid.uuid4())
-    return CommandMeta(command_id, "officer:test:rina", correlation_id=command_id)
+    return CommandMeta(command_id, "officer:test:rina", correlation_id=command_id,
+                       fingerprint=command)
 
 
 def event(kind="Noted", n=1):
@@ -22,17 +24,25 @@ def stream_in(prison_id):
     return StreamId(prison_id, "agreement", str(uuid.uuid4()))
 
 
+async def append_each(store, stream, events):
+    """One command per event (a command appends at most one), each after the last."""
+    results = []
+    for new in events:
+        results.append(await store.append(await store.load(stream, fresh=False), [new], meta()))
+    return results
+
+
 async def test_append_then_load_from_a_cold_cache(make_store, prison_id):
     writer, reader = make_store(), make_store()
     stream = stream_in(prison_id)
     first = await writer.append(await writer.load(stream), [event(n=1)], meta())
-    second = await writer.append(await writer.load(stream), [event(n=2), event(n=3)], meta())
+    more = await append_each(writer, stream, [event(n=2), event(n=3)])
     history = await reader.load(stream)
     assert [r.envelope["data"]["n"] for r in history.events] == [1, 2, 3]
     assert [r.envelope["aggregate_version"] for r in history.events] == [1, 2, 3]
     assert [r.seq for r in history.events] == [first.events[0].seq,
-                                              *[r.seq for r in second.events]]
-    assert second.version == 3 and not second.duplicate
+                                              *[m.events[0].seq for m in more]]
+    assert more[-1].version == 3 and not more[-1].duplicate
     assert all(r.envelope["prison_id"] == prison_id for r in history.events)
 
 
@@ -122,7 +132,7 @@ async def test_hash_chain_and_derived_event_ids(make_store, prison_id):
 async def test_read_filter_matches_subject_wildcards(make_store, prison_id):
     store = make_store()
     stream = stream_in(prison_id)
-    await store.append(await store.load(stream), [event("Signed"), event("Noted")], meta())
+    await append_each(store, stream, [event("Signed"), event("Noted")])
     everything = await store.read_filter(f"pulih.events.{prison_id}.>")
     signed = await store.read_filter(f"pulih.events.{prison_id}.*.*.Signed")
     assert [r.type for r in everything] == ["Signed", "Noted"]
@@ -137,8 +147,7 @@ async def test_a_cached_reader_and_a_cold_one_catch_up_exactly(make_store, priso
     stream = stream_in(prison_id)
     await writer.append(await writer.load(stream), [event("Opened", n=0)], meta())
     assert (await cached.load(stream)).version == 1
-    events = [event(kind, n=i) for i, kind in enumerate(types, start=1)]
-    await writer.append(await writer.load(stream, fresh=False), events, meta())
+    await append_each(writer, stream, [event(kind, n=i) for i, kind in enumerate(types, start=1)])
     for reader in (cached, make_store()):
         history = await reader.load(stream)
         assert [r.envelope["data"]["n"] for r in history.events] == list(range(len(types) + 1))
@@ -153,10 +162,58 @@ async def test_load_many_reads_several_aggregates_fresh_in_one_go(make_store, pr
     await writer.append(await writer.load(busy), [event("Opened", n=0)], meta())
     await writer.append(await writer.load(quiet), [event("Opened", n=0)], meta())
     await reader.load_many([busy, quiet])  # both cached at version 1
-    await writer.append(await writer.load(busy, fresh=False),
-                        [event("Noted", n=i) for i in range(1, 4)], meta())
+    await append_each(writer, busy, [event("Noted", n=i) for i in range(1, 4)])
     histories = await reader.load_many([busy, quiet, empty])
     assert [[r.envelope["data"]["n"] for r in h.events] for h in histories] == [
         [0, 1, 2, 3], [0], []]
     assert [h.stream for h in histories] == [busy, quiet, empty]
     assert await reader.load(busy, fresh=False) is histories[0]  # and the cache holds them
+
+
+async def test_a_command_of_several_events_is_refused_and_writes_nothing(make_store, prison_id):
+    """All or nothing: until the log can append a command's events atomically, the store
+    refuses more than one rather than risk a half-written command."""
+    store = make_store()
+    stream = stream_in(prison_id)
+    with pytest.raises(TooManyEvents):
+        await store.append(await store.load(stream), [event(n=1), event(n=2)], meta())
+    assert (await make_store().load(stream)).events == ()
+
+
+async def test_a_command_id_reused_on_the_same_aggregate_is_a_conflict(make_store, prison_id):
+    first, second = make_store(), make_store()
+    stream = stream_in(prison_id)
+    command_id = str(uuid.uuid4())
+    original = await first.append(await first.load(stream), [event()],
+                                  meta(command_id, "ScheduleSession aaa"))
+    for store in (first, second):  # a warm cache and a cold one
+        with pytest.raises(Rejected) as caught:
+            await store.append(await store.load(stream), [event("Cancelled")],
+                               meta(command_id, "CancelSession bbb"))
+        assert caught.value.code == "conflict"
+        assert caught.value.message == "command_id already used"
+    retry = await second.append(await second.load(stream), [event()],
+                                meta(command_id, "ScheduleSession aaa"))
+    assert retry.reply() == original.reply()
+    assert len((await make_store().load(stream)).events) == 1
+
+
+@pytest.mark.parametrize("after_window", [False, True])
+async def test_a_command_id_reused_on_another_aggregate_is_a_conflict(
+        make_store, prison_id, after_window):
+    """Inside the server's duplicate window (it used to loop into "too many concurrent
+    writers") and after it (it used to write a second event with the same event_id)."""
+    first, second = make_store(), make_store()
+    one, other = stream_in(prison_id), stream_in(prison_id)
+    command_id = str(uuid.uuid4())
+    await first.append(await first.load(one), [event()], meta(command_id))
+    if after_window:  # waiting out the window is the scenario itself, not a synchronisation
+        await asyncio.sleep(make_store.window * 1.5)
+    for store, same in ((first, "Note 0"), (second, "Note 0"), (second, "Note 1")):
+        with pytest.raises(Rejected) as caught:
+            await store.append(await store.load(other), [event()], meta(command_id, same))
+        assert caught.value.code == "conflict"
+    assert (await make_store().load(other)).events == ()
+    ids = [r.envelope["event_id"] for r in await make_store().read_filter(
+        f"pulih.events.{prison_id}.>", raw=True)]
+    assert ids.count(event_id(command_id, 0)) == 1
