@@ -23,7 +23,9 @@ def reply(rejected: Rejected) -> JSONResponse:
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error statuses a route can return."""
-    what = {400: "Invalid parameter; `details` name the fields.", 404: "Not found.",
+    what = {400: "Invalid parameter: a malformed value, a parameter the report does not take "
+                 "(unknown) or one given more than once, or `from` after `to`; `details` name "
+                 "the parameters.", 404: "Not found.",
             503: "A dependency (PostgreSQL or NATS) is down; safe to retry."}
     return {c: {"model": ErrorBody, "description": what[c]} for c in codes}
 

@@ -141,7 +141,8 @@ async def test_health_has_no_as_of():
     deps = fake()
     async with client(deps) as http:
         response = await http.get("/health", params={"as_of": "nope"})
-    assert response.status_code == 200 and deps.calls == []
+    assert_error(response, 400, "invalid", ["as_of"])  # not a parameter of /health
+    assert deps.calls == []
 
 
 @pytest.mark.parametrize("url", ["/evaluation", "/regional", "/evaluation?as_of=audit_2025"])
