@@ -17,13 +17,13 @@ INDICATORS = {
     "enrolled": 6, "active": 1, "completed": 3, "withdrawn": 2, "completion_rate": 0.5,
     "sessions_held": 4, "hours_by_activity": {"counseling": 4.0, "skills_training": 2.0},
     "attendance_rate": 0.8, "score_change": {"ASSIST": -7.333333333333333, "URICA": 3.0},
-    "released": 4, "released_6m": 4, "readmitted_6m": 1, "released_12m": 3,
-    "readmitted_12m": 1, "released_24m": 0, "readmitted_24m": 0}
+    "score_excluded": {"ASSIST": 1}, "released": 4, "released_6m": 4, "readmitted_6m": 1,
+    "released_12m": 3, "readmitted_12m": 1, "released_24m": 0, "readmitted_24m": 0}
 ROW = {"prison_id": "lapas-banyuwangi", "partner_id": "yayasan-gennesa", "agreement_id": AID,
        "program_id": PROGRAM_ID, "program_name": "Rehabilitasi Sosial", **INDICATORS}
 EMPTY = {**ROW, "partner_id": None, "enrolled": 0, "active": 0, "completed": 0, "withdrawn": 0,
          "completion_rate": None, "attendance_rate": None, "hours_by_activity": {},
-         "score_change": {}}
+         "score_change": {}, "score_excluded": {}}
 PRISON = {"prison_id": "lapas-banyuwangi", **INDICATORS, "agreements_active": 2}
 
 
