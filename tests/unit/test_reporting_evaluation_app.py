@@ -165,7 +165,7 @@ async def test_openapi_documents_the_evaluation_reports():
         spec = (await http.get("/openapi.json")).json()
     for path in ("/evaluation", "/regional"):
         operation = spec["paths"][path]["get"]
-        assert set(operation["responses"]) == {"200", "400", "404", "503"}
+        assert set(operation["responses"]) == {"200", "400", "404", "500", "503"}
         assert "text/csv" in operation["responses"]["200"]["content"]
         assert {"from", "to", "format", "as_of"} <= {p["name"] for p in operation["parameters"]}
     item = spec["components"]["schemas"]["EvaluationItem"]
