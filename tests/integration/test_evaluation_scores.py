@@ -32,24 +32,19 @@ def scenario() -> list[dict]:
         log.member(X, P1, who, "2025-01-06")
     for who in (D, E):
         log.member(X, P2, who, "2025-01-06")
-    # A: the extremes of float8, finite: their difference overflows a float.
-    log.assess(X, A, P1, "ASSIST", "intake", -1.7e308, "2025-01-07")
-    log.assess(X, A, P1, "ASSIST", "exit", 1.7e308, "2025-06-30")
-    # B: in range, ASSIST 20 → 12.
-    log.assess(X, B, P1, "ASSIST", "intake", 20, "2025-01-07")
-    log.assess(X, B, P1, "ASSIST", "exit", 12, "2025-06-30")
-    # C: URICA 5 → 9; a later exit of 1e300 is out of range and does not replace the 9.
-    log.assess(X, C, P1, "URICA", "intake", 5, "2025-01-07")
-    log.assess(X, C, P1, "URICA", "exit", 9, "2025-06-29")
-    log.assess(X, C, P1, "URICA", "exit", 1e300, "2025-06-30")
-    # D, E: WHOQOL 0.1 → 0.3 and 50.25 → 75.5 (exact: 0.2 and 25.25, mean 12.725);
-    # E's urine test 0.5 is neither negative nor positive.
-    log.assess(X, D, P2, "WHOQOL", "intake", 0.1, "2025-01-07")
-    log.assess(X, D, P2, "WHOQOL", "exit", 0.3, "2025-06-30")
-    log.assess(X, E, P2, "WHOQOL", "intake", 50.25, "2025-01-07")
-    log.assess(X, E, P2, "WHOQOL", "exit", 75.5, "2025-06-30")
-    log.assess(X, E, P2, "urine_test", "intake", 1, "2025-01-07")
-    log.assess(X, E, P2, "urine_test", "exit", 0.5, "2025-06-30")
+    for who, program, instrument, intake, *exits in (
+            # A: the extremes of float8, finite: their difference overflows a float.
+            (A, P1, "ASSIST", -1.7e308, 1.7e308),
+            (B, P1, "ASSIST", 20, 12),  # in range: 20 → 12
+            # C: URICA 5 → 9; a later exit of 1e300 is out of range, does not replace the 9.
+            (C, P1, "URICA", 5, 9, 1e300),
+            # D, E: WHOQOL 0.1 → 0.3 and 50.25 → 75.5 (exact: 0.2 and 25.25, mean 12.725).
+            (D, P2, "WHOQOL", 0.1, 0.3),
+            (E, P2, "WHOQOL", 50.25, 75.5),
+            (E, P2, "urine_test", 1, 0.5)):  # 0.5: neither negative nor positive
+        log.assess(X, who, program, instrument, "intake", intake, "2025-01-07")
+        for day, score in enumerate(exits, 28):
+            log.assess(X, who, program, instrument, "exit", score, f"2025-06-{day}")
     return log.events
 
 

@@ -86,6 +86,15 @@ async def test_evaluation_and_regional_as_csv():
     ("/regional?to=yesterday", "to"),
     ("/regional?from=2025-03-02&to=2025-03-01", "from"),
     ("/regional?format=xml", "format"),
+    # Dates only as YYYY-MM-DD: not a Unix time (pydantic's `date` reads "0" as 1970-01-01).
+    ("/evaluation?to=0", "to"),
+    ("/evaluation?to=1767139200", "to"),
+    ("/evaluation?from=1735689600", "from"),
+    ("/evaluation?to=2025-12-31T00:00:00", "to"),
+    ("/evaluation?to=2025-12-31T00:00:00Z", "to"),
+    ("/evaluation?to=2025-1-5", "to"),
+    ("/regional?to=0", "to"),
+    ("/regional?from=1767139200", "from"),
 ])
 async def test_bad_parameters_are_400_invalid(url, field):
     deps = fake()
