@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from shared.fields import (
     MAX_PARTICIPANTS,
@@ -27,6 +27,7 @@ from shared.fields import (
     Uuid,
     text,
 )
+from shared.instruments import SCORE_RANGES
 
 # The contract's lists. A program's activities are drawn from its agreement's services.
 Activity = Service
@@ -57,8 +58,11 @@ def _activities(value: list[str]) -> list[str]:
 Cohort = text(100)
 Activities = Annotated[list[Activity], Field(min_length=1), AfterValidator(_activities)]
 Capacity = Annotated[int, Field(ge=1, le=MAX_PARTICIPANTS, strict=True)]
-# Any finite JSON number; instruments differ too much in range for one bound to make sense.
-Score = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+# A finite JSON number; RecordAssessment bounds it to its instrument's range.
+Score = Annotated[float, Field(strict=True, allow_inf_nan=False, description=(
+    "Inside the instrument's range: " + "; ".join(
+        f"{name} {scale.describe().removeprefix('must be ')}"
+        for name, scale in SCORE_RANGES.items()) + "."))]
 
 
 class ProgramCommand(Model):
@@ -135,6 +139,17 @@ class RecordAssessment(ParticipantCommand):
     program_id: Uuid | None = None
     # Optional, so clients written before it keep working; recorded as null when not given.
     assessor_role: AssessorRole | None = None
+
+    @field_validator("score")
+    @classmethod
+    def _in_range(cls, score: float, info: ValidationInfo) -> float:
+        # A field's own check, though it reads `instrument`: each instrument has one scale, and
+        # a score off it (1.7e308 as an ASSIST score) is malformed input, not a business rule.
+        instrument = info.data.get("instrument")  # absent when itself invalid: reported there
+        scale = SCORE_RANGES.get(instrument) if instrument else None
+        if scale is not None and not scale.admits(score):
+            raise ValueError(f"a {instrument} score {scale.describe()}")
+        return score
 
 
 class RecordRelease(ParticipantCommand):

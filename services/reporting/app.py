@@ -8,7 +8,14 @@ from fastapi import FastAPI, Path, Query
 
 from services.reporting import http_errors
 from services.reporting.deps import ReportingDeps
-from services.reporting.edge import LIST_OK, AsOfQuery, FormatQuery, ReadModels
+from services.reporting.edge import (
+    LIST_OK,
+    STRICT_RULES,
+    AsOfQuery,
+    FormatQuery,
+    ReadModels,
+    StrictRoute,
+)
 from services.reporting.evaluation_routes import add_evaluation_routes
 from services.reporting.http_errors import responses
 from services.reporting.models import (
@@ -41,14 +48,16 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         title="Pulih reporting",
         version="1",
         description="Read-only reports over the Pulih event log. Every list report also answers "
-        "`?format=csv`. Failures carry `{ok: false, error: {code, message, details}}`.",
+        "`?format=csv`. Failures carry `{ok: false, error: {code, message, details}}`. "
+        + STRICT_RULES,
     )
+    app.router.route_class = StrictRoute  # before any route is added
     http_errors.install(app)
     readmodels = ReadModels(deps)
 
     @app.get("/health", response_model=Health, operation_id="health", summary="Projection lag",
              description="For each projection, the last stream sequence it applied and how far "
-             "it lags behind the end of the event stream.", responses=responses(503))
+             "it lags behind the end of the event stream.", responses=responses(400, 503))
     async def health() -> Any:
         return await deps.health()
 

@@ -1,17 +1,65 @@
-"""What every report route shares: the `format` and `as_of` parameters, and `as_of` → schema."""
+"""What every report route shares: strict query strings, the `format`, `as_of` and date
+parameters, and `as_of` → schema."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Query, Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from pydantic import WithJsonSchema
 
 from services.reporting.deps import ASOF_NAME, ReportingDeps, asof_schema
 from services.reporting.models import Format
 from services.reporting.tabular import CSV_CONTENT
 from shared.envelope import WIB
-from shared.errors import not_found
+from shared.errors import Detail, Rejected, not_found
+from shared.fields import Day
+
+STRICT_RULES = ("A report takes only the query parameters it documents, each at most once: "
+                "an unknown parameter (a typo such as `prison` for `prison_id`) or one given "
+                "more than once is 400 `invalid`, its `details` naming each such parameter. "
+                "Dates are `YYYY-MM-DD` only (no timestamps, no times).")
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _query_names(dependant: Dependant) -> Iterator[str]:
+    yield from (field.alias for field in dependant.query_params)
+    for sub in dependant.dependencies:
+        yield from _query_names(sub)
+
+
+def check_query(items: list[tuple[str, str]], allowed: frozenset[str]) -> None:
+    """Raises `invalid` naming every parameter not in `allowed` or given more than once."""
+    counts = Counter(name for name, _ in items)
+    details = [Detail(name[:64], "unknown parameter; this report takes: "
+                      + (", ".join(sorted(allowed)) or "none"))
+               for name in counts if name not in allowed]
+    details += [Detail(name, f"given {n} times; give it once")
+                for name, n in counts.items() if n > 1 and name in allowed]
+    if details:
+        names = ", ".join(d.field for d in details)
+        raise Rejected("invalid", f"unknown or repeated query parameter: {names}", details)
+
+
+class StrictRoute(APIRoute):
+    """A route whose query string holds only the parameters its signature declares, each once:
+    a parameter added to a route is accepted by adding it to the signature, nothing else."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        allowed = frozenset(_query_names(self.dependant))
+        handle = super().get_route_handler()
+
+        async def strict(request: Request) -> Response:
+            check_query(request.query_params.multi_items(), allowed)
+            return await handle(request)
+
+        return strict
+
 
 FormatQuery = Annotated[Format, Query(description="`csv`: the same rows as CSV, header first.")]
 AsOfQuery = Annotated[str | None, Query(
@@ -19,6 +67,18 @@ AsOfQuery = Annotated[str | None, Query(
     "built (schema `asof_<name>`) instead of the live read model; 404 when there is none. "
     "The report is dated as of the replay's point: statuses and a default `to` are those of "
     "that day, so a past report is reproduced byte for byte.")]
+# A day exactly as YYYY-MM-DD: pydantic's own `date` also reads "0" or a Unix timestamp.
+QueryDay = Annotated[Day, WithJsonSchema({"type": "string", "format": "date",
+                                          "pattern": DATE_PATTERN})]
+FromQuery = Annotated[QueryDay | None, Query(
+    alias="from", description="First day of the "
+    "window (inclusive, YYYY-MM-DD); default: no lower bound. Limits sessions, completions, "
+    "withdrawals and releases. 400 `invalid` when `from` after `to` (or after today when `to` "
+    "is not given).")]
+ToQuery = Annotated[QueryDay | None, Query(
+    description="Last day of the window "
+    "(inclusive, YYYY-MM-DD), the evaluation date: nothing dated after it counts. Default: "
+    "today in WIB (UTC+7). Must not be before `from`.")]
 LIST_OK: dict[int | str, dict[str, Any]] = {
     200: {"content": CSV_CONTENT, "description": "JSON, or CSV with `?format=csv`."}}
 

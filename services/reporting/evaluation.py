@@ -22,7 +22,11 @@ by its own date, whatever order it was recorded in. The definitions the contract
   one `exit` assessment of that instrument recorded *for this program* (assessments without a
   program_id count for none), dated on or before `to` (`from` does not limit them): mean of
   last exit − first intake, first and last by `assessed_on`, then by recording order.
-  `mid` and `follow_up` assessments and `assessor_role` play no part.
+  `mid` and `follow_up` assessments and `assessor_role` play no part. An assessment whose
+  score is outside its instrument's range (`shared.instruments`; only events recorded before
+  the commands bounded scores can hold one) counts as not recorded: it is left out (the first
+  intake and last exit are taken among the others) and counted in `score_excluded`, per
+  instrument. Differences and sums are exact (numeric), the mean is rounded once, to a float.
 - Releases: a participant's release for a program is their first release dated on or after
   their first enrolment in it (earlier releases ended earlier stays; a later one, after a
   readmission, belongs to a later stay). It counts when dated inside the window. The release
@@ -49,6 +53,7 @@ import asyncpg
 
 from services.reporting.figures import Figures, Window
 from services.reporting.queries import agreement_status
+from shared.instruments import SCORE_RANGES
 
 _PROGRAMS = """
 SELECT p.program_id, p.prison_id, a.partner_id, p.agreement_id, p.name AS program_name
@@ -86,26 +91,45 @@ WHERE x.program_id = ANY($1::text[]) AND x.status = 'held' AND x.held_on BETWEEN
 GROUP BY x.program_id, x.activity
 """
 
-# Summed as numeric, exactly: a float sum depends on the order rows are scanned in, and a
-# replayed schema (`?as_of=`) must give the same bytes as the live one.
+# A score outside its instrument's range (`shared.instruments`; $3..$6 carry the table) is
+# treated as not recorded and counted apart. Differences and sums are numeric, exactly: a float
+# difference can overflow, and a float sum depends on the order rows are scanned in (a replayed
+# schema, `?as_of=`, must give the same bytes as the live one).
 _SCORES = """
-WITH ranked AS (
-    SELECT a.program_id, a.participant_id, a.instrument, a.phase, a.score,
-           row_number() OVER (PARTITION BY a.program_id, a.participant_id, a.instrument, a.phase
-                              ORDER BY a.assessed_on, a.version) AS nth,
-           row_number() OVER (PARTITION BY a.program_id, a.participant_id, a.instrument, a.phase
-                              ORDER BY a.assessed_on DESC, a.version DESC) AS nth_last
+WITH checked AS (
+    SELECT a.program_id, a.participant_id, a.instrument, a.phase, a.score, a.assessed_on,
+           a.version, coalesce(a.score BETWEEN r.low AND r.high
+                               AND (NOT r.whole OR a.score = trunc(a.score)), false) AS admitted
     FROM assessments a
     JOIN memberships m ON m.program_id = a.program_id AND m.participant_id = a.participant_id
+    LEFT JOIN unnest($3::text[], $4::float8[], $5::float8[], $6::bool[])
+        AS r(instrument, low, high, whole) ON r.instrument = a.instrument
     WHERE a.program_id = ANY($1::text[]) AND a.phase IN ('intake', 'exit')
-      AND a.assessed_on <= $2 AND m.first_enrolled_on <= $2)
-SELECT i.program_id, i.instrument, count(*) AS n, sum((x.score - i.score)::numeric) AS total
-FROM ranked i
-JOIN ranked x ON x.program_id = i.program_id AND x.participant_id = i.participant_id
-             AND x.instrument = i.instrument AND x.phase = 'exit' AND x.nth_last = 1
-WHERE i.phase = 'intake' AND i.nth = 1
-GROUP BY i.program_id, i.instrument
+      AND a.assessed_on <= $2 AND m.first_enrolled_on <= $2),
+ranked AS (
+    SELECT *,
+           row_number() OVER (PARTITION BY program_id, participant_id, instrument, phase
+                              ORDER BY assessed_on, version) AS nth,
+           row_number() OVER (PARTITION BY program_id, participant_id, instrument, phase
+                              ORDER BY assessed_on DESC, version DESC) AS nth_last
+    FROM checked WHERE admitted),
+changes AS (
+    SELECT i.program_id, i.instrument, count(*) AS n,
+           sum(x.score::numeric - i.score::numeric) AS total
+    FROM ranked i
+    JOIN ranked x ON x.program_id = i.program_id AND x.participant_id = i.participant_id
+                 AND x.instrument = i.instrument AND x.phase = 'exit' AND x.nth_last = 1
+    WHERE i.phase = 'intake' AND i.nth = 1
+    GROUP BY i.program_id, i.instrument),
+excluded AS (
+    SELECT program_id, instrument, count(*) AS n FROM checked WHERE NOT admitted
+    GROUP BY program_id, instrument)
+SELECT program_id, instrument, coalesce(c.n, 0) AS n, coalesce(c.total, 0) AS total,
+       coalesce(e.n, 0) AS excluded
+FROM changes c FULL JOIN excluded e USING (program_id, instrument)
 """
+_RANGES = (list(SCORE_RANGES), [r.low for r in SCORE_RANGES.values()],
+           [r.high for r in SCORE_RANGES.values()], [r.whole for r in SCORE_RANGES.values()])
 
 _RELEASES = """
 SELECT m.program_id, r.released_on, r.readmitted_on
@@ -137,10 +161,11 @@ async def program_figures(conn: asyncpg.Connection, program_ids: list[str], wind
         f.minutes_by_activity[r["activity"]] += r["minutes"]
         f.attended += r["attended"]
         f.counted += r["counted"]
-    for r in await conn.fetch(_SCORES, program_ids, window.end):
+    for r in await conn.fetch(_SCORES, program_ids, window.end, *_RANGES):
         f = figures[r["program_id"]]
-        f.score_sums[r["instrument"]] += float(r["total"])
+        f.score_sums[r["instrument"]] += r["total"]
         f.score_counts[r["instrument"]] += r["n"]
+        f.score_excluded[r["instrument"]] += r["excluded"]
     for r in await conn.fetch(_RELEASES, *span):
         figures[r["program_id"]].count_release(r["released_on"], r["readmitted_on"], window.end)
     return figures

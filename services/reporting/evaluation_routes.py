@@ -8,7 +8,14 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query
 
 from services.reporting.deps import ReportingDeps
-from services.reporting.edge import LIST_OK, AsOfQuery, FormatQuery, ReadModels
+from services.reporting.edge import (
+    LIST_OK,
+    AsOfQuery,
+    FormatQuery,
+    FromQuery,
+    ReadModels,
+    ToQuery,
+)
 from services.reporting.figures import Window
 from services.reporting.http_errors import responses
 from services.reporting.models import (
@@ -20,12 +27,6 @@ from services.reporting.models import (
 )
 from services.reporting.tabular import csv_response
 
-FromQuery = Annotated[date | None, Query(
-    alias="from", description="First day of the window (inclusive, YYYY-MM-DD); default: no "
-    "lower bound. Limits sessions, completions, withdrawals and releases.")]
-ToQuery = Annotated[date | None, Query(
-    description="Last day of the window (inclusive), the evaluation date: nothing dated after "
-    "it counts. Default: today in WIB (UTC+7).")]
 WINDOW_DOC = (" The window `from`..`to` limits sessions (by their WIB day), completions, "
               "withdrawals and releases; `to` also bounds enrolments and assessments. Rates and "
               "means are unrounded and recomputed from numerators and denominators. "

@@ -12,6 +12,7 @@ import calendar
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from shared.errors import invalid
@@ -68,8 +69,10 @@ class Figures:
     minutes_by_activity: Counter[str] = field(default_factory=Counter)
     attended: int = 0  # present + late marks
     counted: int = 0  # present + late + absent marks
-    score_sums: Counter[str] = field(default_factory=Counter)  # instrument: Σ (exit − intake)
-    score_counts: Counter[str] = field(default_factory=Counter)  # instrument: participants
+    # instrument: Σ (exit − intake), exact (Decimal); instrument: participants
+    score_sums: Counter[str] = field(default_factory=Counter)
+    score_counts: Counter[str] = field(default_factory=Counter)
+    score_excluded: Counter[str] = field(default_factory=Counter)  # instrument: out of range
     released: int = 0
     released_after: Counter[int] = field(default_factory=Counter)  # N: released ≥ N months ago
     readmitted_within: Counter[int] = field(default_factory=Counter)  # N: … back within N
@@ -108,8 +111,9 @@ class Figures:
             "hours_by_activity": {a: m / 60 for a, m in sorted(self.minutes_by_activity.items())
                                   if m},
             "attendance_rate": ratio(self.attended, self.counted),
-            "score_change": {i: self.score_sums[i] / n
+            "score_change": {i: float(Decimal(self.score_sums[i]) / n)
                              for i, n in sorted(self.score_counts.items()) if n},
+            "score_excluded": {i: n for i, n in sorted(self.score_excluded.items()) if n},
             "released": self.released,
         }
         for months in RECIDIVISM_MONTHS:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -13,6 +15,7 @@ from services.reporting.deps import DEPENDENCY_DOWN
 from services.reporting.models import ErrorBody
 from shared.errors import Detail, Rejected
 
+log = structlog.get_logger("reporting")
 STATUS_OF_CODE = {"invalid": 400, "not_found": 404, "conflict": 409, "rule": 422,
                   "unavailable": 503}
 
@@ -22,10 +25,15 @@ def reply(rejected: Rejected) -> JSONResponse:
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the error statuses a route can return."""
-    what = {400: "Invalid parameter; `details` name the fields.", 404: "Not found.",
-            503: "A dependency (PostgreSQL or NATS) is down; safe to retry."}
-    return {c: {"model": ErrorBody, "description": what[c]} for c in codes}
+    """OpenAPI entries for the error statuses a route can return (500 on every route)."""
+    what = {400: "Invalid parameter: a malformed value, a parameter the report does not take "
+                 "(unknown) or one given more than once, or `from` after `to`; `details` name "
+                 "the parameters.", 404: "Not found.",
+            503: "A dependency (PostgreSQL or NATS) is down; safe to retry.",
+            500: "An unexpected failure inside the service (a database error, a bug): the "
+                 "error body, code `unavailable`, its message naming the kind of error; the "
+                 "service logs it. Retrying does not help until it is fixed."}
+    return {c: {"model": ErrorBody, "description": what[c]} for c in (*codes, 500)}
 
 
 async def _rejected(_: Request, exc: Exception) -> JSONResponse:
@@ -47,6 +55,16 @@ async def _http(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
+async def _failed(request: Request, exc: Exception) -> JSONResponse:
+    # The kind of error only: a database message can quote the values it choked on.
+    route = getattr(request.scope.get("route"), "path", "?")
+    log.error("report_failed", route=route, error=type(exc).__name__,
+              sqlstate=getattr(exc, "sqlstate", None))
+    body = Rejected("unavailable", f"the report failed on an unexpected error "
+                                   f"({type(exc).__name__}); it is logged").body()
+    return JSONResponse(body, status_code=500)
+
+
 async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
     return reply(Rejected("unavailable", f"a dependency is unavailable, retry later "
                                          f"({type(exc).__name__})"))
@@ -58,6 +76,11 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http)
     for exc_type in DEPENDENCY_DOWN:
         app.add_exception_handler(exc_type, _unavailable)
+    # Handled where raised (the other database errors), or last, by the server-error
+    # middleware (anything else, which it re-raises for the server's own log).
+    app.add_exception_handler(asyncpg.PostgresError, _failed)
+    app.add_exception_handler(asyncpg.InterfaceError, _failed)
+    app.add_exception_handler(Exception, _failed)
     _drop_422_from_openapi(app)
 
 

@@ -144,7 +144,13 @@ class Indicators(BaseModel):
         "sessions' marks, corrections applied, excused left out; null when that is 0 / 0.")
     score_change: dict[str, float] = Field(
         description="Per instrument, the mean of last exit − first intake over the participants "
-        "with both, recorded for the program, dated on or before `to`.")
+        "with both, recorded for the program, dated on or before `to`; a score outside its "
+        "instrument's range counts as not recorded (see score_excluded). Computed exactly, "
+        "rounded once.")
+    score_excluded: dict[str, int] = Field(
+        description="Per instrument, the intake and exit assessments left out of "
+        "score_change because their score is outside the instrument's range (only events "
+        "recorded before scores were bounded can hold one); only instruments with some.")
     released: int = Field(description="Participants whose first release after their first "
                           "enrolment in the program is dated inside the window.")
     released_6m: int = Field(description="Of those, released at least 6 calendar months "

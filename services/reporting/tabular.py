@@ -14,14 +14,23 @@ from starlette.responses import Response
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def cell(value: Any) -> str:
-    """One CSV cell: null is empty, booleans are JSON, lists and objects are compact JSON."""
+    """One CSV cell: null is empty, booleans are JSON, lists and objects are compact JSON.
+
+    Text that starts like a formula gets a leading `'`, which a spreadsheet shows as text and
+    hides; numbers (negative ones too) are written as they are, so they stay numbers."""
     if value is None:
         return ""
     if isinstance(value, bool | list | tuple | dict):
         return orjson.dumps(value).decode()
     if isinstance(value, date | datetime):
         return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return str(value)
 
 

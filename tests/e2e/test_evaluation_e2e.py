@@ -92,7 +92,8 @@ def row(enrolled, active, completed, withdrawn, sessions, hours, attendance, sco
     return {"enrolled": enrolled, "active": active, "completed": completed,
             "withdrawn": withdrawn, "completion_rate": completed / enrolled,
             "sessions_held": sessions, "hours_by_activity": hours,
-            "attendance_rate": attendance, "score_change": scores, "released": released,
+            "attendance_rate": attendance, "score_change": scores, "score_excluded": {},
+            "released": released,
             **dict(zip(["released_6m", "readmitted_6m", "released_12m", "readmitted_12m",
                         "released_24m", "readmitted_24m"], recidivism, strict=True))}
 

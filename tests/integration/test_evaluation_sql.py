@@ -228,7 +228,7 @@ def figures(enrolled, active, completed, withdrawn, completion, held, hours, att
     return {"enrolled": enrolled, "active": active, "completed": completed,
             "withdrawn": withdrawn, "completion_rate": completion, "sessions_held": held,
             "hours_by_activity": hours, "attendance_rate": attendance, "score_change": scores,
-            "released": released, **dict(zip(
+            "score_excluded": {}, "released": released, **dict(zip(
                 ["released_6m", "readmitted_6m", "released_12m", "readmitted_12m",
                  "released_24m", "readmitted_24m"], recidivism, strict=True))}
 

@@ -118,8 +118,9 @@ def test_participant_field_errors_name_the_field(name: str, changes: dict, field
     assert field in {".".join(map(str, e["loc"])) for e in caught.value.errors()}
 
 
-def test_scores_are_any_finite_number_and_program_is_optional() -> None:
-    assert assess(score=0).score == 0.0 and assess(score=-3.5).score == -3.5
+def test_scores_in_their_instruments_range_and_program_is_optional() -> None:
+    assert assess(score=0).score == 0.0 and assess(score=39).score == 39.0
+    assert assess(instrument="URICA", score=-1.5).score == -1.5
     data = assess().model_dump(mode="json")
     del data["program_id"]
     assert RecordAssessment(**data).program_id is None

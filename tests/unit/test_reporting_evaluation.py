@@ -110,7 +110,9 @@ def test_nothing_to_divide_gives_null_rates_and_empty_objects():
     row = Figures().indicators()
     assert row["completion_rate"] is None and row["attendance_rate"] is None
     assert row["hours_by_activity"] == {} and row["score_change"] == {}
+    assert row["score_excluded"] == {}
     assert list(row) == [
         "enrolled", "active", "completed", "withdrawn", "completion_rate", "sessions_held",
-        "hours_by_activity", "attendance_rate", "score_change", "released", "released_6m",
+        "hours_by_activity", "attendance_rate", "score_change", "score_excluded", "released",
+        "released_6m",
         "readmitted_6m", "released_12m", "readmitted_12m", "released_24m", "readmitted_24m"]

@@ -17,13 +17,13 @@ INDICATORS = {
     "enrolled": 6, "active": 1, "completed": 3, "withdrawn": 2, "completion_rate": 0.5,
     "sessions_held": 4, "hours_by_activity": {"counseling": 4.0, "skills_training": 2.0},
     "attendance_rate": 0.8, "score_change": {"ASSIST": -7.333333333333333, "URICA": 3.0},
-    "released": 4, "released_6m": 4, "readmitted_6m": 1, "released_12m": 3,
-    "readmitted_12m": 1, "released_24m": 0, "readmitted_24m": 0}
+    "score_excluded": {"ASSIST": 1}, "released": 4, "released_6m": 4, "readmitted_6m": 1,
+    "released_12m": 3, "readmitted_12m": 1, "released_24m": 0, "readmitted_24m": 0}
 ROW = {"prison_id": "lapas-banyuwangi", "partner_id": "yayasan-gennesa", "agreement_id": AID,
        "program_id": PROGRAM_ID, "program_name": "Rehabilitasi Sosial", **INDICATORS}
 EMPTY = {**ROW, "partner_id": None, "enrolled": 0, "active": 0, "completed": 0, "withdrawn": 0,
          "completion_rate": None, "attendance_rate": None, "hours_by_activity": {},
-         "score_change": {}}
+         "score_change": {}, "score_excluded": {}}
 PRISON = {"prison_id": "lapas-banyuwangi", **INDICATORS, "agreements_active": 2}
 
 
@@ -86,6 +86,15 @@ async def test_evaluation_and_regional_as_csv():
     ("/regional?to=yesterday", "to"),
     ("/regional?from=2025-03-02&to=2025-03-01", "from"),
     ("/regional?format=xml", "format"),
+    # Dates only as YYYY-MM-DD: not a Unix time (pydantic's `date` reads "0" as 1970-01-01).
+    ("/evaluation?to=0", "to"),
+    ("/evaluation?to=1767139200", "to"),
+    ("/evaluation?from=1735689600", "from"),
+    ("/evaluation?to=2025-12-31T00:00:00", "to"),
+    ("/evaluation?to=2025-12-31T00:00:00Z", "to"),
+    ("/evaluation?to=2025-1-5", "to"),
+    ("/regional?to=0", "to"),
+    ("/regional?from=1767139200", "from"),
 ])
 async def test_bad_parameters_are_400_invalid(url, field):
     deps = fake()
@@ -141,7 +150,8 @@ async def test_health_has_no_as_of():
     deps = fake()
     async with client(deps) as http:
         response = await http.get("/health", params={"as_of": "nope"})
-    assert response.status_code == 200 and deps.calls == []
+    assert_error(response, 400, "invalid", ["as_of"])  # not a parameter of /health
+    assert deps.calls == []
 
 
 @pytest.mark.parametrize("url", ["/evaluation", "/regional", "/evaluation?as_of=audit_2025"])
@@ -164,7 +174,7 @@ async def test_openapi_documents_the_evaluation_reports():
         spec = (await http.get("/openapi.json")).json()
     for path in ("/evaluation", "/regional"):
         operation = spec["paths"][path]["get"]
-        assert set(operation["responses"]) == {"200", "400", "404", "503"}
+        assert set(operation["responses"]) == {"200", "400", "404", "500", "503"}
         assert "text/csv" in operation["responses"]["200"]["content"]
         assert {"from", "to", "format", "as_of"} <= {p["name"] for p in operation["parameters"]}
     item = spec["components"]["schemas"]["EvaluationItem"]
