@@ -21,7 +21,7 @@ from nats.aio.client import Client
 from nats.js.api import DeliverPolicy
 
 from bench.commands import MachineryError
-from bench.workload import log_of
+from bench.workload import ACK_TIMEOUT, log_of
 from shared.delivery import stream_seq
 from shared.embedded import start_nats
 from shared.envelope import EVENTS_PREFIX, STREAM
@@ -67,7 +67,7 @@ async def publish_pipelined(nc: Client, count: int, in_flight: int) -> float:
     """Msgs/s with `in_flight` concurrent `js.publish` awaiting their acks (a sliding window)."""
     await _scratch(nc)
     try:
-        js = nc.jetstream()
+        js = nc.jetstream(timeout=ACK_TIMEOUT)
         messages = _messages(count, seed=202 + in_flight)
         gate = asyncio.Semaphore(in_flight)
 
