@@ -3,8 +3,10 @@ ceilings and against a peer, in one run; one table, also written to bench/result
 
 Starts its own NATS and PostgreSQL in a temporary directory (or uses PULIH_NATS_URL /
 PULIH_DATABASE_URL — it then writes its log and read-models there) and runs the four services
-as separate processes on them. Exits non-zero only when the machinery fails (a server or service
-that does not start, a refused command); never on a timing.
+as separate processes on them. Its own nats-server syncs every write, as Pulih ships it; a
+second one with nats-server's default sync (every 2 minutes) gives the publish ceilings for
+reference. Exits non-zero only when the machinery fails (a server or service that does not
+start, a refused command); never on a timing.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             nats_url = os.environ.get("PULIH_NATS_URL")
             database_url = os.environ.get("PULIH_DATABASE_URL")
+            reference = not nats_url  # beside our own durable server only: the same disk
             if not nats_url:
                 servers.append(start_nats(workdir))
                 nats_url = servers[-1].url
@@ -64,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
                 database_url = servers[-1].url
             profiles = report.RESULTS / "profiles" if args.profile else None
             results = asyncio.run(run(plan, workdir, nats_url, database_url,
-                                      with_peer=not args.no_peer, profile_dir=profiles))
+                                      with_peer=not args.no_peer, profile_dir=profiles,
+                                      reference=reference))
         except (MachineryError, RuntimeError, OSError) as exc:
             print(f"bench: the machinery failed, nothing was measured: {exc}", file=sys.stderr)
             return 1

@@ -3,6 +3,9 @@
 Publishing goes to a scratch stream (`BENCH_RAW`, same storage as the log, deleted afterwards)
 so the log holds only real envelopes. Bodies are real envelopes of the synthetic log (a
 SessionHeld with its attendance is ~2 KB), each with a `Nats-Msg-Id` as Pulih's appends have.
+The publish ceilings are measured twice: on the bench's own nats-server (which syncs every
+write, as Pulih ships it) and on one with nats-server's default sync (an fsync every 2 minutes)
+for reference.
 """
 
 from __future__ import annotations
@@ -10,14 +13,17 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import asyncpg
+import nats
 from nats.aio.client import Client
 from nats.js.api import DeliverPolicy
 
 from bench.commands import MachineryError
-from bench.workload import log_of
+from bench.workload import ACK_TIMEOUT, log_of
 from shared.delivery import stream_seq
+from shared.embedded import start_nats
 from shared.envelope import EVENTS_PREFIX, STREAM
 from shared.jetstream import STREAM_CONFIG
 
@@ -61,7 +67,7 @@ async def publish_pipelined(nc: Client, count: int, in_flight: int) -> float:
     """Msgs/s with `in_flight` concurrent `js.publish` awaiting their acks (a sliding window)."""
     await _scratch(nc)
     try:
-        js = nc.jetstream()
+        js = nc.jetstream(timeout=ACK_TIMEOUT)
         messages = _messages(count, seed=202 + in_flight)
         gate = asyncio.Semaphore(in_flight)
 
@@ -124,3 +130,34 @@ async def copy_rows(pool: asyncpg.Pool, rows: int) -> float:
         elapsed = time.perf_counter() - started
         await conn.execute("DROP TABLE bench_copy")
     return rows / elapsed
+
+
+async def raw(nc: Client, pool: asyncpg.Pool, plan) -> dict:
+    out = await publishing(nc, plan)
+    out["copy_rows"] = await copy_rows(pool, plan.copy_rows)
+    return out
+
+
+async def publishing(nc: Client, plan) -> dict:
+    out = {"publish_each": await publish_each(nc, plan.publish_each_s),
+           "publish_pipelined": {}}
+    for window in (256, 2000):
+        out["publish_pipelined"][str(window)] = await publish_pipelined(
+            nc, plan.pipelined, window)
+    return out
+
+
+async def reference(workdir: Path, plan) -> dict:
+    """The publish ceilings on a nats-server of our own with its default sync (an fsync every
+    2 minutes, not durable; data on the same disk), stopped afterwards: what
+    `sync_interval: always` costs, measured in the same run."""
+    server = start_nats(workdir / "default-sync", sync_always=False)
+    try:
+        nc = await nats.connect(server.url, name="pulih-bench-reference")
+        try:
+            out = await publishing(nc, plan)
+        finally:
+            await nc.close()
+    finally:
+        server.stop()
+    return out

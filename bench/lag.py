@@ -15,7 +15,7 @@ from nats.aio.client import Client
 
 from bench.commands import Bus, MachineryError, percentile
 from bench.scenario import Program, Scenario
-from bench.workload import log_of
+from bench.workload import ACK_TIMEOUT, log_of
 
 POLL_S = 0.005  # the probe's polling interval: the resolution of each lag sample
 VISIBLE_WITHIN_S = 30.0  # longer than this is not a lag but a broken reporting service
@@ -32,7 +32,7 @@ class Pacer:
         self.elapsed = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
-        js, pending = self.nc.jetstream(), set()
+        js, pending = self.nc.jetstream(timeout=ACK_TIMEOUT), set()
         started = time.perf_counter()
         while not stop.is_set():
             due = int((time.perf_counter() - started) * self.rate)

@@ -195,9 +195,10 @@ def _variant(database_url: str, user: str, seconds_1: float, seconds_32: float,
 
 
 def run(database_url: str, seconds_1: float, seconds_32: float, timeout: float) -> dict:
-    """Twice: with `synchronous_commit = off` for its role (no fsync per commit, the durability
-    of NATS's default file store that Pulih appends to, and what Pulih's projections use), and
-    with PostgreSQL's defaults (an fsync per commit)."""
+    """Twice: with `synchronous_commit = off` for its role (no fsync per commit: what Pulih's
+    projections use, and the durability of nats-server's default file store), and with
+    PostgreSQL's defaults (an fsync per commit: as durable as Pulih's log, which syncs every
+    write)."""
     owner = urlparse(database_url).username or "postgres"
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(f'DROP ROLE IF EXISTS "{ASYNC_ROLE}"')

@@ -1,6 +1,7 @@
 """The run, phase by phase, on one set of servers and one growing log:
 
-1. raw ceilings (scratch stream; COPY into a scratch table);
+1. raw ceilings (scratch stream; COPY into a scratch table), and the publish ceilings again on
+   a nats-server with its default sync, for reference (then stopped);
 2. the four services as processes; the scenario's setup through real commands;
 3. log grown to the small size; one client's latency there (scale, small);
 4. commands with 1 and 32 clients; the peer on the same PostgreSQL (our services idle); live
@@ -62,17 +63,6 @@ class Plan:
         return cls(sizes=[100_000], publish_each_s=2.0, pipelined=10_000, copy_rows=100_000,
                    load_s=(4.0, 6.0), lag_s=6.0, lag_probes=100, scale_s=4.0, scale_max=300,
                    peer_s=(3.0, 4.0), peer_timeout=30.0)
-
-
-async def raw_ceilings(nc, pool, plan: Plan) -> dict:
-    out = {"publish_each": await ceilings.publish_each(nc, plan.publish_each_s),
-           "publish_pipelined": {}}
-    for window in (256, 2000):
-        out["publish_pipelined"][str(window)] = await ceilings.publish_pipelined(
-            nc, plan.pipelined, window)
-    out["copy_rows"] = await ceilings.copy_rows(pool, plan.copy_rows)
-    show(out)
-    return out
 
 
 class Phases:
@@ -190,7 +180,8 @@ class Phases:
 
 
 async def run(plan: Plan, workdir: Path, nats_url: str, database_url: str,
-              with_peer: bool = True, profile_dir: Path | None = None) -> dict:
+              with_peer: bool = True, profile_dir: Path | None = None,
+              reference: bool = True) -> dict:
     tune_gc()
     spy = Spy(profile_dir)
     client_errors: dict[str, int] = {}
@@ -207,7 +198,12 @@ async def run(plan: Plan, workdir: Path, nats_url: str, database_url: str,
     sampler, phases = None, None
     try:
         step("raw ceilings")
-        results["ceilings"] = await raw_ceilings(nc, pool, plan)
+        results["ceilings"] = await ceilings.raw(nc, pool, plan)
+        show(results["ceilings"])
+        if reference:
+            step("raw ceilings on a nats-server with its default sync (reference)")
+            results["ceilings_default_sync"] = await ceilings.reference(workdir, plan)
+            show(results["ceilings_default_sync"])
         step("services and setup")
         services.start()
         sampler = asyncio.create_task(services.sampler())

@@ -21,13 +21,18 @@ NOTES = [
     "while a pacer appends synthetic events (sessions dominate) at the stated rate.",
     "The log grows with synthetic events of other prisons (bench/workload.py), published "
     "directly; the live reporting service applies them before each measurement.",
+    "Durability: the bench's nats-server runs JetStream with `sync_interval: always` (every "
+    "write synced before its ack), as Pulih ships it; every Pulih figure is on it. The publish "
+    "ceilings are measured again on a nats-server with its default sync (an fsync every 2 "
+    "minutes: an acknowledged event can be lost in a power loss), for reference only.",
     "Peer: `eventsourcing` with its PostgreSQL module, same PostgreSQL server; its "
-    "comparable figures use synchronous_commit=off for its role (NATS's file store does not "
-    "fsync each append either; Pulih's projections commit the same way); its PostgreSQL "
-    "defaults (an fsync per commit) are shown too. Its writers are threads (the library is "
-    "synchronous). Its projection rate is over its own log (what its writers appended) into "
-    "one count table; Pulih's rebuild is over the whole log into every read-model. "
-    "Pulih / peer for latencies compares p99: below 1 is better for Pulih.",
+    "comparable figures for appends use PostgreSQL's defaults (an fsync per commit: as durable "
+    "as Pulih's log); with synchronous_commit=off for its role (not durable) they are shown "
+    "too. Its projection rate is compared with synchronous_commit=off (Pulih's projections "
+    "commit that way: read-models are derived, rebuilt from the log). Its writers are threads "
+    "(the library is synchronous). Its projection rate is over its own log (what its writers "
+    "appended) into one count table; Pulih's rebuild is over the whole log into every "
+    "read-model. Pulih / peer for latencies compares p99: below 1 is better for Pulih.",
     "Scale: each latency (one client; the best by p50 of five rounds of 600 commands, since "
     "other tenants of this machine only ever slow a round down; all rounds are in the JSON) is "
     "measured once the servers and services have gone idle (under 15% of one core together, "
@@ -66,20 +71,29 @@ def rows(r: dict[str, Any]) -> list[dict[str, Any]]:
                     "× ceiling": ratio, "peer": peer, "Pulih / peer": over, "goal": goal,
                     "met": met})
 
+    reference = r.get("ceilings_default_sync") or {}
     row("raw", "JetStream publish, awaiting each ack (msgs/s)", None, _n(c["publish_each"]))
     for k, v in c["publish_pipelined"].items():
         row("raw", f"JetStream publish, {k} in flight (msgs/s)", None, _n(v))
+    if reference:
+        row("raw", "the same, nats-server's default sync (not durable; reference): awaiting "
+            f"each ack (msgs/s; sync always = "
+            f"{_ratio(c['publish_each'], reference['publish_each'])}× this)", None,
+            _n(reference["publish_each"]))
+        for k, v in reference["publish_pipelined"].items():
+            row("raw", f"the same, default sync: {k} in flight (msgs/s; sync always = "
+                f"{_ratio(c['publish_pipelined'][k], v)}× this)", None, _n(v))
     for rb in r["rebuild"]:
         row("raw", f"ordered push consumer read @ {_size(rb['events'])} (events/s)", None,
             _n(rb["raw_read_ev_s"]))
     row("raw", "asyncpg COPY into PostgreSQL (rows/s)", None, _n(c["copy_rows"]))
 
     peer = r.get("peer") or {}
-    off = peer.get("sync_commit_off", {})
+    off, durable = peer.get("sync_commit_off", {}), peer.get("defaults", {})
     best = max(c["publish_pipelined"].values())
     for n in ("1", "32"):
         cmd = r["commands"][n]
-        theirs = off.get(f"append_{n}", {})
+        theirs = durable.get(f"append_{n}", {})
         ceiling = c["publish_each"] if n == "1" else best
         ratio = _ratio(cmd["commands_per_s"], ceiling)
         if n == "32":
@@ -128,15 +142,15 @@ def rows(r: dict[str, Any]) -> list[dict[str, Any]]:
             f"{mem['rss_mb']:.0f})", _n(mem["peak_rss_mb"]), goal="≤ 200 MB",
             met=mem["peak_rss_mb"] <= 200)
 
-    defaults = peer.get("defaults")
-    if defaults:
+    if off:
         for n in ("1", "32"):
-            d = defaults[f"append_{n}"]
-            row("peer", f"eventsourcing, PostgreSQL defaults (fsync per commit): appends/s, "
+            d = off[f"append_{n}"]
+            row("peer", f"eventsourcing, synchronous_commit=off (not durable): appends/s, "
                 f"{n} writer{'s' if n != '1' else ''}, p50 / p99 {_n(d['p50_ms'], 1)} / "
                 f"{_n(d['p99_ms'], 1)} ms", None, peer=_n(d["commands_per_s"]),
                 over=_ratio(r["commands"][n]["commands_per_s"], d["commands_per_s"]))
-        p = defaults["projection"]["events_per_s"]
+    if durable:
+        p = durable["projection"]["events_per_s"]
         row("peer", "eventsourcing, PostgreSQL defaults: projection (events/s)", None, peer=_n(p),
             over=_ratio(r["rebuild"][0]["rebuild_ev_s"], p))
     return out

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import sys
 
-from deploy import audit, events, stack
+from deploy import audit, events_cli, stack
 from shared import logs
 from shared.settings import Settings
 
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="rebuild the projections that have parked events")
     replay.add_argument("--until", help="a stream sequence or an RFC 3339 instant")
     replay.add_argument("--into", help="name of the past read-model (served with ?as_of=NAME)")
-    events.add_commands(sub)
+    events_cli.add_commands(sub)
     audit.add_commands(sub)
     args = parser.parse_args(argv)
 

@@ -1,14 +1,21 @@
-"""`pulih events`: the log exactly as stored — export it as JSON Lines, follow it live.
+"""`pulih events`: the log exactly as stored — export it as JSON Lines, follow it live
+(`pulih events import`, the restore, is deploy/restore.py; the command line deploy/events_cli.py).
 
-The export format (one JSON object per line, compact, as orjson writes it):
-- line 1, the header: `{"pulih_export": {"format": 1, "stream", "filter", "from_seq",
+The export format (one JSON object per line, compact, as orjson writes it), version 2:
+- line 1, the header: `{"pulih_export": {"format": 2, "stream", "filter", "from_seq",
   "stream_last_seq", "exported_at"}}`;
-- one line per message, in stream order: `{"seq", "subject", "msg_id", "envelope"}` — the body
-  as stored, parsed but never upcast or re-keyed (`"raw"`, base64, instead of `"envelope"` for a
-  body that is not a JSON object);
+- one line per message, in stream order: `{"seq", "subject", "time", "msg_id", "headers",
+  "envelope"}` — `time` the server's append timestamp (RFC 3339, ns), `headers` every stored
+  header in order (`Nats-Msg-Id`, the `Nats-Expected-…` checks the append carried; null for
+  none), `msg_id` the `Nats-Msg-Id` again, and the body as stored, parsed but never upcast or
+  re-keyed. A body whose exact bytes orjson would not write back from the parsed object (not
+  a JSON object, or not written by orjson) is `"raw"` (base64 of the bytes) instead of
+  `"envelope"`: the export keeps every byte, so `pulih events import` can restore it;
 - the last line, the trailer: `{"pulih_export_end": {"events", "last_seq", "sha256"}}`, with the
   SHA-256 of every line before it (newlines included), so a truncated file or an edited line
   is detected even where no hash chain covers it.
+Format 1 (before `events import`) had message lines `{"seq", "subject", "msg_id", "envelope"}`
+only: no append times, no headers besides the msg id. Both are read (verified, imported).
 `pulih events tail` prints message lines of the same form.
 """
 
@@ -19,9 +26,7 @@ import asyncio
 import base64
 import contextlib
 import hashlib
-import os
 import re
-import sys
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,9 +41,9 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from shared.envelope import EVENTS_PREFIX, STREAM
-from shared.schemas import EVENT_AGGREGATES, SLUG_PATTERN
+from shared.schemas import SLUG_PATTERN
 
-FORMAT = 1
+FORMAT = 2
 HEADER, TRAILER = "pulih_export", "pulih_export_end"
 MSG_ID = "Nats-Msg-Id"
 READ_BATCH = 1000
@@ -57,6 +62,24 @@ class LogMessage:
     subject: str
     msg_id: str | None
     body: bytes
+    headers: dict[str, str] | None = None  # every stored header; None: only msg_id is known
+    time: str | None = None  # the server's append timestamp, RFC 3339 UTC with nanoseconds
+
+    @classmethod
+    def received(cls, msg: Msg) -> LogMessage:
+        """A message as a JetStream consumer delivers it: the stored headers, the stream
+        sequence and append time from the reply subject (`$JS.ACK.<stream>.<consumer>.
+        <delivered>.<sseq>.<cseq>.<ns>.<pending>`, or with domain and account hash)."""
+        parts = msg.reply.split(".")
+        seq, nanos = (parts[5], parts[7]) if len(parts) == 9 else (parts[7], parts[9])
+        headers = dict(msg.headers) if msg.headers is not None else None
+        return cls(int(seq), msg.subject, (headers or {}).get(MSG_ID), msg.data, headers,
+                   rfc3339_ns(int(nanos)))
+
+
+def rfc3339_ns(nanos: int) -> str:
+    seconds, fraction = divmod(nanos, 1_000_000_000)
+    return f"{datetime.fromtimestamp(seconds, UTC):%Y-%m-%dT%H:%M:%S}.{fraction:09d}Z"
 
 
 def subject_filter(prison: str | None = None, event_type: str | None = None) -> str:
@@ -66,18 +89,28 @@ def subject_filter(prison: str | None = None, event_type: str | None = None) -> 
 
 
 def message_line(message: LogMessage) -> dict[str, Any]:
-    """The export's line for one message."""
+    """The export's line for one message (format 2)."""
+    headers = message.headers
+    if headers is None and message.msg_id is not None:
+        headers = {MSG_ID: message.msg_id}
     line: dict[str, Any] = {"seq": message.seq, "subject": message.subject,
-                            "msg_id": message.msg_id}
-    try:
-        envelope = orjson.loads(message.body)
-    except orjson.JSONDecodeError:
-        envelope = None
-    if isinstance(envelope, dict):
+                            "time": message.time, "msg_id": message.msg_id, "headers": headers}
+    envelope = exact_object(message.body)
+    if envelope is not None:
         line["envelope"] = envelope
     else:
         line["raw"] = base64.b64encode(message.body).decode()
     return line
+
+
+def exact_object(body: bytes) -> dict[str, Any] | None:
+    """The body parsed, when it is a JSON object that orjson writes back to exactly these bytes
+    (every body Pulih appends); else None."""
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) and orjson.dumps(value) == body else None
 
 
 def encode(line: dict[str, Any]) -> bytes:
@@ -127,12 +160,11 @@ async def read_log(nc: Client, filter_: str = f"{EVENTS_PREFIX}.>", from_seq: in
         nonlocal buffer, finished
         if finished:
             return
-        meta = msg.metadata
-        seq = meta.sequence.stream
+        message = LogMessage.received(msg)
+        seq = message.seq
         if until_seq is None or seq <= until_seq:
-            buffer.append(LogMessage(seq, msg.subject, (msg.headers or {}).get(MSG_ID),
-                                     msg.data))
-        finished = meta.num_pending == 0 or (until_seq is not None and seq >= until_seq)
+            buffer.append(message)
+        finished = msg.metadata.num_pending == 0 or (until_seq is not None and seq >= until_seq)
         if finished or len(buffer) >= READ_BATCH:
             batch, buffer = buffer, []
             await batches.put(batch)
@@ -241,10 +273,8 @@ async def tail(nc: Client, filter_: str, start: str | None, write: Callable[[byt
     reader_gone = asyncio.Event()
 
     async def receive(msg: Msg) -> None:
-        headers = msg.headers or {}
         try:
-            write(encode(message_line(LogMessage(msg.metadata.sequence.stream, msg.subject,
-                                                 headers.get(MSG_ID), msg.data))))
+            write(encode(message_line(LogMessage.received(msg))))
         except BrokenPipeError:  # `pulih events tail | head`: the reader has had enough
             reader_gone.set()
 
@@ -260,86 +290,7 @@ async def tail(nc: Client, filter_: str, start: str | None, write: Callable[[byt
             await sub.unsubscribe()
 
 
-# --- the command line -----------------------------------------------------------------------
-
-def add_commands(sub: Any) -> None:
-    events = sub.add_parser("events", help="export or follow the event log as stored")
-    commands = events.add_subparsers(dest="events_command", required=True)
-    exp = commands.add_parser("export", help="write the log as JSON Lines (stdout by default)")
-    exp.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
-    exp.add_argument("--from", dest="from_seq", type=_seq, default=1, metavar="SEQ",
-                     help="first stream sequence to export (default 1)")
-    exp.add_argument("--prison", type=slug, help="only this prison's events")
-    fol = commands.add_parser("tail", help="follow the log live, one JSON line per event")
-    fol.add_argument("--prison", type=slug, help="only this prison's events")
-    fol.add_argument("--type", dest="event_type", choices=sorted(EVENT_AGGREGATES),
-                     metavar="TYPE", help="only events of this type, e.g. SessionHeld")
-    fol.add_argument("--from", dest="start", type=_start, metavar="SEQ|TIME",
-                     help="start at a stream sequence or an RFC 3339 instant (default: new "
-                          "events only)")
-    events.set_defaults(run=run)
-
-
-def _start(value: str) -> str:
-    try:
-        start_of(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return value
-
-
-def _seq(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError("not a stream sequence (an integer ≥ 1)")
-    return int(value)
-
-
 def slug(value: str) -> str:
     if not re.fullmatch(SLUG_PATTERN, value):
         raise argparse.ArgumentTypeError(f"not a prison id (slug {SLUG_PATTERN})")
     return value
-
-
-def run(settings: Any, args: argparse.Namespace) -> int:
-    from deploy import stack
-    from shared.runtime import tune_gc
-
-    tune_gc()  # a read of the whole log allocates millions of short-lived objects
-    with stack.servers(settings, need_database=False) as (nats_url, _):
-        try:
-            return asyncio.run(_run(nats_url, args))
-        except LogError as exc:
-            sys.stderr.write(f"pulih events: {exc}\n")
-            return 2
-        except KeyboardInterrupt:
-            return 0
-        except BrokenPipeError:
-            return quiet_stdout()
-
-
-def quiet_stdout() -> int:
-    """After the reader of our stdout went away: no second error when Python flushes it."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    return 0
-
-
-async def _run(nats_url: str, args: argparse.Namespace) -> int:
-    nc = await connect(nats_url, "pulih-events")
-    try:
-        if args.events_command == "tail":
-            def write(data: bytes) -> None:
-                sys.stdout.buffer.write(data)
-                sys.stdout.buffer.flush()
-
-            await tail(nc, subject_filter(args.prison, args.event_type), args.start, write)
-            return 0
-        if args.out:
-            with open(args.out, "wb") as out:
-                count = await export(nc, out, args.from_seq, args.prison)
-            sys.stderr.write(f"pulih events export: {count} events to {args.out}\n")
-        else:
-            await export(nc, sys.stdout.buffer, args.from_seq, args.prison)
-        return 0
-    finally:
-        await nc.close()

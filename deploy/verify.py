@@ -7,6 +7,7 @@ broken link; the live log (`verify_live`) and an export file (`verify_file`) fee
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import time
@@ -20,7 +21,9 @@ import orjson
 from nats.aio.client import Client
 
 from deploy.events import (
+    FORMAT,
     HEADER,
+    MSG_ID,
     TRAILER,
     LogMessage,
     read_log,
@@ -32,6 +35,9 @@ from shared.schemas import EVENT_AGGREGATES, EVENT_SCHEMAS, validate
 
 FIELDS = frozenset(ENVELOPE_FIELDS)
 WHOLE_LOG = f"{EVENTS_PREFIX}.>"
+MESSAGE_KEYS = {1: ("seq", "subject", "msg_id"),  # format → a message line's keys (+ body)
+                2: ("seq", "subject", "time", "msg_id", "headers")}
+FORMATS = frozenset(MESSAGE_KEYS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +257,7 @@ def verify_lines(lines: Iterable[bytes], name: str = "export") -> Summary:
     numbered = enumerate(lines, 1)
     n, raw = next(numbered, (1, b""))
     header = _line(raw, n).get(HEADER)
-    if not (isinstance(header, dict) and header.get("format") == 1
+    if not (isinstance(header, dict) and header.get("format") in FORMATS
             and isinstance(header.get("filter"), str) and _seq(header.get("from_seq"), 1)
             and _seq(header.get("stream_last_seq"), 0)):
         raise Broken("header", "the file does not start with a pulih export header",
@@ -269,7 +275,7 @@ def verify_lines(lines: Iterable[bytes], name: str = "export") -> Summary:
             end = line[TRAILER]
             continue
         digest.update(raw)
-        verifier.check(_file_entry(line, n))
+        verifier.check(_file_entry(line, n, header["format"]))
     if not isinstance(end, dict):
         raise Broken("trailer", "the file ends without the export's trailer: it is truncated",
                      where=f"line {n + 1}")
@@ -306,16 +312,32 @@ def _line(raw: bytes, n: int) -> dict[str, Any]:
     return value
 
 
-def _file_entry(line: dict[str, Any], n: int) -> Entry:
-    keys = line.keys() - {"envelope", "raw"}
+def _file_entry(line: dict[str, Any], n: int, fmt: int = FORMAT) -> Entry:
+    keys, where = line.keys() - {"envelope", "raw"}, f"line {n}"
     seq, subject, msg_id = line.get("seq"), line.get("subject"), line.get("msg_id")
-    if (keys != {"seq", "subject", "msg_id"} or len(line) != 4 or type(seq) is not int
-            or not isinstance(subject, str) or not isinstance(msg_id, str | None)):
-        raise Broken("line", "not an export message line {seq, subject, msg_id, envelope}",
-                     where=f"line {n}")
+    if (keys != set(MESSAGE_KEYS[fmt]) or len(line) != len(keys) + 1 or type(seq) is not int
+            or not isinstance(subject, str) or not isinstance(msg_id, str | None)
+            or not isinstance(line.get("time"), str | None)):
+        raise Broken("line", f"not an export message line {{{', '.join(MESSAGE_KEYS[fmt])}, "
+                     "envelope}", where=where)
+    headers = line.get("headers")
+    if fmt >= 2 and not (headers is None and msg_id is None or isinstance(headers, dict) and all(
+            isinstance(v, str) for v in headers.values()) and headers.get(MSG_ID) == msg_id):
+        raise Broken("line", "the line's headers are not a name → text map holding its msg_id",
+                     where=where)
     envelope = line.get("envelope")
-    return Entry(seq, subject, msg_id, envelope if isinstance(envelope, dict) else None,
-                 f"line {n}")
+    if "raw" in line:  # bytes kept as stored: an envelope Pulih did not write is checked too
+        envelope = _raw_object(line["raw"], where)
+    return Entry(seq, subject, msg_id, envelope if isinstance(envelope, dict) else None, where)
+
+
+def _raw_object(raw: Any, where: str) -> Any:
+    try:
+        return orjson.loads(base64.b64decode(raw, validate=True))
+    except (TypeError, ValueError):  # binascii.Error and orjson's error are ValueErrors
+        if not isinstance(raw, str):
+            raise Broken("line", "`raw` is not base64 text", where=where) from None
+        return None
 
 
 # --- history --------------------------------------------------------------------------------

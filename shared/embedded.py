@@ -3,12 +3,18 @@
 Each server gets a free loopback port (never the system's 4222/5432/...), keeps its data under
 the given directory (restarting on it keeps streams and tables) and dies with its parent. That
 parent-death signal is tied to the *thread* calling ``start_*``: use a long-lived thread.
+
+Durability: nats-server's JetStream by default fsyncs its file store only every 2 minutes, so an
+acknowledged event can vanish on a power loss or an OS crash. Ours runs with
+`jetstream { sync_interval: always }` (every write synced before its ack; there is no command-line
+flag for it, hence a config file), read back from the server's monitoring endpoint at start.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
 import shutil
 import signal
@@ -17,6 +23,7 @@ import stat
 import subprocess
 import sys
 import time
+import urllib.request
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +55,7 @@ class RunningServer:
     log_path: Path
     stop_signal: int = signal.SIGTERM
     log_offset: int = 0  # where this run starts in log_path
+    monitor_url: str | None = None  # nats-server's HTTP monitoring (/varz, /jsz), loopback
 
     def stop(self, timeout: float = 30.0) -> None:
         """Ask the server to shut down, wait for it; kill it (and its children) after timeout."""
@@ -72,18 +80,49 @@ def free_port() -> int:
             return port
 
 
-def start_nats(data_dir: Path) -> RunningServer:
-    """nats-server with JetStream, store in ``data_dir/nats``, log in ``data_dir/nats.log``."""
+def start_nats(data_dir: Path, *, sync_always: bool = True) -> RunningServer:
+    """nats-server with JetStream, store in ``data_dir/nats``, config in ``data_dir/nats.conf``
+    (rewritten at every start), log in ``data_dir/nats.log``, monitoring on a free loopback port.
+
+    ``sync_always=False`` (nats-server's default, an fsync every 2 minutes) is only for
+    measuring what durability costs (the benchmark); the server says at start which it runs."""
     binary = Path(sys.executable).parent / "nats-server"
     if not binary.exists():
         binary = Path(shutil.which("nats-server") or "nats-server")
     data_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    args = [str(binary), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(data_dir / "nats")]
+    config = data_dir / "nats.conf"
+    config.write_text(nats_config(data_dir / "nats", sync_always))
+    port, monitor = free_port(), free_port()
+    args = [str(binary), "-c", str(config), "-a", "127.0.0.1", "-p", str(port),
+            "-m", str(monitor)]  # -m listens on -a's address only
     server = _spawn(args, data_dir / "nats.log", f"nats://127.0.0.1:{port}", signal.SIGTERM)
-    _wait_until(server, 15.0, lambda: _port_open(port))
-    log.info("nats started", url=server.url, pid=server.process.pid)
+    server.monitor_url = f"http://127.0.0.1:{monitor}"
+    _wait_until(server, 15.0, lambda: _port_open(port) and _port_open(monitor))
+    running = jetstream_config(server)
+    if bool(running.get("sync_always")) != sync_always:
+        server.stop()
+        raise RuntimeError(f"nats-server runs JetStream with sync_always="
+                           f"{running.get('sync_always', False)}, not {sync_always}: {config}")
+    log.info("nats started", url=server.url, pid=server.process.pid, sync_always=sync_always)
     return server
+
+
+def nats_config(store_dir: Path, sync_always: bool = True) -> str:
+    """The embedded nats-server's configuration file: JetStream in `store_dir` (the same layout
+    as `-js -sd store_dir`, so older data dirs keep their streams), every write synced."""
+    sync = "  sync_interval: always  # fsync before every ack (default: every 2 min)\n"
+    return ("# Written by Pulih (shared/embedded.py) at every start of the embedded server.\n"
+            f"jetstream {{\n  store_dir: {json.dumps(str(store_dir))}\n"
+            f"{sync if sync_always else ''}}}\n")
+
+
+def jetstream_config(server: RunningServer) -> dict:
+    """JetStream's configuration as the running server reports it (/varz): `sync_always`,
+    `sync_interval` (ns), `store_dir`, ..."""
+    if server.monitor_url is None:
+        raise RuntimeError(f"{server.url} has no monitoring endpoint")
+    with urllib.request.urlopen(f"{server.monitor_url}/varz", timeout=5) as response:
+        return json.load(response).get("jetstream", {}).get("config", {})
 
 
 def start_postgres(data_dir: Path) -> RunningServer:

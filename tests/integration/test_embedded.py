@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.request
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
@@ -224,3 +226,46 @@ async def test_fixtures_give_working_servers(nats_url: str, database_url: str) -
         assert await conn.fetchval("SHOW server_encoding") == "UTF8"
     finally:
         await conn.close()
+
+
+def varz(monitor_url: str | None) -> dict:
+    assert monitor_url is not None
+    with urllib.request.urlopen(f"{monitor_url}/varz", timeout=5) as response:
+        return json.load(response)
+
+
+def test_embedded_nats_syncs_every_write_and_says_so(server_dir: Path) -> None:
+    """An acknowledged event must survive a power loss: nats-server itself reports that its
+    JetStream syncs every write (its default would fsync every 2 minutes)."""
+    server = start_nats(server_dir)
+    try:
+        reported = varz(server.monitor_url)
+        assert reported["jetstream"]["config"]["sync_always"] is True
+        assert reported["jetstream"]["config"]["store_dir"] == str(server_dir / "nats" /
+                                                                   "jetstream")
+        assert (reported["http_host"], reported["http_port"]) == (
+            "127.0.0.1", port_of(server.monitor_url))  # loopback only
+        assert port_of(server.monitor_url) not in RESERVED_PORTS
+    finally:
+        server.stop()
+    reference = start_nats(server_dir, sync_always=False)  # the benchmark's reference
+    try:
+        assert "sync_always" not in varz(reference.monitor_url)["jetstream"]["config"]
+    finally:
+        reference.stop()
+
+
+def test_the_tests_own_nats_server_is_durable_too(nats_url: str) -> None:
+    """tests/conftest.py starts its server with shared.embedded.start_nats: the suite runs on
+    the durability Pulih ships (unless PULIH_NATS_URL names another server)."""
+    if "PULIH_NATS_URL" in os.environ:
+        return
+    args = next(p.info["cmdline"] for p in psutil.process_iter(["name", "cmdline"])
+                if p.info["name"] == "nats-server"
+                and ["-p", str(port_of(nats_url))] in pairs(p.info["cmdline"] or []))
+    monitor = f"http://127.0.0.1:{args[args.index('-m') + 1]}"
+    assert varz(monitor)["jetstream"]["config"]["sync_always"] is True
+
+
+def pairs(args: list[str]) -> list[list[str]]:
+    return [args[i:i + 2] for i in range(len(args) - 1)]
