@@ -72,13 +72,14 @@ def free_port() -> int:
             return port
 
 
-def start_nats(data_dir: Path) -> RunningServer:
-    """nats-server with JetStream, store in ``data_dir/nats``, log in ``data_dir/nats.log``."""
+def start_nats(data_dir: Path, port: int | None = None) -> RunningServer:
+    """nats-server with JetStream, store in ``data_dir/nats``, log in ``data_dir/nats.log``;
+    on ``port`` when given (a restart on the same data keeps its clients' URL), else a free one."""
     binary = Path(sys.executable).parent / "nats-server"
     if not binary.exists():
         binary = Path(shutil.which("nats-server") or "nats-server")
     data_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     args = [str(binary), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(data_dir / "nats")]
     server = _spawn(args, data_dir / "nats.log", f"nats://127.0.0.1:{port}", signal.SIGTERM)
     _wait_until(server, 15.0, lambda: _port_open(port))
@@ -86,8 +87,9 @@ def start_nats(data_dir: Path) -> RunningServer:
     return server
 
 
-def start_postgres(data_dir: Path) -> RunningServer:
-    """PostgreSQL cluster in ``data_dir/pg`` (initdb on first use) with a database ``pulih``."""
+def start_postgres(data_dir: Path, port: int | None = None) -> RunningServer:
+    """PostgreSQL cluster in ``data_dir/pg`` (initdb on first use) with a database ``pulih``,
+    on ``port`` when given, else a free one."""
     pgdata, logfile = data_dir / "pg", data_dir / "postgres.log"
     pgdata.mkdir(parents=True, exist_ok=True)
     pgdata.chmod(0o700)
@@ -101,7 +103,7 @@ def start_postgres(data_dir: Path) -> RunningServer:
             done = subprocess.run(initdb, stdout=out, stderr=subprocess.STDOUT, **run_kw)
         if done.returncode != 0:
             raise RuntimeError(f"initdb failed:\n{_tail(logfile, offset)}")
-    port = free_port()
+    port = port or free_port()
     # -k "": TCP only. No unix socket, so no socket directory and no socket-path length limit.
     args = [str(PG_BIN / "postgres"), "-D", str(pgdata), "-p", str(port), "-h", "127.0.0.1"]
     args += ["-k", "", "-c", "max_connections=200", *PG_SETTINGS]
