@@ -189,6 +189,8 @@ async def settle(cluster: Cluster, sent: list[Sent], figure: Figure, rebuild: bo
     figure.sent, figure.acked = len(sent), sum(s.ok for s in sent)
     figure.retried = sum(s.attempts - 1 for s in sent)
     figure.events, figure.lost, figure.doubled = check.events, check.lost, check.doubled
+    figure.note = figure.note or (f"{sum(s.attempts > 1 for s in sent)} commands answered "
+                                  "only on a retry")
     record(figure)
     problems = [f"{s.command[2]} {s.command_id}: {s.code}" for s in sent if not s.ok][:10]
     if not check.exact:

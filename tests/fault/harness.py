@@ -60,15 +60,17 @@ def record(figure: Figure) -> Figure:
 
 async def until(probe: Callable[[], Awaitable[object]], timeout: float, what: str,
                 every: float = 0.05) -> object:
-    """Poll `probe` until it returns something truthy; fail naming `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await probe()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not reached within {timeout}s (last: {result!r})")
-        await asyncio.sleep(every)
+    """Poll `probe` until it returns something truthy (its result); fail naming `what` after
+    `timeout`, a probe stuck in its own wait included."""
+    async def poll() -> object:
+        while not (result := await probe()):
+            await asyncio.sleep(every)
+        return result
+
+    try:
+        return await asyncio.wait_for(poll(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"{what}: not reached within {timeout}s") from None
 
 
 class Cluster:

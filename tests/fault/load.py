@@ -23,6 +23,7 @@ from nats.aio.client import Client
 
 from bench.scenario import Command, Scenario
 from shared.bus import command_subject
+from tests.fault.harness import until
 
 ACTOR = "officer:fault:load"
 RETRIABLE = (nats.errors.Error, TimeoutError, OSError)
@@ -56,6 +57,7 @@ class Load:
         self.sent: list[Sent] = []
         self.acked = 0
         self.acked_at: dict[str, float] = {}  # service → monotonic time of its latest ack
+        self.aborted = False
 
     async def send(self, command: Command, command_id: str | None = None,
                    expected_version: int | None = None) -> Sent:
@@ -67,7 +69,7 @@ class Load:
                              "expected_version": expected_version, "data": data})
         subject = command_subject(prison, service, name)
         deadline, pause = time.monotonic() + self.patience, 0.02
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not self.aborted:
             item.attempts += 1
             try:
                 reply = orjson.loads((await self.nc.request(subject, body, self.timeout)).data)
@@ -114,28 +116,28 @@ class Load:
         until the faults are over and at least `commands` load commands are acknowledged."""
         base, over = self.acked, asyncio.Event()
         clients_task = asyncio.create_task(self.run(
-            lambda: over.is_set() and self.acked >= base + commands, clients))
+            lambda: self.aborted or (over.is_set() and self.acked >= base + commands), clients))
         try:
             await faults(base)
+        except BaseException:
+            self.aborted = True  # the test failed: stop the clients now, not after patience
+            raise
         finally:
             over.set()
             await clients_task
 
     async def wait_acked(self, count: int, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while self.acked < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{count} commands acknowledged: only {self.acked} "
-                                     f"within {timeout}s")
-            await asyncio.sleep(0.02)
+        async def reached() -> bool:
+            return self.acked >= count
+
+        await until(reached, timeout, f"{count} commands acknowledged", every=0.02)
 
     async def first_ack_after(self, service: str, moment: float, timeout: float = 120) -> float:
         """Seconds from `moment` to the first command of `service` acknowledged after it."""
-        deadline = time.monotonic() + timeout
-        while self.acked_at.get(service, 0.0) <= moment:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no {service} command acknowledged within {timeout}s")
-            await asyncio.sleep(0.02)
+        async def acked() -> bool:
+            return self.acked_at.get(service, 0.0) > moment
+
+        await until(acked, timeout, f"a {service} command acknowledged", every=0.02)
         return self.acked_at[service] - moment
 
     def outcomes(self) -> Counter[str]:
