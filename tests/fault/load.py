@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -139,11 +138,3 @@ class Load:
 
         await until(acked, timeout, f"a {service} command acknowledged", every=0.02)
         return self.acked_at[service] - moment
-
-    def outcomes(self) -> Counter[str]:
-        """How the commands ended: ok, or the error code (`unanswered` if never answered)."""
-        return Counter("ok" if s.ok else s.code for s in self.sent)
-
-    @property
-    def retried(self) -> int:
-        return sum(s.attempts - 1 for s in self.sent)
