@@ -43,11 +43,12 @@ class Services:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
 
-    def start(self) -> None:
+    def start(self, names: tuple[str, ...] = SERVICES) -> None:
+        """Start these services (all by default), or start one again after it died."""
         env = {**os.environ, "PULIH_NATS_URL": self.nats_url,
                "PULIH_DATABASE_URL": self.database_url, "PULIH_HTTP_PORT": str(self.http_port),
                "PULIH_DATA_DIR": str(self.workdir / "pulih")}
-        for name in SERVICES:
+        for name in names:
             out = (self.workdir / f"{name}.log").open("ab")
             self.procs[name] = subprocess.Popen(
                 [sys.executable, "-m", "deploy.cli", "run", name], env=env,
@@ -66,11 +67,12 @@ class Services:
         text = path.read_bytes().decode(errors="replace") if path.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
 
-    async def wait_ready(self, nc: Client, http: httpx.AsyncClient, timeout: float = 60) -> None:
+    async def wait_ready(self, nc: Client, http: httpx.AsyncClient, timeout: float = 60,
+                         names: tuple[str, ...] | None = None) -> None:
         """Each command service answers a request (a harmless malformed one, refused as
         `invalid`, writing nothing) and the reporting service answers /health."""
         deadline = time.monotonic() + timeout
-        pending = {"agreements", "programs", "attendance", "reporting"}
+        pending = set(self.procs if names is None else names)
         while pending:
             self.check_alive()
             if time.monotonic() > deadline:

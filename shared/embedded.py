@@ -80,19 +80,22 @@ def free_port() -> int:
             return port
 
 
-def start_nats(data_dir: Path, *, sync_always: bool = True) -> RunningServer:
+def start_nats(data_dir: Path, port: int | None = None, *,
+               sync_always: bool = True) -> RunningServer:
     """nats-server with JetStream, store in ``data_dir/nats``, config in ``data_dir/nats.conf``
     (rewritten at every start), log in ``data_dir/nats.log``, monitoring on a free loopback port.
 
     ``sync_always=False`` (nats-server's default, an fsync every 2 minutes) is only for
-    measuring what durability costs (the benchmark); the server says at start which it runs."""
+    measuring what durability costs (the benchmark); the server says at start which it runs.
+    On ``port`` when given (a restart on the same data keeps its clients' URL), else a
+    free one."""
     binary = Path(sys.executable).parent / "nats-server"
     if not binary.exists():
         binary = Path(shutil.which("nats-server") or "nats-server")
     data_dir.mkdir(parents=True, exist_ok=True)
     config = data_dir / "nats.conf"
     config.write_text(nats_config(data_dir / "nats", sync_always))
-    port, monitor = free_port(), free_port()
+    port, monitor = port or free_port(), free_port()
     args = [str(binary), "-c", str(config), "-a", "127.0.0.1", "-p", str(port),
             "-m", str(monitor)]  # -m listens on -a's address only
     server = _spawn(args, data_dir / "nats.log", f"nats://127.0.0.1:{port}", signal.SIGTERM)
@@ -124,9 +127,9 @@ def jetstream_config(server: RunningServer) -> dict:
     with urllib.request.urlopen(f"{server.monitor_url}/varz", timeout=5) as response:
         return json.load(response).get("jetstream", {}).get("config", {})
 
-
-def start_postgres(data_dir: Path) -> RunningServer:
-    """PostgreSQL cluster in ``data_dir/pg`` (initdb on first use) with a database ``pulih``."""
+def start_postgres(data_dir: Path, port: int | None = None) -> RunningServer:
+    """PostgreSQL cluster in ``data_dir/pg`` (initdb on first use) with a database ``pulih``,
+    on ``port`` when given, else a free one."""
     pgdata, logfile = data_dir / "pg", data_dir / "postgres.log"
     pgdata.mkdir(parents=True, exist_ok=True)
     pgdata.chmod(0o700)
@@ -140,7 +143,7 @@ def start_postgres(data_dir: Path) -> RunningServer:
             done = subprocess.run(initdb, stdout=out, stderr=subprocess.STDOUT, **run_kw)
         if done.returncode != 0:
             raise RuntimeError(f"initdb failed:\n{_tail(logfile, offset)}")
-    port = free_port()
+    port = port or free_port()
     # -k "": TCP only. No unix socket, so no socket directory and no socket-path length limit.
     args = [str(PG_BIN / "postgres"), "-D", str(pgdata), "-p", str(port), "-h", "127.0.0.1"]
     args += ["-k", "", "-c", "max_connections=200", *PG_SETTINGS]

@@ -1,0 +1,204 @@
+"""What the fault suite compares, derived independently of Pulih's own readers.
+
+The log is read with a plain nats-py ordered consumer and folded here into the figures the
+reports must show (agreements per prison; per program: enrolled, sessions held, hours per
+activity, attendance rate after corrections). The acknowledged commands are checked against
+the log event by event; the live read-model is compared table by table with a from-scratch
+rebuild (`pulih replay --until SEQ --into NAME`, a separate schema built by another process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import asyncpg
+import orjson
+from nats.aio.client import Client
+from nats.js.api import DeliverPolicy
+
+from services.reporting.deps import asof_schema
+from tests.fault.harness import Cluster, Figure, record
+from tests.fault.load import Sent
+
+NOT_READ_MODEL = {"checkpoint", "parked", "replay_info"}  # bookkeeping, stamped with times
+
+
+async def read_log(nc: Client, timeout: float = 120) -> list[dict]:
+    """Every envelope in the stream, in order, as stored."""
+    js = nc.jetstream()
+    last = (await js.stream_info("PULIH_EVENTS")).state.last_seq
+    envelopes: list[dict] = []
+    seqs: list[int] = []
+    done = asyncio.Event()
+
+    async def take(msg) -> None:
+        seqs.append(msg.metadata.sequence.stream)
+        envelopes.append(orjson.loads(msg.data))
+        if seqs[-1] >= last:
+            done.set()
+
+    if last == 0:
+        return []
+    sub = await js.subscribe("pulih.events.>", ordered_consumer=True, cb=take,
+                             deliver_policy=DeliverPolicy.ALL)
+    try:
+        await asyncio.wait_for(done.wait(), timeout)
+    finally:
+        await sub.unsubscribe()
+    assert seqs == list(range(1, last + 1)), "the log has holes or was delivered out of order"
+    return envelopes
+
+
+@dataclass
+class Delivered:
+    """Acknowledged commands against the log."""
+
+    events: int  # events in the log
+    lost: int  # acknowledged events missing from the log (or at another sequence)
+    doubled: int  # events beyond those a command produced (a repeated event_id included)
+    phantom: int  # events of commands never acknowledged
+
+    @property
+    def exact(self) -> bool:
+        return self.lost == self.doubled == self.phantom == 0
+
+
+def delivered(sent: list[Sent], log: list[dict]) -> Delivered:
+    in_log: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for seq, envelope in enumerate(log, start=1):
+        in_log[envelope["command_id"]].append((seq, envelope["event_id"]))
+    acked = {s.command_id: s.reply["events"] for s in sent if s.ok}
+    lost = sum((e["seq"], e["event_id"]) not in in_log.get(command_id, ())
+               for command_id, events in acked.items() for e in events)
+    doubled = sum(max(0, len(found) - len(acked.get(command_id, found[:1])))
+                  for command_id, found in in_log.items())
+    phantom = sum(len(found) for command_id, found in in_log.items() if command_id not in acked)
+    return Delivered(len(log), lost, doubled, phantom)
+
+
+def expected_reports(log: list[dict]) -> dict[str, dict]:
+    """Per prison: {"agreements": n, "programs": {program_id: figures}}, folded from the log."""
+    agreements: dict[str, set[str]] = defaultdict(set)
+    enrolled: dict[tuple[str, str], set[str]] = {}
+    sessions: dict[tuple[str, str], dict] = {}
+    for e in log:
+        kind, key, data = e["type"], (e["prison_id"], e["aggregate_id"]), e["data"]
+        if kind == "AgreementSigned":
+            agreements[e["prison_id"]].add(e["aggregate_id"])
+        elif kind == "ProgramLaunched":
+            enrolled[key] = set()
+        elif kind == "ParticipantEnrolled":
+            enrolled[key].add(data["participant_id"])
+        elif kind == "SessionHeld":
+            sessions[key] = {"program": data["program_id"], "activity": data["activity"],
+                             "minutes": data["duration_minutes"],
+                             "marks": {m["participant_id"]: m["status"]
+                                       for m in data["attendance"]}}
+        elif kind == "AttendanceCorrected":
+            sessions[key]["marks"][data["participant_id"]] = data["status"]
+        elif kind == "SessionCancelled":
+            sessions.pop(key, None)
+    out: dict[str, dict] = defaultdict(lambda: {"agreements": 0, "programs": {}})
+    for prison, ids in agreements.items():
+        out[prison]["agreements"] = len(ids)
+    for (prison, program), people in enrolled.items():
+        held = [s for (p, _), s in sessions.items() if p == prison and s["program"] == program]
+        hours: Counter[str] = Counter()
+        marks: Counter[str] = Counter()
+        for s in held:
+            hours[s["activity"]] += s["minutes"]
+            marks.update(s["marks"].values())
+        came, counted = marks["present"] + marks["late"], marks["present"] + marks["late"] + \
+            marks["absent"]
+        out[prison]["programs"][program] = {
+            "enrolled": len(people), "sessions_held": len(held),
+            "hours_by_activity": {a: m / 60 for a, m in hours.items()},
+            "attendance_rate": came / counted if counted else None}
+    return dict(out)
+
+
+async def report_differences(cluster: Cluster, expected: dict[str, dict]) -> list[str]:
+    """Where the reporting service's HTTP reports differ from the figures folded from the log."""
+    wrong = []
+    for prison, want in sorted(expected.items()):
+        agreements = (await cluster.http.get("/agreements", params={"prison_id": prison})).json()
+        if len(agreements["items"]) != want["agreements"]:
+            wrong.append(f"{prison}: {len(agreements['items'])} agreements, "
+                         f"log has {want['agreements']}")
+        rows = (await cluster.http.get("/evaluation", params={"prison_id": prison})).json()
+        got = {r["program_id"]: r for r in rows["items"]}
+        if set(got) != set(want["programs"]):
+            wrong.append(f"{prison}: programs {sorted(got)} != log {sorted(want['programs'])}")
+        for program, figures in want["programs"].items():
+            row = got.get(program, {})
+            for name, value in figures.items():
+                if not _same(row.get(name), value):
+                    wrong.append(f"{prison} {program} {name}: {row.get(name)!r}, log {value!r}")
+    return wrong
+
+
+def _same(got: object, want: object) -> bool:
+    if isinstance(want, float) and isinstance(got, int | float):
+        return math.isclose(got, want, rel_tol=1e-9)
+    if isinstance(want, dict) and isinstance(got, dict):
+        return got.keys() == want.keys() and all(_same(got[k], want[k]) for k in want)
+    return got == want
+
+
+async def rebuild_differences(cluster: Cluster, seq: int, name: str = "faultcheck"
+                              ) -> list[str]:
+    """Rebuild the read-models from scratch up to `seq` in another process and schema; the
+    tables where it differs from the live read-model (both must be at `seq`)."""
+    code, out = await cluster.pulih("replay", "--until", str(seq), "--into", name)
+    assert code == 0, out
+    conn = await asyncpg.connect(cluster.database_url)
+    try:
+        live, rebuilt = await _dump(conn, "readmodel"), await _dump(conn, asof_schema(name))
+        await conn.execute(f'DROP SCHEMA "{asof_schema(name)}" CASCADE')
+    finally:
+        await conn.close()
+    if set(live) != set(rebuilt):
+        return [f"tables: live {sorted(live)} != rebuilt {sorted(rebuilt)}"]
+    return [f"{table}: {len(live[table])} rows live, {len(rebuilt[table])} rebuilt, "
+            f"{len(set(live[table]) ^ set(rebuilt[table]))} differ"
+            for table in sorted(live) if live[table] != rebuilt[table]]
+
+
+async def _dump(conn: asyncpg.Connection, schema: str) -> dict[str, list[str]]:
+    tables = await conn.fetch(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 "
+        "AND table_type = 'BASE TABLE'", schema)
+    return {t: sorted(r[0] for r in await conn.fetch(
+                f'SELECT row_to_json(t)::text FROM "{schema}"."{t}" t'))
+            for (t,) in tables if t not in NOT_READ_MODEL}
+
+
+async def settle(cluster: Cluster, sent: list[Sent], figure: Figure, rebuild: bool = True
+                 ) -> list[str]:
+    """Once the load has stopped: wait until the reporting service has applied the whole log,
+    then fill in `figure` and return every difference found (none when all is well):
+    commands not all `ok`, events lost, doubled or never acknowledged, reports that differ from
+    the log, tables that differ from a from-scratch rebuild, parked events."""
+    final = await cluster.stream_last_seq()
+    await cluster.caught_up(final, timeout=60)
+    log = await read_log(cluster.nc)
+    check = delivered(sent, log)
+    figure.sent, figure.acked = len(sent), sum(s.ok for s in sent)
+    figure.retried = sum(s.attempts - 1 for s in sent)
+    figure.events, figure.lost, figure.doubled = check.events, check.lost, check.doubled
+    figure.note = figure.note or (f"{sum(s.attempts > 1 for s in sent)} commands answered "
+                                  "only on a retry")
+    record(figure)
+    problems = [f"{s.command[2]} {s.command_id}: {s.code}" for s in sent if not s.ok][:10]
+    if not check.exact:
+        problems.append(f"log against acknowledgements: {check}")
+    health = await cluster.health()
+    if any(p["parked"] for p in health["projections"].values()):
+        problems.append(f"parked events: {health['projections']}")
+    problems += await report_differences(cluster, expected_reports(log))
+    if rebuild:
+        problems += await rebuild_differences(cluster, final)
+    return problems
