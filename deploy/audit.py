@@ -57,6 +57,9 @@ def add_commands(sub: Any) -> None:
     show.add_argument("aggregate_type", choices=AGGREGATE_TYPES)
     show.add_argument("aggregate_id", type=_uuid)
     show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.add_argument("--prison", type=slug,
+                      help="only this prison's aggregate of that id (ids are unique within a "
+                      "prison only)")
     audit.set_defaults(run=run)
 
 
@@ -99,7 +102,8 @@ async def _run(nats_url: str, args: argparse.Namespace) -> int:
                 return _verdict(await verify_live(nc, args.prison))
             except Broken as broken:
                 return _verdict(broken)
-        messages = await history(nc, args.aggregate_type, args.aggregate_id)
+        messages = await history(nc, args.aggregate_type, args.aggregate_id,
+                                 args.prison or "*")
     finally:
         await nc.close()
     if not messages:

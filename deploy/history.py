@@ -18,10 +18,12 @@ from deploy.verify import printable
 from shared.envelope import EVENTS_PREFIX
 
 
-async def history(nc: Client, aggregate_type: str, aggregate_id: str) -> list[LogMessage]:
-    """Every stored event of one aggregate, in whatever prison, in order."""
+async def history(nc: Client, aggregate_type: str, aggregate_id: str, prison_id: str = "*"
+                  ) -> list[LogMessage]:
+    """Every stored event of the aggregates of that id, in one prison or in whatever prison
+    (ids are unique within a prison only: the text names every prison found), in order."""
     await stream_state(nc)
-    filter_ = f"{EVENTS_PREFIX}.*.{aggregate_type}.{aggregate_id}.*"
+    filter_ = f"{EVENTS_PREFIX}.{prison_id}.{aggregate_type}.{aggregate_id}.*"
     return [m async for batch in read_log(nc, filter_) for m in batch]
 
 

@@ -33,13 +33,16 @@ from tqdm import tqdm
 from services.reporting.deps import asof_schema
 from services.reporting.main import projections
 from shared.envelope import EVENTS_PREFIX, STREAM
+from shared.layout import hold as hold_layout
 from shared.logbase import direct_get
 from shared.runner import ProjectionRunner
 from shared.runtime import tune_gc
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
-KERNEL_TABLES = ("checkpoint", "parked")
+# Tables of the runner, not of a projection: never moved by a single-projection swap (the fresh
+# schema's `layout` stamps one projection, the live one all of them).
+KERNEL_TABLES = ("checkpoint", "parked", "layout")
 INFO_DDL = ("CREATE TABLE IF NOT EXISTS replay_info "
             "(until_seq bigint NOT NULL, until_time timestamptz NOT NULL)")
 
@@ -128,6 +131,7 @@ async def _rebuild_all(nc: Client, pool: asyncpg.Pool, live: str) -> None:
     retired = f"{live}_retired_{int(time.time())}"
     async with pool.acquire() as conn:
         async with conn.transaction():
+            await hold_layout(conn, live)
             exists = await _schema_exists(conn, live)
             at, generation = await _hold_live(conn, nc, pool, live, runner)
             await conn.execute(f'UPDATE "{fresh}".checkpoint SET generation = $1', generation)
@@ -144,6 +148,7 @@ async def _rebuild_one(nc: Client, pool: asyncpg.Pool, live: str, name: str) -> 
     fresh = f"{live}_{name}_{int(time.time())}"
     runner = await _build(nc, pool, fresh, await _stream_end(nc), names=[name])
     async with pool.acquire() as conn, conn.transaction():
+        await hold_layout(conn, live)
         at, _ = await _hold_live(conn, nc, pool, live, runner)
         if at is None or at != runner.last_seq:
             raise RuntimeError(f"the live read-model is at {at}, the rebuild at "

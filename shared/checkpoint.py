@@ -9,6 +9,8 @@ from collections.abc import Sequence
 import asyncpg
 
 from shared.batches import CheckpointMoved
+from shared.layout import ensure as ensure_layout
+from shared.layout import stamp
 from shared.projection import Projection
 
 # The two ALTERs bring a checkpoint table of an older Pulih up to date in place: its rows get
@@ -32,8 +34,8 @@ async def prepare(pool: asyncpg.Pool, schema: str, runner: str,
     """Create the schema, the tables and the checkpoint row (idempotent); return the
     checkpoint (last_seq, generation, last_hash) and the parked events per projection."""
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-        await conn.execute(f'SET LOCAL search_path TO "{schema}"')
+        # A schema built with another layout of the projections is rebuilt from scratch.
+        await ensure_layout(conn, schema, runner, stamp(projections))
         await conn.execute(KERNEL_DDL)
         for projection in projections:
             await conn.execute(projection.ddl)

@@ -200,6 +200,12 @@ class JetStreamEventStore(EventStore):
             records = await self._reader.read(stream.filter, after.last_seq + 1)
         return records
 
+    async def prisons_of(self, aggregate_type: str, aggregate_id: str) -> set[str]:
+        """One `multi_last` on `pulih.events.*.{type}.{id}.*`: answered from the server's
+        subject index, one request whatever the log's size."""
+        lasts = await self._reader.lasts([f"{EVENTS_PREFIX}.*.{aggregate_type}.{aggregate_id}"])
+        return {prefix.split(".")[2] for prefix in lasts}
+
     async def read_filter(
         self, subject_filter: str, from_seq: int = 1, *, raw: bool = False
     ) -> list[Recorded]:

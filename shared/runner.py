@@ -95,7 +95,8 @@ class ProjectionRunner:
         self._writing: Batch | None = None
 
     async def prepare(self) -> None:
-        """Create the schema, the tables and the checkpoint; idempotent."""
+        """Create the schema, the tables and the checkpoint; idempotent. A schema built with
+        another layout of the projections is rebuilt from scratch (shared/layout.py)."""
         found = await prepare(self._pool, self.schema, self.name, self.projections)
         self.last_seq, self.generation, self._last_hash, self.parked = found
         self._folded_seq, self._folded_hash = self.last_seq, self._last_hash

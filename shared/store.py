@@ -103,6 +103,11 @@ class EventStore(ABC):
         writer; returns the earlier binding, or None when this call made it."""
 
     @abstractmethod
+    async def prisons_of(self, aggregate_type: str, aggregate_id: str) -> set[str]:
+        """The prisons in which an aggregate of this type and id has recorded events (ids are
+        unique within a prison only); read from the log, never from the cache."""
+
+    @abstractmethod
     async def read_filter(
         self, subject_filter: str, from_seq: int = 1, *, raw: bool = False
     ) -> list[Recorded]:
@@ -230,6 +235,12 @@ class InMemoryEventStore(EventStore):
                                     and r.envelope["hash"] == after.last_hash for r in mine):
             return None
         return [r for r in mine if r.seq > after.last_seq]
+
+    async def prisons_of(self, aggregate_type: str, aggregate_id: str) -> set[str]:
+        await asyncio.sleep(0)
+        return {r.envelope["prison_id"] for r in self.log
+                if (r.envelope["aggregate_type"], r.envelope["aggregate_id"])
+                == (aggregate_type, aggregate_id)}
 
     async def read_filter(
         self, subject_filter: str, from_seq: int = 1, *, raw: bool = False

@@ -10,6 +10,7 @@ from shared.commands import Context, Folder, execute, fingerprint
 from shared.envelope import CommandMeta, StreamId
 from shared.errors import Rejected
 from shared.store import Appended, History
+from shared.uniqueness import refuse_id_of_another_prison
 
 AGGREGATE = "agreement"
 SYSTEM_ACTOR = "system:agreements"
@@ -35,8 +36,11 @@ class AgreementHandlers:
                 # Another aggregate: read fresh from the log, never from a cache.
                 other = await ctx.store.load(StreamId(prison_id, AGGREGATE, command.renews))
                 renewed = self.fold(other)
-            return domain.decide(self.fold(history), command, ctx.today(), renewed,
-                                 now=ctx.clock())
+            events = domain.decide(self.fold(history), command, ctx.today(), renewed,
+                                   now=ctx.clock())
+            if isinstance(command, SignAgreement) and not history.events:
+                await refuse_id_of_another_prison(ctx.store, stream)
+            return events
 
         return await execute(ctx.store, stream, meta, expected_version, decide)
 
@@ -55,8 +59,7 @@ class AgreementHandlers:
                 continue
             cause = next(r.envelope["event_id"] for r in reversed(records)
                          if r.type in ("AgreementSigned", "AgreementExtended"))
-            command_id = str(uuid.uuid5(EXPIRY_NAMESPACE,
-                                        f"{stream.aggregate_id}/{command.expired_on}"))
+            command_id = expiry_command_id(stream, command.expired_on)
             meta = CommandMeta(command_id, SYSTEM_ACTOR, correlation_id=command_id,
                                causation_id=cause,
                                fingerprint=fingerprint("ExpireAgreement", command))
@@ -72,3 +75,10 @@ class AgreementHandlers:
             return await execute(ctx.store, stream, meta, None, decide)
         except Rejected:  # extended or terminated meanwhile: nothing to expire
             return None
+
+
+def expiry_command_id(stream: StreamId, expired_on: object) -> str:
+    """The same for every instance, and distinct per prison: two prisons' agreements of the same
+    id (ids are unique within a prison only) expire by two different commands."""
+    return str(uuid.uuid5(EXPIRY_NAMESPACE,
+                          f"{stream.prison_id}/{stream.aggregate_id}/{expired_on}"))

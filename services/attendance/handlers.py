@@ -14,6 +14,7 @@ from services.attendance.commands import COMMANDS, HoldSession, ScheduleSession
 from shared.commands import Context, Folder, execute
 from shared.envelope import CommandMeta, StreamId
 from shared.store import Appended, History
+from shared.uniqueness import refuse_id_of_another_prison
 
 AGGREGATE = "session"
 PROGRAM = "program"
@@ -47,6 +48,9 @@ class SessionHandlers:
                 # A retry after a concurrent write reads the program again.
                 other = first_read or await ctx.store.load(program_stream, fresh=True)
                 first_read, program = None, self.roster(other)
-            return domain.decide(self.fold(history), command, ctx.clock(), program)
+            events = domain.decide(self.fold(history), command, ctx.clock(), program)
+            if program_stream is not None and not history.events:  # a new session
+                await refuse_id_of_another_prison(ctx.store, stream)
+            return events
 
         return await execute(ctx.store, stream, meta, expected_version, decide)

@@ -25,6 +25,7 @@ from services.programs.domain import agreement_view, participant, program
 from shared.commands import Context, Folder, Handler, execute
 from shared.envelope import CommandMeta, StreamId
 from shared.store import Appended, History
+from shared.uniqueness import refuse_id_of_another_prison
 
 
 class ProgramHandlers:
@@ -50,7 +51,10 @@ class ProgramHandlers:
                 facts["participant"] = await self._fresh(
                     ctx, self.participants,
                     StreamId(prison_id, "participant", command.participant_id))
-            return program.decide(self.programs(history), command, ctx.today(), **facts)
+            events = program.decide(self.programs(history), command, ctx.today(), **facts)
+            if isinstance(command, LaunchProgram) and not history.events:
+                await refuse_id_of_another_prison(ctx.store, stream)
+            return events
 
         return await execute(ctx.store, stream, meta, expected_version, decide)
 

@@ -13,8 +13,10 @@ from services.reporting.edge import (
     STRICT_RULES,
     AsOfQuery,
     FormatQuery,
+    PrisonOfIdQuery,
     ReadModels,
     StrictRoute,
+    one_prison,
 )
 from services.reporting.evaluation_routes import add_evaluation_routes
 from services.reporting.http_errors import responses
@@ -93,12 +95,14 @@ def create_app(deps: ReportingDeps) -> FastAPI:
     )
     async def program(
         program_id: Annotated[str, Path(pattern=UUID, description="Lowercase UUID.")],
+        prison_id: PrisonOfIdQuery = None,
         format: FormatQuery = "json",
         as_of: AsOfQuery = None,
     ) -> Any:
-        report = await deps.program(await readmodels.schema(as_of), program_id)
-        if report is None:
+        found = await deps.program(await readmodels.schema(as_of), program_id, prison_id)
+        if not found:
             raise not_found(f"no program {program_id}")
+        report = one_prison(found, lambda r: r["prison_id"], "program")[0]
         if format == "csv":
             return csv_response([report], PROGRAM_COLUMNS)
         return report
@@ -114,15 +118,17 @@ def create_app(deps: ReportingDeps) -> FastAPI:
     async def audit(
         aggregate_type: Annotated[AggregateType, Path(description="The kind of aggregate.")],
         aggregate_id: Annotated[str, Path(pattern=UUID, description="Lowercase UUID.")],
+        prison_id: PrisonOfIdQuery = None,
         format: FormatQuery = "json",
         as_of: AsOfQuery = None,
     ) -> Any:
         _, last_seq = await readmodels.replay(as_of)
-        records = await deps.audit(aggregate_type, aggregate_id)
+        records = await deps.audit(aggregate_type, aggregate_id, prison_id)
         if last_seq is not None:  # the trail as the replay knew it
             records = [r for r in records if r.seq <= last_seq]
         if not records:
             raise not_found(f"no {aggregate_type} {aggregate_id}")
+        records = one_prison(records, lambda r: r.envelope["prison_id"], aggregate_type)
         events = [audit_event(r) for r in records]
         if format == "csv":
             return csv_response(events, AUDIT_COLUMNS)

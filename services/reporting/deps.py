@@ -21,6 +21,7 @@ from services.reporting.evaluation import evaluation_report, regional_report
 from services.reporting.figures import Window
 from services.reporting.queries import list_agreements, program_report
 from shared.envelope import WIB
+from shared.layout import stamp_of
 from shared.store import Recorded, StoreUnavailable
 
 
@@ -39,14 +40,18 @@ class HealthQuery(Protocol):
 
 
 class AuditQuery(Protocol):
-    async def __call__(self, aggregate_type: str, aggregate_id: str) -> list[Recorded]:
-        """The aggregate's events straight from the log, in order; empty when it is unknown."""
+    async def __call__(self, aggregate_type: str, aggregate_id: str, prison_id: str | None
+                       ) -> list[Recorded]:
+        """The events of the aggregates of that id straight from the log, in order, in
+        `prison_id` only when given (else in every prison); empty when there are none."""
         ...
 
 
 class ProgramQuery(Protocol):
-    async def __call__(self, schema: str, program_id: str) -> dict[str, Any] | None:
-        """The contract's `/programs/{program_id}` body; None when the program is unknown."""
+    async def __call__(self, schema: str, program_id: str, prison_id: str | None
+                       ) -> list[dict[str, Any]]:
+        """The contract's `/programs/{program_id}` body of the program of that id in each
+        prison that has one (`prison_id` only, when given); empty when there is none."""
         ...
 
 
@@ -153,9 +158,9 @@ def pg_agreements(
 def pg_program(pool: asyncpg.Pool, schema: str) -> ProgramQuery:
     """`program` from the read-model `schema`."""
 
-    async def program(program_id: str) -> dict[str, Any] | None:
+    async def program(program_id: str, prison_id: str | None = None) -> list[dict[str, Any]]:
         async with readmodel(pool, schema) as conn:
-            return await program_report(conn, program_id)
+            return await program_report(conn, program_id, prison_id)
 
     return program
 
@@ -190,10 +195,15 @@ async def pg_replay_day(pool: asyncpg.Pool, schema: str) -> date | None:
     return until.astimezone(WIB).date() if until else None
 
 
-async def pg_checkpoint(pool: asyncpg.Pool, schema: str) -> int | None:
+async def pg_checkpoint(pool: asyncpg.Pool, schema: str, layout: str | None = None
+                        ) -> int | None:
     """The checkpoint of read-model `schema` (see CheckpointQuery). The search_path holds only
-    `schema` (and pg_catalog), so a schema that does not exist finds no checkpoint table."""
+    `schema` (and pg_catalog), so a schema that does not exist finds no checkpoint table.
+    With `layout`, a schema built with another layout (an older version's replay) has none
+    either: today's queries cannot read it."""
     async with readmodel(pool, schema) as conn:
         if await conn.fetchval("SELECT to_regclass('checkpoint')") is None:
+            return None
+        if layout is not None and await stamp_of(conn, schema, "reporting") != layout:
             return None
         return await conn.fetchval("SELECT coalesce(max(last_seq), 0) FROM checkpoint")

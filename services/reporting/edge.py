@@ -4,9 +4,9 @@ parameters, and `as_of` → schema."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Query, Request, Response
 from fastapi.dependencies.models import Dependant
@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from pydantic import WithJsonSchema
 
 from services.reporting.deps import ASOF_NAME, ReportingDeps, asof_schema
-from services.reporting.models import Format
+from services.reporting.models import SLUG, Format
 from services.reporting.tabular import CSV_CONTENT
 from shared.envelope import WIB
 from shared.errors import Detail, Rejected, not_found
@@ -61,6 +61,8 @@ class StrictRoute(APIRoute):
         return strict
 
 
+T = TypeVar("T")
+
 FormatQuery = Annotated[Format, Query(description="`csv`: the same rows as CSV, header first.")]
 AsOfQuery = Annotated[str | None, Query(
     pattern=ASOF_NAME, description="Read the replay `pulih replay --until … --into <name>` "
@@ -79,6 +81,10 @@ ToQuery = Annotated[QueryDay | None, Query(
     description="Last day of the window "
     "(inclusive, YYYY-MM-DD), the evaluation date: nothing dated after it counts. Default: "
     "today in WIB (UTC+7). Must not be before `from`.")]
+PrisonOfIdQuery = Annotated[str | None, Query(
+    pattern=SLUG, description="The prison whose aggregate of this id is meant: ids are unique "
+    "within a prison only. Required (400 `invalid`, detail on `prison_id`) when the id exists "
+    "in several prisons; 404 when that prison has none.")]
 LIST_OK: dict[int | str, dict[str, Any]] = {
     200: {"content": CSV_CONTENT, "description": "JSON, or CSV with `?format=csv`."}}
 
@@ -112,3 +118,14 @@ class ReadModels:
         if last_seq is None:
             raise not_found(f"no replay named {as_of}")
         return schema, last_seq
+
+
+def one_prison(found: Sequence[T], prison_of: Callable[[T], str], what: str) -> Sequence[T]:
+    """`found` when it all belongs to one prison; else 400 `invalid` on `prison_id` (the id
+    exists in several prisons and the request did not say which). The other prisons are not
+    named: a report never shows one prison what another holds unless asked by name."""
+    prisons = {prison_of(item) for item in found}
+    if len(prisons) > 1:
+        message = f"this {what} id exists in {len(prisons)} prisons: give prison_id"
+        raise Rejected("invalid", message, [Detail("prison_id", message)])
+    return found

@@ -4,8 +4,10 @@ Every figure is recomputed from the facts at query time (memberships' spans, ses
 with corrections applied, assessments, releases), so a back-dated or late-recorded fact counts
 by its own date, whatever order it was recorded in. The definitions the contract leaves open:
 
-- Programs: every program matching the filters, also one not started yet (zeros). `partner_id`
-  is the partner of the program's agreement (program → agreement → partner); the filter keeps
+- Programs: every program matching the filters, also one not started yet (zeros). A program,
+  its agreement, sessions, memberships, assessments and releases are matched by (prison_id, id):
+  ids are unique within a prison only. `partner_id` is the partner of the program's agreement
+  (program → agreement of the same prison → partner); the filter keeps
   programs whose agreement has that partner. Rows are ordered by prison_id, starts_on,
   program_id.
 - A program's participants: those whose first enrolment in it is on or before `to`, each
@@ -57,89 +59,107 @@ from shared.instruments import SCORE_RANGES
 
 _PROGRAMS = """
 SELECT p.program_id, p.prison_id, a.partner_id, p.agreement_id, p.name AS program_name
-FROM programs p LEFT JOIN agreements a ON a.agreement_id = p.agreement_id
+FROM programs p
+LEFT JOIN agreements a ON a.prison_id = p.prison_id AND a.agreement_id = p.agreement_id
 WHERE ($1::text IS NULL OR p.prison_id = $1) AND ($2::text IS NULL OR a.partner_id = $2)
 ORDER BY p.prison_id, p.starts_on, p.program_id
 """
 
+# The programs asked for, as (prison_id, program_id) pairs: ids are unique within a prison only,
+# so every join below also matches the prison.
+_WANTED = "wanted AS (SELECT * FROM unnest($1::text[], $2::text[]) AS w(prison_id, program_id))"
+
 # The participant's latest enrolment that began by `to`: spans are in event order.
-_MEMBERS = """
-SELECT m.program_id, count(*) AS enrolled,
-       count(*) FILTER (WHERE last.outcome = 'completed' AND last.ended_on BETWEEN $2 AND $3)
+_MEMBERS = f"""
+WITH {_WANTED}
+SELECT m.prison_id, m.program_id, count(*) AS enrolled,
+       count(*) FILTER (WHERE last.outcome = 'completed' AND last.ended_on BETWEEN $3 AND $4)
            AS completed,
-       count(*) FILTER (WHERE last.outcome = 'withdrawn' AND last.ended_on BETWEEN $2 AND $3)
+       count(*) FILTER (WHERE last.outcome = 'withdrawn' AND last.ended_on BETWEEN $3 AND $4)
            AS withdrawn
-FROM memberships m
+FROM wanted w
+JOIN memberships m ON m.prison_id = w.prison_id AND m.program_id = w.program_id
 CROSS JOIN LATERAL (
     SELECT s->>'outcome' AS outcome, (s->>'ended_on')::date AS ended_on
     FROM jsonb_array_elements(m.spans) WITH ORDINALITY AS e(s, i)
-    WHERE (s->>'enrolled_on')::date <= $3
+    WHERE (s->>'enrolled_on')::date <= $4
     ORDER BY i DESC LIMIT 1) last
-WHERE m.program_id = ANY($1::text[]) AND m.first_enrolled_on <= $3
-GROUP BY m.program_id
+WHERE m.first_enrolled_on <= $4
+GROUP BY m.prison_id, m.program_id
 """
 
-_SESSIONS = """
-SELECT x.program_id, x.activity, count(*) AS held, sum(x.duration_minutes) AS minutes,
+_SESSIONS = f"""
+WITH {_WANTED}
+SELECT x.prison_id, x.program_id, x.activity, count(*) AS held,
+       sum(x.duration_minutes) AS minutes,
        sum(k.attended)::bigint AS attended, sum(k.counted)::bigint AS counted
-FROM sessions x
+FROM wanted w
+JOIN sessions x ON x.prison_id = w.prison_id AND x.program_id = w.program_id
 CROSS JOIN LATERAL (
     SELECT count(*) FILTER (WHERE status IN ('present', 'late')) AS attended,
            count(*) FILTER (WHERE status IN ('present', 'late', 'absent')) AS counted
     FROM jsonb_each_text(x.marks) AS mark(participant_id, status)) k
-WHERE x.program_id = ANY($1::text[]) AND x.status = 'held' AND x.held_on BETWEEN $2 AND $3
-GROUP BY x.program_id, x.activity
+WHERE x.status = 'held' AND x.held_on BETWEEN $3 AND $4
+GROUP BY x.prison_id, x.program_id, x.activity
 """
 
-# A score outside its instrument's range (`shared.instruments`; $3..$6 carry the table) is
+# A score outside its instrument's range (`shared.instruments`; $4..$7 carry the table) is
 # treated as not recorded and counted apart. Differences and sums are numeric, exactly: a float
 # difference can overflow, and a float sum depends on the order rows are scanned in (a replayed
 # schema, `?as_of=`, must give the same bytes as the live one).
-_SCORES = """
-WITH checked AS (
-    SELECT a.program_id, a.participant_id, a.instrument, a.phase, a.score, a.assessed_on,
-           a.version, coalesce(a.score BETWEEN r.low AND r.high
-                               AND (NOT r.whole OR a.score = trunc(a.score)), false) AS admitted
-    FROM assessments a
-    JOIN memberships m ON m.program_id = a.program_id AND m.participant_id = a.participant_id
-    LEFT JOIN unnest($3::text[], $4::float8[], $5::float8[], $6::bool[])
+_SCORES = f"""
+WITH {_WANTED}, checked AS (
+    SELECT a.prison_id, a.program_id, a.participant_id, a.instrument, a.phase, a.score,
+           a.assessed_on, a.version,
+           coalesce(a.score BETWEEN r.low AND r.high
+                    AND (NOT r.whole OR a.score = trunc(a.score)), false) AS admitted
+    FROM wanted w
+    JOIN assessments a ON a.prison_id = w.prison_id AND a.program_id = w.program_id
+    JOIN memberships m ON m.prison_id = a.prison_id AND m.program_id = a.program_id
+                      AND m.participant_id = a.participant_id
+    LEFT JOIN unnest($4::text[], $5::float8[], $6::float8[], $7::bool[])
         AS r(instrument, low, high, whole) ON r.instrument = a.instrument
-    WHERE a.program_id = ANY($1::text[]) AND a.phase IN ('intake', 'exit')
-      AND a.assessed_on <= $2 AND m.first_enrolled_on <= $2),
+    WHERE a.phase IN ('intake', 'exit') AND a.assessed_on <= $3 AND m.first_enrolled_on <= $3),
 ranked AS (
     SELECT *,
-           row_number() OVER (PARTITION BY program_id, participant_id, instrument, phase
+           row_number() OVER (PARTITION BY prison_id, program_id, participant_id, instrument,
+                                           phase
                               ORDER BY assessed_on, version) AS nth,
-           row_number() OVER (PARTITION BY program_id, participant_id, instrument, phase
+           row_number() OVER (PARTITION BY prison_id, program_id, participant_id, instrument,
+                                           phase
                               ORDER BY assessed_on DESC, version DESC) AS nth_last
     FROM checked WHERE admitted),
 changes AS (
-    SELECT i.program_id, i.instrument, count(*) AS n,
+    SELECT i.prison_id, i.program_id, i.instrument, count(*) AS n,
            sum(x.score::numeric - i.score::numeric) AS total
     FROM ranked i
-    JOIN ranked x ON x.program_id = i.program_id AND x.participant_id = i.participant_id
-                 AND x.instrument = i.instrument AND x.phase = 'exit' AND x.nth_last = 1
+    JOIN ranked x ON x.prison_id = i.prison_id AND x.program_id = i.program_id
+                 AND x.participant_id = i.participant_id AND x.instrument = i.instrument
+                 AND x.phase = 'exit' AND x.nth_last = 1
     WHERE i.phase = 'intake' AND i.nth = 1
-    GROUP BY i.program_id, i.instrument),
+    GROUP BY i.prison_id, i.program_id, i.instrument),
 excluded AS (
-    SELECT program_id, instrument, count(*) AS n FROM checked WHERE NOT admitted
-    GROUP BY program_id, instrument)
-SELECT program_id, instrument, coalesce(c.n, 0) AS n, coalesce(c.total, 0) AS total,
+    SELECT prison_id, program_id, instrument, count(*) AS n FROM checked WHERE NOT admitted
+    GROUP BY prison_id, program_id, instrument)
+SELECT prison_id, program_id, instrument, coalesce(c.n, 0) AS n, coalesce(c.total, 0) AS total,
        coalesce(e.n, 0) AS excluded
-FROM changes c FULL JOIN excluded e USING (program_id, instrument)
+FROM changes c FULL JOIN excluded e USING (prison_id, program_id, instrument)
 """
 _RANGES = (list(SCORE_RANGES), [r.low for r in SCORE_RANGES.values()],
            [r.high for r in SCORE_RANGES.values()], [r.whole for r in SCORE_RANGES.values()])
 
-_RELEASES = """
-SELECT m.program_id, r.released_on, r.readmitted_on
-FROM memberships m
+# The release of the participant's stay in the program's own prison.
+_RELEASES = f"""
+WITH {_WANTED}
+SELECT m.prison_id, m.program_id, r.released_on, r.readmitted_on
+FROM wanted w
+JOIN memberships m ON m.prison_id = w.prison_id AND m.program_id = w.program_id
 CROSS JOIN LATERAL (
     SELECT released_on, readmitted_on FROM releases
-    WHERE participant_id = m.participant_id AND released_on >= m.first_enrolled_on
+    WHERE prison_id = m.prison_id AND participant_id = m.participant_id
+      AND released_on >= m.first_enrolled_on
     ORDER BY n LIMIT 1) r
-WHERE m.program_id = ANY($1::text[]) AND m.first_enrolled_on <= $3
-  AND r.released_on BETWEEN $2 AND $3
+WHERE m.first_enrolled_on <= $4 AND r.released_on BETWEEN $3 AND $4
 """
 
 _AGREEMENTS = """
@@ -147,28 +167,40 @@ SELECT prison_id, effective_until, terminated_on, expired_on FROM agreements WHE
 """
 
 
-async def program_figures(conn: asyncpg.Connection, program_ids: list[str], window: Window
-                          ) -> dict[str, Figures]:
-    """Each program's numerators and denominators over `window`, from five queries."""
-    figures = {p: Figures() for p in program_ids}
-    span = (program_ids, window.start, window.end)
+ProgramKey = tuple[str, str]  # (prison_id, program_id)
+
+
+async def program_figures(conn: asyncpg.Connection, programs: list[ProgramKey], window: Window
+                          ) -> dict[ProgramKey, Figures]:
+    """Each program's numerators and denominators over `window`, from four queries."""
+    figures = {p: Figures() for p in programs}
+    wanted = ([prison for prison, _ in programs], [program for _, program in programs])
+    span = (*wanted, window.start, window.end)
+
+    def of(r: asyncpg.Record) -> Figures:
+        return figures[r["prison_id"], r["program_id"]]
+
     for r in await conn.fetch(_MEMBERS, *span):
-        f = figures[r["program_id"]]
+        f = of(r)
         f.enrolled, f.completed, f.withdrawn = r["enrolled"], r["completed"], r["withdrawn"]
     for r in await conn.fetch(_SESSIONS, *span):
-        f = figures[r["program_id"]]
+        f = of(r)
         f.sessions_held += r["held"]
         f.minutes_by_activity[r["activity"]] += r["minutes"]
         f.attended += r["attended"]
         f.counted += r["counted"]
-    for r in await conn.fetch(_SCORES, program_ids, window.end, *_RANGES):
-        f = figures[r["program_id"]]
+    for r in await conn.fetch(_SCORES, *wanted, window.end, *_RANGES):
+        f = of(r)
         f.score_sums[r["instrument"]] += r["total"]
         f.score_counts[r["instrument"]] += r["n"]
         f.score_excluded[r["instrument"]] += r["excluded"]
     for r in await conn.fetch(_RELEASES, *span):
-        figures[r["program_id"]].count_release(r["released_on"], r["readmitted_on"], window.end)
+        of(r).count_release(r["released_on"], r["readmitted_on"], window.end)
     return figures
+
+
+def _key(program: asyncpg.Record) -> ProgramKey:
+    return program["prison_id"], program["program_id"]
 
 
 async def evaluation_report(conn: asyncpg.Connection, window: Window,
@@ -176,17 +208,17 @@ async def evaluation_report(conn: asyncpg.Connection, window: Window,
                             ) -> list[dict[str, Any]]:
     """The contract's `/evaluation` items: one row per program (see the module docstring)."""
     programs = await conn.fetch(_PROGRAMS, prison_id, partner_id)
-    figures = await program_figures(conn, [p["program_id"] for p in programs], window)
-    return [{**dict(p), **figures[p["program_id"]].indicators()} for p in programs]
+    figures = await program_figures(conn, [_key(p) for p in programs], window)
+    return [{**dict(p), **figures[_key(p)].indicators()} for p in programs]
 
 
 async def regional_report(conn: asyncpg.Connection, window: Window) -> list[dict[str, Any]]:
     """The contract's `/regional` items: one row per prison (see the module docstring)."""
     programs = await conn.fetch(_PROGRAMS, None, None)
-    figures = await program_figures(conn, [p["program_id"] for p in programs], window)
+    figures = await program_figures(conn, [_key(p) for p in programs], window)
     per_prison: dict[str, Figures] = defaultdict(Figures)
     for p in programs:
-        per_prison[p["prison_id"]] += figures[p["program_id"]]
+        per_prison[p["prison_id"]] += figures[_key(p)]
     active = await agreements_active(conn, window.end)
     return [{"prison_id": prison, **per_prison[prison].indicators(),
              "agreements_active": active.get(prison, 0)}

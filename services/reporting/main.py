@@ -30,6 +30,7 @@ from services.reporting.projections import (
     SessionsProjection,
 )
 from shared.envelope import STREAM, WIB
+from shared.layout import stamp
 from shared.runner import ProjectionRunner
 from shared.runtime import Runtime
 from shared.store import Recorded, StoreUnavailable
@@ -71,8 +72,9 @@ class Reporting:
     async def replay_day(self, schema: str) -> date | None:
         return await pg_replay_day(await self.rt.pool(), schema)
 
-    async def program(self, schema: str, program_id: str) -> dict[str, Any] | None:
-        return await pg_program(await self._pool(schema), schema)(program_id)
+    async def program(self, schema: str, program_id: str, prison_id: str | None
+                      ) -> list[dict[str, Any]]:
+        return await pg_program(await self._pool(schema), schema)(program_id, prison_id)
 
     async def evaluation(self, schema: str, window: Window, prison_id: str | None,
                          partner_id: str | None) -> list[dict[str, Any]]:
@@ -83,7 +85,7 @@ class Reporting:
         return await pg_regional(await self._pool(schema), schema)(window)
 
     async def checkpoint(self, schema: str) -> int | None:
-        return await pg_checkpoint(await self.rt.pool(), schema)
+        return await pg_checkpoint(await self.rt.pool(), schema, stamp(projections()))
 
     async def _pool(self, schema: str):
         """The pool to read `schema` with; the live read-model is refused (503) while the log
@@ -108,10 +110,12 @@ class Reporting:
                                 for n in names},
                 "stream_last_seq": last, "problem": runner.problem if runner else None}
 
-    async def audit(self, aggregate_type: str, aggregate_id: str) -> list[Recorded]:
-        # As stored (never upcast): the audit trail must show what the hashes cover.
+    async def audit(self, aggregate_type: str, aggregate_id: str, prison_id: str | None
+                    ) -> list[Recorded]:
+        # As stored (never upcast): the audit trail must show what the hashes cover. The
+        # route validated every token (prison slug, type, UUID): no wildcard gets in.
         return await self.rt.ctx.store.read_filter(
-            f"pulih.events.*.{aggregate_type}.{aggregate_id}.*", raw=True)
+            f"pulih.events.{prison_id or '*'}.{aggregate_type}.{aggregate_id}.*", raw=True)
 
     async def run_projections(self) -> None:
         self.runner = ProjectionRunner(self.rt.nc, await self.rt.pool(), projections(),

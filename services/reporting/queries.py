@@ -95,20 +95,25 @@ FROM programs p,
                      count(*) FILTER (WHERE status = 'active') AS active,
                      count(*) FILTER (WHERE status = 'completed') AS completed,
                      count(*) FILTER (WHERE status = 'withdrawn') AS withdrawn
-              FROM memberships WHERE program_id = p.program_id) m,
-     LATERAL (SELECT count(*) AS sessions_held
-              FROM sessions WHERE program_id = p.program_id AND status = 'held') s,
+              FROM memberships WHERE prison_id = p.prison_id AND program_id = p.program_id) m,
+     LATERAL (SELECT count(*) AS sessions_held FROM sessions
+              WHERE prison_id = p.prison_id AND program_id = p.program_id AND status = 'held') s,
      LATERAL (SELECT count(*) FILTER (WHERE k.status IN ('present', 'late')) AS attended,
                      count(*) FILTER (WHERE k.status IN ('present', 'late', 'absent')) AS counted
               FROM sessions x CROSS JOIN LATERAL jsonb_each_text(x.marks) AS k(pid, status)
-              WHERE x.program_id = p.program_id AND x.status = 'held') a
-WHERE p.program_id = $1
+              WHERE x.prison_id = p.prison_id AND x.program_id = p.program_id
+                AND x.status = 'held') a
+WHERE p.program_id = $1 AND ($2::text IS NULL OR p.prison_id = $2)
+ORDER BY p.prison_id
 """
 
 
-async def program_report(conn: asyncpg.Connection, program_id: str) -> dict[str, Any] | None:
-    """The contract's `/programs/{program_id}` body, or None for an unknown program.
+async def program_report(conn: asyncpg.Connection, program_id: str,
+                         prison_id: str | None = None) -> list[dict[str, Any]]:
+    """The contract's `/programs/{program_id}` body of the program of that id in each prison
+    that has one (only `prison_id`'s when given), ordered by prison: empty when unknown.
 
+    Ids are unique within a prison only: every count reads that prison's rows alone.
     - `enrolled`: distinct participants ever enrolled; `active`, `completed`, `withdrawn`:
       participants whose latest enrolment is in that state (so active = enrolled − completed −
       withdrawn). Someone withdrawn and enrolled again counts once, by their current state.
@@ -117,5 +122,4 @@ async def program_report(conn: asyncpg.Connection, program_id: str) -> dict[str,
     - `attendance_rate`: (present + late) / (present + late + absent) over the marks of held
       sessions, corrections applied, excused left out; unrounded; null when nobody counts.
     """
-    row = await conn.fetchrow(_PROGRAM, program_id)
-    return None if row is None else dict(row)
+    return [dict(row) for row in await conn.fetch(_PROGRAM, program_id, prison_id)]

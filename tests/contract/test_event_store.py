@@ -217,3 +217,21 @@ async def test_a_command_id_reused_on_another_aggregate_is_a_conflict(
     ids = [r.envelope["event_id"] for r in await make_store().read_filter(
         f"pulih.events.{prison_id}.>", raw=True)]
     assert ids.count(event_id(command_id, 0)) == 1
+
+
+async def test_prisons_of_an_id_are_read_from_the_log_in_one_request(make_store):
+    """Ids are unique within a prison only: the store says which prisons hold one, whatever
+    writer (and cache) wrote them, and nothing else (another type, another id)."""
+    writer, reader = make_store(), make_store()
+    first, second = f"lapas-{uuid.uuid4().hex[:8]}", f"lapas-{uuid.uuid4().hex[:8]}"
+    shared_id = str(uuid.uuid4())
+    assert await reader.prisons_of("agreement", shared_id) == set()
+    for prison in (first, second):
+        stream = StreamId(prison, "agreement", shared_id)
+        await writer.append(await writer.load(stream), [event()], meta())
+    await writer.append(await writer.load(StreamId(first, "program", shared_id)), [event()],
+                        meta())
+    assert await reader.prisons_of("agreement", shared_id) == {first, second}
+    assert await reader.prisons_of("program", shared_id) == {first}
+    assert await reader.prisons_of("session", shared_id) == set()
+    assert await reader.prisons_of("agreement", str(uuid.uuid4())) == set()

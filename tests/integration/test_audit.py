@@ -206,6 +206,11 @@ def test_the_cli_exports_verifies_and_shows_history(log_url, log_nc, tmp_path):
     assert [(e["type"], e["actor"]) for e in as_json["events"]] == [
         ("AgreementSigned", f"officer:{PRISON}:demo"), ("AgreementAmended", RINA)]
     assert "note: Tambahan sesi" in as_json["events"][1]["summary"]
+    mine = pulih("audit", "history", "session", CORRECTED, "--prison", PRISON, url=log_url)
+    assert mine.stdout == shown.stdout
+    elsewhere = pulih("audit", "history", "session", CORRECTED, "--prison", "lapas-lain",
+                      url=log_url)
+    assert elsewhere.returncode == 1 and "no events" in elsewhere.stderr
     unknown = pulih("audit", "history", "session", str(uuid.uuid4()), url=log_url)
     assert unknown.returncode == 1 and "no events" in unknown.stderr
 

@@ -66,7 +66,8 @@ async def test_batches_fold_into_rows_and_filters_apply(conn):
         log(A1, "AgreementAmended", {"signed_on": "2025-05-02", "note": "",
                                      "changes": {"title": "Baru", "services": ["aftercare"]}}),
         log(A4, "AgreementSigned", signed("ipwl-a", "2025-05-31", signed_on="2024-04-01")),
-        log(A3, "AgreementTerminated", {"terminated_on": "2025-01-01", "reason": "x"}),
+        log(A3, "AgreementTerminated", {"terminated_on": "2025-01-01", "reason": "x"},
+            prison_id="lapas-jember"),
     ]
     assert await apply(conn, second) == []
     assert await apply(conn, [log(A4, "AgreementExpired", {"expired_on": "2025-06-01"})]) == []

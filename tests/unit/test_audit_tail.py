@@ -36,6 +36,7 @@ def test_from_is_new_events_a_sequence_or_an_instant():
     ["events", "export", "--from", "0"],
     ["audit", "history", "session", "not-a-uuid"],
     ["audit", "history", "inmate", "5b2f3c8e-1a2b-4c3d-8e9f-0a1b2c3d4e5f"],
+    ["audit", "history", "session", "5b2f3c8e-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "--prison", "*"],
     ["audit", "verify", "--file", "x.jsonl", "--prison", "lapas-banyuwangi"],
 ])
 def test_wrong_arguments_are_refused_before_connecting(args, capsys):

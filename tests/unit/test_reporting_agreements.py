@@ -99,9 +99,10 @@ def test_a_redelivered_event_changes_nothing():
     assert evolve(doc, SIGNED) is doc
 
 
-def test_key_is_the_agreement_id_and_ignores_other_aggregates():
+def test_key_is_the_prison_and_the_agreement_id_and_ignores_other_aggregates():
     projection = AgreementsProjection()
-    assert projection.key(SIGNED) == AID
+    assert projection.key(SIGNED) == ("lapas-banyuwangi", AID)
+    assert projection.key({**SIGNED, "prison_id": "lapas-jember"}) == ("lapas-jember", AID)
     assert projection.key(env("ProgramLaunched", 1, {}, aggregate_type="program")) is None
 
 

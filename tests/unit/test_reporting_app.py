@@ -47,7 +47,8 @@ class FakeDeps:
         self.calls: list[tuple] = []
         self.schemas: list[str] = []  # the read-model schema each report query was given
         self.fail = fail
-        self.report = report
+        self.reports = [report]  # the program of PROGRAM_ID in each prison that has one
+        self.trail = [Recorded(3, ENVELOPE)]  # AID's events, in whatever prison
         self.evaluation_rows, self.regional_rows = rows
 
     async def agreements(self, schema, prison_id, partner_id, status):
@@ -62,18 +63,20 @@ class FakeDeps:
             raise self.fail
         return HEALTH
 
-    async def audit(self, aggregate_type, aggregate_id):
-        self.calls.append(("audit", aggregate_type, aggregate_id))
+    async def audit(self, aggregate_type, aggregate_id, prison_id):
+        self.calls.append(("audit", aggregate_type, aggregate_id, *_given(prison_id)))
         if self.fail:
             raise self.fail
-        return [Recorded(3, ENVELOPE)] if aggregate_id == AID else []
+        return [r for r in self.trail if prison_id in (None, r.envelope["prison_id"])
+                ] if aggregate_id == AID else []
 
-    async def program(self, schema, program_id):
+    async def program(self, schema, program_id, prison_id):
         self.schemas.append(schema)
-        self.calls.append(("program", program_id))
+        self.calls.append(("program", program_id, *_given(prison_id)))
         if self.fail:
             raise self.fail
-        return self.report if program_id == PROGRAM_ID else None
+        return [r for r in self.reports if prison_id in (None, r["prison_id"])
+                ] if program_id == PROGRAM_ID else []
 
     async def evaluation(self, schema, window, prison_id, partner_id):
         self.schemas.append(schema)
@@ -94,6 +97,10 @@ class FakeDeps:
         if self.fail:
             raise self.fail
         return REPLAYS.get(schema)
+
+
+def _given(prison_id: str | None) -> tuple[str, ...]:
+    return () if prison_id is None else (prison_id,)
 
 
 def client(fake: FakeDeps) -> httpx.AsyncClient:
@@ -189,6 +196,9 @@ def assert_error(response: httpx.Response, status: int, code: str, fields: list[
     ("/programs/not-a-uuid", "program_id"),
     (f"/programs/{PROGRAM_ID.upper()}", "program_id"),
     (f"/programs/{PROGRAM_ID}?format=xml", "format"),
+    (f"/programs/{PROGRAM_ID}?prison_id=Lapas-A", "prison_id"),
+    (f"/programs/{PROGRAM_ID}?prison_id=lapas.a", "prison_id"),
+    (f"/audit/agreement/{AID}?prison_id=*", "prison_id"),
 ])
 async def test_bad_parameters_are_400_invalid(url, field):
     fake = FakeDeps()

@@ -125,7 +125,8 @@ def test_what_cannot_be_applied_raises(events, message):
         evolve(doc, last)
 
 
-def test_key_is_the_participant_and_ignores_other_aggregates():
+def test_key_is_the_prison_and_the_participant_and_ignores_other_aggregates():
     projection = ParticipantsProjection()
-    assert projection.key(REGISTERED) == PID
+    assert projection.key(REGISTERED) == ("lapas-banyuwangi", PID)
+    assert projection.key({**REGISTERED, "prison_id": "lapas-jember"}) == ("lapas-jember", PID)
     assert projection.key(env("ParticipantEnrolled", 2, {}, aggregate_type="program")) is None

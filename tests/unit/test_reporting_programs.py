@@ -77,7 +77,8 @@ def test_impossible_program_events_raise(doc, event):
 def test_enrol_withdraw_re_enrol_then_complete_keeps_every_span():
     doc = evolve_membership(None, enrolled(2))
     assert doc == {
-        "program_id": PID, "participant_id": P1, "first_enrolled_on": date(2025, 1, 6),
+        "prison_id": "lapas-banyuwangi", "program_id": PID, "participant_id": P1,
+        "first_enrolled_on": date(2025, 1, 6),
         "enrolled_on": date(2025, 1, 6), "status": "active", "left_on": None,
         "withdrawal_reason": None, "version": 2,
         "spans": [{"enrolled_on": "2025-01-06", "ended_on": None, "outcome": None,
@@ -119,10 +120,14 @@ def test_impossible_membership_events_raise(doc, event):
 def test_keys_route_program_events_to_the_right_documents():
     programs, members, sessions = (ProgramsProjection(), MembershipsProjection(),
                                    SessionsProjection())
-    assert programs.key(LAUNCHED) == PID and members.key(LAUNCHED) is None
-    assert programs.key(withdrawn(2)) == PID and members.key(withdrawn(2)) == (PID, P1)
+    here = "lapas-banyuwangi"
+    assert programs.key(LAUNCHED) == (here, PID) and members.key(LAUNCHED) is None
+    assert programs.key(withdrawn(2)) == (here, PID)
+    assert members.key(withdrawn(2)) == (here, PID, P1)
+    elsewhere = {**withdrawn(2), "prison_id": "lapas-jember"}  # ids are unique per prison only
+    assert members.key(elsewhere) == ("lapas-jember", PID, P1)
     renamed = env("ProgramRenamed", 2, {})
-    assert programs.key(renamed) == PID and members.key(renamed) is None  # parked once
+    assert programs.key(renamed) == (here, PID) and members.key(renamed) is None  # parked once
     assert sessions.key(LAUNCHED) is None
     signed = env("AgreementSigned", 1, {}, aggregate_type="agreement")
     assert programs.key(signed) is members.key(signed) is sessions.key(signed) is None

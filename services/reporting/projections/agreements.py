@@ -8,6 +8,13 @@ from typing import Any
 
 import asyncpg
 
+from services.reporting.projections.programs import (
+    aggregate_key,
+    array_literal,
+    key_arrays,
+    load_sql,
+    upsert_sql,
+)
 from shared.projection import KeyedProjection
 
 COLUMNS = (
@@ -26,7 +33,7 @@ _TYPES = (
 # (no index churn): about +30% upserts/s in bench runs.
 DDL = """
 CREATE TABLE IF NOT EXISTS agreements (
-    agreement_id text PRIMARY KEY,
+    agreement_id text NOT NULL,
     prison_id text NOT NULL,
     partner_id text NOT NULL,
     partner_name text NOT NULL,
@@ -42,23 +49,17 @@ CREATE TABLE IF NOT EXISTS agreements (
     extensions int NOT NULL,
     terminated_on date,
     expired_on date,
-    version int NOT NULL
+    version int NOT NULL,
+    PRIMARY KEY (prison_id, agreement_id)
 ) WITH (fillfactor = 70);
 CREATE INDEX IF NOT EXISTS agreements_prison_idx
     ON agreements (prison_id, signed_on, agreement_id);
 CREATE INDEX IF NOT EXISTS agreements_partner_idx ON agreements (partner_id);
 """
 
-# One statement per batch: arrays in, unnest() into rows. `services` travels as an array literal
-# per row (unnest cannot take a ragged text[][]) and is cast back in the SELECT.
-_SAVE = "INSERT INTO agreements ({cols}) SELECT {select} FROM unnest({params}) AS u({cols}) " \
-    "ON CONFLICT (agreement_id) DO UPDATE SET {updates}".format(
-        cols=", ".join(COLUMNS),
-        select=", ".join(f"{c}::text[]" if c == "services" else c for c in COLUMNS),
-        params=", ".join(f"${i}::{t}[]" for i, t in enumerate(_TYPES, start=1)),
-        updates=", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:]),
-    )
-_LOAD = f"SELECT {', '.join(COLUMNS)} FROM agreements WHERE agreement_id = ANY($1::text[])"
+_KEY = ("prison_id", "agreement_id")
+_SAVE = upsert_sql("agreements", COLUMNS, _TYPES, _KEY, {"services": "text[]"})
+_LOAD = load_sql("agreements", COLUMNS, _KEY)
 
 
 def _day(value: str) -> date:
@@ -149,29 +150,24 @@ def evolve(doc: dict[str, Any] | None, env: dict[str, Any]) -> dict[str, Any]:
     return new
 
 
-def _services_literal(services: list[str]) -> str:
-    quoted = (s.replace("\\", "\\\\").replace('"', '\\"') for s in services)
-    return "{" + ",".join(f'"{s}"' for s in quoted) + "}"
-
-
 class AgreementsProjection(KeyedProjection):
     name = "agreements"
     ddl = DDL
 
     def key(self, envelope: dict[str, Any]) -> Hashable | None:
-        return envelope["aggregate_id"] if envelope["aggregate_type"] == "agreement" else None
+        return aggregate_key(envelope) if envelope["aggregate_type"] == "agreement" else None
 
     def evolve(self, doc: dict[str, Any] | None, envelope: dict[str, Any]) -> dict[str, Any]:
         return evolve(doc, envelope)
 
     async def load(self, conn: asyncpg.Connection, keys: list[Hashable]) -> dict[Hashable, dict]:
-        rows = await conn.fetch(_LOAD, keys)
-        return {r["agreement_id"]: dict(r) for r in rows}
+        rows = await conn.fetch(_LOAD, *key_arrays(keys))
+        return {(r["prison_id"], r["agreement_id"]): dict(r) for r in rows}
 
     async def save(self, conn: asyncpg.Connection, docs: dict[Hashable, dict]) -> None:
         rows = list(docs.values())
         columns = [
-            [_services_literal(d["services"]) for d in rows] if c == "services"
+            [array_literal(d["services"]) for d in rows] if c == "services"
             else [d[c] for d in rows]
             for c in COLUMNS
         ]

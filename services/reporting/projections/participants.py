@@ -22,7 +22,12 @@ from typing import Any
 
 import asyncpg
 
-from services.reporting.projections.programs import upsert_sql
+from services.reporting.projections.programs import (
+    aggregate_key,
+    key_arrays,
+    load_sql,
+    upsert_sql,
+)
 from shared.projection import KeyedProjection
 from shared.upcasting import current_version
 
@@ -36,7 +41,7 @@ RELEASE_TYPES = frozenset({"expiration", "parole", "conditional_leave", "pre_rel
 
 DDL = """
 CREATE TABLE IF NOT EXISTS participants (
-    participant_id text PRIMARY KEY,
+    participant_id text NOT NULL,
     prison_id text NOT NULL,
     case_type text NOT NULL,
     admitted_on date NOT NULL,
@@ -45,7 +50,8 @@ CREATE TABLE IF NOT EXISTS participants (
     released_on date,
     release_type text,
     custody_since date NOT NULL,
-    version int NOT NULL
+    version int NOT NULL,
+    PRIMARY KEY (prison_id, participant_id)
 ) WITH (fillfactor = 70);
 CREATE TABLE IF NOT EXISTS releases (
     participant_id text NOT NULL,
@@ -54,7 +60,7 @@ CREATE TABLE IF NOT EXISTS releases (
     released_on date NOT NULL,
     release_type text NOT NULL,
     readmitted_on date,
-    PRIMARY KEY (participant_id, n)
+    PRIMARY KEY (prison_id, participant_id, n)
 );
 CREATE TABLE IF NOT EXISTS assessments (
     participant_id text NOT NULL,
@@ -66,10 +72,11 @@ CREATE TABLE IF NOT EXISTS assessments (
     score float8 NOT NULL,
     assessed_on date NOT NULL,
     assessor_role text,
-    PRIMARY KEY (participant_id, version)
+    PRIMARY KEY (prison_id, participant_id, version)
 );
 CREATE INDEX IF NOT EXISTS assessments_program_idx
-    ON assessments (program_id, instrument, participant_id) WHERE program_id IS NOT NULL;
+    ON assessments (prison_id, program_id, instrument, participant_id)
+    WHERE program_id IS NOT NULL;
 """
 
 COLUMNS = ("participant_id", "prison_id", "case_type", "admitted_on", "in_custody", "releases",
@@ -82,11 +89,14 @@ ASSESSMENT_COLUMNS = ("participant_id", "version", "prison_id", "program_id", "i
                       "phase", "score", "assessed_on", "assessor_role")
 _ASSESSMENT_TYPES = ("text", "int", "text", "text", "text", "text", "float8", "date", "text")
 
-_SAVE = upsert_sql("participants", COLUMNS, _TYPES, ("participant_id",))
-_SAVE_RELEASES = upsert_sql("releases", RELEASE_COLUMNS, _RELEASE_TYPES, ("participant_id", "n"))
+# A participant_id is the person's pseudonym in every prison: each prison's rows are that
+# person's stays there, keyed by (prison_id, participant_id).
+_KEY = ("prison_id", "participant_id")
+_SAVE = upsert_sql("participants", COLUMNS, _TYPES, _KEY)
+_SAVE_RELEASES = upsert_sql("releases", RELEASE_COLUMNS, _RELEASE_TYPES, (*_KEY, "n"))
 _SAVE_ASSESSMENTS = upsert_sql("assessments", ASSESSMENT_COLUMNS, _ASSESSMENT_TYPES,
-                               ("participant_id", "version"))
-_LOAD = f"SELECT {', '.join(COLUMNS)} FROM participants WHERE participant_id = ANY($1::text[])"
+                               (*_KEY, "version"))
+_LOAD = load_sql("participants", COLUMNS, _KEY)
 
 # Facts a batch adds, carried in the document until `save` writes them; never loaded back.
 NEW_RELEASES, NEW_ASSESSMENTS = "new_releases", "new_assessments"
@@ -200,15 +210,16 @@ class ParticipantsProjection(KeyedProjection):
     ddl = DDL
 
     def key(self, envelope: dict[str, Any]) -> Hashable | None:
-        return envelope["aggregate_id"] if envelope["aggregate_type"] == "participant" else None
+        return aggregate_key(envelope) if envelope["aggregate_type"] == "participant" else None
 
     def evolve(self, doc: dict[str, Any] | None, envelope: dict[str, Any]) -> dict[str, Any]:
         return evolve(doc, envelope)
 
     async def load(self, conn: asyncpg.Connection, keys: list[Hashable]) -> dict[Hashable, dict]:
         # No `SET plan_cache_mode` here: the runner sets it for the whole batch transaction.
-        return {r["participant_id"]: {**dict(r), NEW_RELEASES: {}, NEW_ASSESSMENTS: []}
-                for r in await conn.fetch(_LOAD, keys)}
+        return {(r["prison_id"], r["participant_id"]):
+                {**dict(r), NEW_RELEASES: {}, NEW_ASSESSMENTS: []}
+                for r in await conn.fetch(_LOAD, *key_arrays(keys))}
 
     async def save(self, conn: asyncpg.Connection, docs: dict[Hashable, dict]) -> None:
         rows = list(docs.values())

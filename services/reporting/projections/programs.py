@@ -1,5 +1,8 @@
 """The `programs` and `memberships` read models, folded from the `program` aggregate's events.
 
+Every read model keys an aggregate by (prison_id, id): ids are unique within a prison only, so
+one prison's events never touch another prison's rows (contract v2, Identifiers).
+
 `programs`: one row per program (a cohort under an agreement). `memberships`: one row per
 participant per program, with every enrolment span kept in `spans` (a participant can be
 withdrawn and enrolled again), so date-windowed reports can be computed from facts in SQL.
@@ -24,7 +27,7 @@ MEMBER_TYPES = frozenset({"ParticipantEnrolled", "ParticipantWithdrawn", "Partic
 
 PROGRAMS_DDL = """
 CREATE TABLE IF NOT EXISTS programs (
-    program_id text PRIMARY KEY,
+    program_id text NOT NULL,
     prison_id text NOT NULL,
     agreement_id text NOT NULL,
     name text NOT NULL,
@@ -34,13 +37,15 @@ CREATE TABLE IF NOT EXISTS programs (
     starts_on date NOT NULL,
     ends_on date NOT NULL,
     closed_on date,
-    version int NOT NULL
+    version int NOT NULL,
+    PRIMARY KEY (prison_id, program_id)
 ) WITH (fillfactor = 70);
-CREATE INDEX IF NOT EXISTS programs_prison_idx ON programs (prison_id);
-CREATE INDEX IF NOT EXISTS programs_agreement_idx ON programs (agreement_id);
+CREATE INDEX IF NOT EXISTS programs_program_idx ON programs (program_id);
+CREATE INDEX IF NOT EXISTS programs_agreement_idx ON programs (prison_id, agreement_id);
 """
 MEMBERSHIPS_DDL = """
 CREATE TABLE IF NOT EXISTS memberships (
+    prison_id text NOT NULL,
     program_id text NOT NULL,
     participant_id text NOT NULL,
     first_enrolled_on date NOT NULL,
@@ -50,18 +55,18 @@ CREATE TABLE IF NOT EXISTS memberships (
     withdrawal_reason text,
     spans jsonb NOT NULL,
     version int NOT NULL,
-    PRIMARY KEY (program_id, participant_id)
+    PRIMARY KEY (prison_id, program_id, participant_id)
 ) WITH (fillfactor = 70);
-CREATE INDEX IF NOT EXISTS memberships_participant_idx ON memberships (participant_id);
+CREATE INDEX IF NOT EXISTS memberships_participant_idx ON memberships (prison_id, participant_id);
 """
 
 PROGRAM_COLUMNS = ("program_id", "prison_id", "agreement_id", "name", "cohort", "capacity",
                    "activities", "starts_on", "ends_on", "closed_on", "version")
 _PROGRAM_TYPES = ("text", "text", "text", "text", "text", "int",
                   "text", "date", "date", "date", "int")
-MEMBER_COLUMNS = ("program_id", "participant_id", "first_enrolled_on", "enrolled_on", "status",
-                  "left_on", "withdrawal_reason", "spans", "version")
-_MEMBER_TYPES = ("text", "text", "date", "date", "text", "date", "text", "text", "int")
+MEMBER_COLUMNS = ("prison_id", "program_id", "participant_id", "first_enrolled_on",
+                  "enrolled_on", "status", "left_on", "withdrawal_reason", "spans", "version")
+_MEMBER_TYPES = ("text", "text", "text", "date", "date", "text", "date", "text", "text", "int")
 
 
 def upsert_sql(table: str, columns: Sequence[str], types: Sequence[str], key: Sequence[str],
@@ -76,6 +81,24 @@ def upsert_sql(table: str, columns: Sequence[str], types: Sequence[str], key: Se
         f"FROM unnest({', '.join(f'${i}::{t}[]' for i, t in enumerate(types, 1))}) AS u({cols}) "
         f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
         + ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key))
+
+
+def load_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+    """The rows of a batch's keys: one text array per key column in (see `key_arrays`)."""
+    arrays = ", ".join(f"${i}::text[]" for i in range(1, len(key) + 1))
+    return (f"SELECT {', '.join(columns)} FROM {table} "
+            f"WHERE ({', '.join(key)}) IN (SELECT * FROM unnest({arrays}))")
+
+
+def key_arrays(keys: Sequence[Hashable]) -> list[list[Any]]:
+    """Tuple keys [(prison, id), …] as one list per key column, for `load_sql`."""
+    columns: list[Any] = list(zip(*keys, strict=True)) if keys else []
+    return [list(column) for column in columns]
+
+
+def aggregate_key(envelope: dict[str, Any]) -> tuple[str, str]:
+    """The read models' key of the event's aggregate: (prison_id, aggregate_id)."""
+    return envelope["prison_id"], envelope["aggregate_id"]
 
 
 def array_literal(items: Sequence[str]) -> str:
@@ -147,7 +170,8 @@ def evolve_membership(doc: dict[str, Any] | None, env: dict[str, Any]) -> dict[s
                  {"enrolled_on": on.isoformat(), "ended_on": None, "outcome": None,
                   "reason": None}]
         return {
-            "program_id": env["aggregate_id"], "participant_id": data["participant_id"],
+            "prison_id": env["prison_id"], "program_id": env["aggregate_id"],
+            "participant_id": data["participant_id"],
             "first_enrolled_on": doc["first_enrolled_on"] if doc else on, "enrolled_on": on,
             "status": "active", "left_on": None, "withdrawal_reason": None, "spans": spans,
             "version": version,
@@ -166,19 +190,20 @@ def evolve_membership(doc: dict[str, Any] | None, env: dict[str, Any]) -> dict[s
 class ProgramsProjection(KeyedProjection):
     name = "programs"
     ddl = PROGRAMS_DDL
-    _save = upsert_sql("programs", PROGRAM_COLUMNS, _PROGRAM_TYPES, ("program_id",),
+    _save = upsert_sql("programs", PROGRAM_COLUMNS, _PROGRAM_TYPES, ("prison_id", "program_id"),
                        {"activities": "text[]"})
-    _load = f"SELECT {', '.join(PROGRAM_COLUMNS)} FROM programs WHERE program_id = ANY($1::text[])"
+    _load = load_sql("programs", PROGRAM_COLUMNS, ("prison_id", "program_id"))
 
     def key(self, envelope: dict[str, Any]) -> Hashable | None:
-        return envelope["aggregate_id"] if envelope["aggregate_type"] == "program" else None
+        return aggregate_key(envelope) if envelope["aggregate_type"] == "program" else None
 
     def evolve(self, doc: dict[str, Any] | None, envelope: dict[str, Any]) -> dict[str, Any]:
         return evolve_program(doc, envelope)
 
     async def load(self, conn: asyncpg.Connection, keys: list[Hashable]) -> dict[Hashable, dict]:
-        rows = await conn.fetch(self._load, keys)
-        return {r["program_id"]: {**dict(r), "activities": list(r["activities"])} for r in rows}
+        rows = await conn.fetch(self._load, *key_arrays(keys))
+        return {(r["prison_id"], r["program_id"]): {**dict(r), "activities": list(r["activities"])}
+                for r in rows}
 
     async def save(self, conn: asyncpg.Connection, docs: dict[Hashable, dict]) -> None:
         rows = list(docs.values())
@@ -190,24 +215,21 @@ class ProgramsProjection(KeyedProjection):
 class MembershipsProjection(KeyedProjection):
     name = "memberships"
     ddl = MEMBERSHIPS_DDL
-    _save = upsert_sql("memberships", MEMBER_COLUMNS, _MEMBER_TYPES,
-                       ("program_id", "participant_id"), {"spans": "jsonb"})
-    _load = (f"SELECT {', '.join(MEMBER_COLUMNS)} FROM memberships "
-             "WHERE (program_id, participant_id) IN "
-             "(SELECT * FROM unnest($1::text[], $2::text[]))")
+    _key = ("prison_id", "program_id", "participant_id")
+    _save = upsert_sql("memberships", MEMBER_COLUMNS, _MEMBER_TYPES, _key, {"spans": "jsonb"})
+    _load = load_sql("memberships", MEMBER_COLUMNS, _key)
 
     def key(self, envelope: dict[str, Any]) -> Hashable | None:
         if envelope["aggregate_type"] != "program" or envelope["type"] not in MEMBER_TYPES:
             return None  # other program events, unknown ones included, are ProgramsProjection's
-        return envelope["aggregate_id"], envelope["data"]["participant_id"]
+        return *aggregate_key(envelope), envelope["data"]["participant_id"]
 
     def evolve(self, doc: dict[str, Any] | None, envelope: dict[str, Any]) -> dict[str, Any]:
         return evolve_membership(doc, envelope)
 
     async def load(self, conn: asyncpg.Connection, keys: list[Hashable]) -> dict[Hashable, dict]:
-        pairs: list[Any] = keys
-        rows = await conn.fetch(self._load, [p for p, _ in pairs], [m for _, m in pairs])
-        return {(r["program_id"], r["participant_id"]):
+        rows = await conn.fetch(self._load, *key_arrays(keys))
+        return {(r["prison_id"], r["program_id"], r["participant_id"]):
                 {**dict(r), "spans": orjson.loads(r["spans"])} for r in rows}
 
     async def save(self, conn: asyncpg.Connection, docs: dict[Hashable, dict]) -> None:

@@ -5,8 +5,9 @@ and `held_on`, its WIB calendar day, for date windows), duration and attendance 
 live in the row as jsonb `{participant_id: status}`, corrections applied, with `corrected` listing
 whose mark was corrected: a held session is then one row written, not one per participant (about
 20x fewer rows in a rebuild, where sessions dominate the log). The view `session_marks` gives
-them back as rows. AttendanceCorrected carries no program_id: marks are keyed by session_id.
-Rates are never stored: the queries compute them from the marks.
+them back as rows. AttendanceCorrected carries no program_id: marks are keyed by (prison_id,
+session_id), and a session belongs to the program of that id in its own prison. Rates are never
+stored: the queries compute them from the marks.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from typing import Any
 import asyncpg
 import orjson
 
-from services.reporting.projections.programs import upsert_sql
+from services.reporting.projections.programs import (
+    aggregate_key,
+    key_arrays,
+    load_sql,
+    upsert_sql,
+)
 from shared.envelope import WIB
 from shared.projection import KeyedProjection
 from shared.upcasting import current_version
@@ -29,7 +35,7 @@ MARK_STATUSES = frozenset({"present", "absent", "excused", "late"})
 
 DDL = """
 CREATE TABLE IF NOT EXISTS sessions (
-    session_id text PRIMARY KEY,
+    session_id text NOT NULL,
     prison_id text NOT NULL,
     program_id text NOT NULL,
     activity text NOT NULL,
@@ -41,11 +47,12 @@ CREATE TABLE IF NOT EXISTS sessions (
     duration_minutes int,
     marks jsonb NOT NULL,
     corrected jsonb NOT NULL,
-    version int NOT NULL
+    version int NOT NULL,
+    PRIMARY KEY (prison_id, session_id)
 ) WITH (fillfactor = 70);
-CREATE INDEX IF NOT EXISTS sessions_program_idx ON sessions (program_id, held_on);
+CREATE INDEX IF NOT EXISTS sessions_program_idx ON sessions (prison_id, program_id, held_on);
 CREATE OR REPLACE VIEW session_marks AS
-    SELECT s.session_id, m.key AS participant_id, m.value AS status,
+    SELECT s.prison_id, s.session_id, m.key AS participant_id, m.value AS status,
            s.corrected ? m.key AS corrected
     FROM sessions s CROSS JOIN LATERAL jsonb_each_text(s.marks) AS m;
 """
@@ -56,8 +63,9 @@ COLUMNS = ("session_id", "prison_id", "program_id", "activity", "topic", "status
 _TYPES = ("text", "text", "text", "text", "text", "text",
           "timestamptz", "timestamptz", "date", "int", "text", "text", "int")
 _JSON = ("marks", "corrected")
-_SAVE = upsert_sql("sessions", COLUMNS, _TYPES, ("session_id",), dict.fromkeys(_JSON, "jsonb"))
-_LOAD = f"SELECT {', '.join(COLUMNS)} FROM sessions WHERE session_id = ANY($1::text[])"
+_KEY = ("prison_id", "session_id")
+_SAVE = upsert_sql("sessions", COLUMNS, _TYPES, _KEY, dict.fromkeys(_JSON, "jsonb"))
+_LOAD = load_sql("sessions", COLUMNS, _KEY)
 
 
 def _instant(value: str) -> datetime:
@@ -145,15 +153,16 @@ class SessionsProjection(KeyedProjection):
     ddl = DDL
 
     def key(self, envelope: dict[str, Any]) -> Hashable | None:
-        return envelope["aggregate_id"] if envelope["aggregate_type"] == "session" else None
+        return aggregate_key(envelope) if envelope["aggregate_type"] == "session" else None
 
     def evolve(self, doc: dict[str, Any] | None, envelope: dict[str, Any]) -> dict[str, Any]:
         return evolve(doc, envelope)
 
     async def load(self, conn: asyncpg.Connection, keys: list[Hashable]) -> dict[Hashable, dict]:
-        return {r["session_id"]: {**dict(r), "marks": orjson.loads(r["marks"]),
-                                  "corrected": orjson.loads(r["corrected"])}
-                for r in await conn.fetch(_LOAD, keys)}
+        return {(r["prison_id"], r["session_id"]): {
+                    **dict(r), "marks": orjson.loads(r["marks"]),
+                    "corrected": orjson.loads(r["corrected"])}
+                for r in await conn.fetch(_LOAD, *key_arrays(keys))}
 
     async def save(self, conn: asyncpg.Connection, docs: dict[Hashable, dict]) -> None:
         rows = list(docs.values())
