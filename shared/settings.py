@@ -1,30 +1,98 @@
-"""Settings from the environment (names are part of the public contract)."""
+"""Settings from the environment (names are part of the public contract).
+
+`Settings` is the plain value the services are handed (tests `dataclasses.replace` it); the
+fields it reads from `PULIH_*` variables are parsed by pydantic-settings, from the same
+declaration, so a bad variable is reported by name with what it must be.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, create_model
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+from pydantic_settings.sources.utils import parse_env_vars
+
+PREFIX = "PULIH_"
+
+# A URL may carry a password: an error about it never repeats the value.
+Url = Annotated[str | None, Field(description="a URL", json_schema_extra={"secret": True})]
+Port = Annotated[int, Field(ge=1, le=65535, description="an integer port 1–65535")]
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False,
+                                 description="a positive number of seconds")]
+
+
+class SettingsError(ValueError):
+    """A bad environment: one line per bad variable, naming it and what it must be."""
 
 
 @dataclass(frozen=True)
 class Settings:
-    nats_url: str | None
-    database_url: str | None
-    data_dir: Path
-    http_port: int
+    nats_url: Url = None
+    database_url: Url = None
+    data_dir: Path = Path(".pulih")
+    http_port: Port = 8080
     http_host: str = "127.0.0.1"
+    expiry_check_seconds: Seconds = 3600.0
     readmodel_schema: str = "readmodel"
-    expiry_check_seconds: float = 3600.0
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-        return cls(
-            nats_url=env.get("PULIH_NATS_URL") or None,
-            database_url=env.get("PULIH_DATABASE_URL") or None,
-            data_dir=Path(env.get("PULIH_DATA_DIR") or ".pulih"),
-            http_port=int(env.get("PULIH_HTTP_PORT") or 8080),
-            http_host=env.get("PULIH_HTTP_HOST") or "127.0.0.1",
-            expiry_check_seconds=float(env.get("PULIH_EXPIRY_CHECK_SECONDS") or 3600),
-        )
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        source = _Source(_Environment, os.environ if env is None else env)
+        try:
+            parsed = _Environment(_build_sources=((source,), {}))
+        except ValidationError as e:
+            # `from None`: pydantic's own report would echo every input, passwords included.
+            raise SettingsError(_explain(e)) from None
+        return cls(**parsed.model_dump())
+
+
+# Not a contract variable: only tests and the rebuild choose another read-model schema.
+_NOT_FROM_ENV = {"readmodel_schema"}
+
+
+class _EnvironmentBase(BaseSettings):
+    # Exact names (the aliases below), and an empty variable counts as unset.
+    model_config = SettingsConfigDict(case_sensitive=True, env_ignore_empty=True, frozen=True)
+
+
+def _variable(name: str) -> str:
+    return PREFIX + name.upper()
+
+
+_hints = typing.get_type_hints(Settings, include_extras=True)
+_Environment = create_model(
+    "_Environment", __base__=_EnvironmentBase,
+    **{f.name: (Annotated[_hints[f.name], Field(validation_alias=_variable(f.name))], f.default)
+       for f in fields(Settings) if f.name not in _NOT_FROM_ENV},
+)
+_FIELD_OF = {_variable(name): field for name, field in _Environment.model_fields.items()}
+
+
+class _Source(EnvSettingsSource):
+    """The environment source over a given mapping (tests pass a dict) rather than os.environ."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
+        self._env = env
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._env, self.case_sensitive, self.env_ignore_empty,
+                              self.env_parse_none_str)
+
+
+def _explain(error: ValidationError) -> str:
+    lines: dict[str, str] = {}
+    for problem in error.errors():
+        variable = str(problem["loc"][0])
+        field = _FIELD_OF[variable]
+        secret = (field.json_schema_extra or {}).get("secret")
+        got = "" if secret else f", got {problem['input']!r}"
+        # A union reports once per member; the variable is named once.
+        lines.setdefault(variable, f"{variable} must be {field.description}{got}")
+    return "\n".join(lines.values())
