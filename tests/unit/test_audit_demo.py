@@ -6,9 +6,9 @@ import uuid
 import orjson
 import pytest
 
-from deploy.audit import SUMMARIES, Verifier, entry, history_row, verify
 from deploy.demo import demo_id, scenario
-from deploy.events import LogMessage
+from ops.audit import SUMMARIES, Verifier, entry, history_row, verify
+from ops.events import LogMessage
 from services.agreements.handlers import AgreementHandlers
 from services.attendance.handlers import SessionHandlers
 from services.programs.handlers import ProgramHandlers

@@ -2,7 +2,7 @@
 
 import orjson
 
-from deploy.audit import history_json, history_row, history_text, printable
+from ops.audit import history_json, history_row, history_text, printable
 
 PRISON = "lapas-banyuwangi"
 AGREEMENT = "5b2f3c8e-1a2b-4c3d-8e9f-0a1b2c3d4e5f"

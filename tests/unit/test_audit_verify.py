@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deploy.events import ExportWriter, LogMessage, subject_filter
-from deploy.verify import (
+from ops.events import ExportWriter, LogMessage, subject_filter
+from ops.verify import (
     Broken,
     Entry,
     Verifier,

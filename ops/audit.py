@@ -1,6 +1,6 @@
 """`pulih audit`: verify the log's integrity (live or an export), and who did what, when, why.
 
-The checks live in deploy/verify.py, the history in deploy/history.py; this is the command.
+The checks live in ops/verify.py, the history in ops/history.py; this is the command.
 """
 
 from __future__ import annotations
@@ -12,19 +12,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from deploy.events import (
+from ops.events import (
     LogError,
     connect,
     slug,
 )
-from deploy.history import (
+from ops.history import (
     SUMMARIES,
     history,
     history_json,
     history_row,
     history_text,
 )
-from deploy.verify import (
+from ops.verify import (
     Broken,
     Summary,
     Verifier,

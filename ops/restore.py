@@ -30,8 +30,8 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
 
-from deploy.events import HEADER, MSG_ID, TIMEOUT, TRAILER, LogError
-from deploy.verify import WHOLE_LOG, Broken, Summary, verify_file
+from ops.events import HEADER, MSG_ID, TIMEOUT, TRAILER, LogError
+from ops.verify import WHOLE_LOG, Broken, Summary, verify_file
 from shared.envelope import STREAM
 from shared.jetstream import ensure_stream
 

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from nats.aio.client import Client
 
-from deploy.events import (
+from ops.events import (
     FORMAT,
     HEADER,
     MSG_ID,

@@ -9,12 +9,12 @@ from typing import Any
 import orjson
 from nats.aio.client import Client
 
-from deploy.events import (
+from ops.events import (
     LogMessage,
     read_log,
     stream_state,
 )
-from deploy.verify import printable
+from ops.verify import printable
 from shared.envelope import EVENTS_PREFIX
 
 

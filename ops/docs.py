@@ -1,7 +1,7 @@
 """The integrators' documents, generated from the code: `docs/asyncapi.json` (every command and
 event subject on NATS, by FastStream) and `docs/openapi.json` (the HTTP reports, by FastAPI).
 
-`make docs` (`python -m deploy.docs`) writes both; `--check` only compares. They are committed,
+`make docs` (`python -m ops.docs`) writes both; `--check` only compares. They are committed,
 and tests/unit/test_docs_current.py fails when they differ from what the code generates. Output
 is deterministic (sorted keys, two-space indent) so a diff is always a real change.
 
@@ -278,7 +278,7 @@ def documents() -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m deploy.docs", description=__doc__.split(
+    parser = argparse.ArgumentParser(prog="python -m ops.docs", description=__doc__.split(
         "\n\n")[0])
     parser.add_argument("--check", action="store_true",
                         help="only compare with the committed files; exit 1 when they differ")

@@ -1,5 +1,5 @@
 """`pulih events`: the log exactly as stored — export it as JSON Lines, follow it live
-(`pulih events import`, the restore, is deploy/restore.py; the command line deploy/events_cli.py).
+(`pulih events import`, the restore, is ops/restore.py; the command line ops/events_cli.py).
 
 The export format (one JSON object per line, compact, as orjson writes it), version 2:
 - line 1, the header: `{"pulih_export": {"format": 2, "stream", "filter", "from_seq",
