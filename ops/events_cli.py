@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ops.events import LogError, connect, export, slug, start_of, subject_filter, tail
+from ops.events import export, slug, start_of, tail
+from shared.eventlog import LogError, connect, subject_filter
 from shared.schemas import EVENT_AGGREGATES
 
 

@@ -23,13 +23,16 @@ import pytest
 from deploy import demo_cohort as cohort
 from deploy.demo import demo_id, run_scenario
 from deploy.embedded import start_nats
-from ops.audit import Broken, history, verify_file, verify_live
-from ops.events import export, subject_filter, tail
+from ops.checks import Broken
+from ops.events import export, tail
+from ops.history import history
+from ops.verify import verify_file, verify_live
 from services.agreements.main import install as install_agreements
 from services.attendance.main import install as install_attendance
 from services.programs.main import install as install_programs
 from shared.bus import command_subject
 from shared.envelope import CommandMeta, NewEvent, StreamId
+from shared.eventlog import subject_filter
 from shared.jetstream import JetStreamEventStore, ensure_stream
 from shared.runtime import Runtime
 from shared.schemas import EVENT_AGGREGATES

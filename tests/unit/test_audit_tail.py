@@ -6,7 +6,8 @@ import pytest
 from nats.js.api import DeliverPolicy
 
 from ops.cli import main
-from ops.events import start_of, subject_filter
+from ops.events import start_of
+from shared.eventlog import subject_filter
 
 
 def test_the_filter_follows_the_contracts_wildcards():
