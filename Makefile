@@ -32,4 +32,4 @@ bench: $(BENCH_STAMP)
 # The integrators' documents (docs/asyncapi.json, docs/openapi.json), generated from the code;
 # commit them: the tests fail when they are out of date.
 docs: $(STAMP)
-	$(VENV)/bin/python -m deploy.docs
+	$(VENV)/bin/python -m ops.docs

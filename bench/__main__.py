@@ -24,7 +24,7 @@ from pathlib import Path
 from bench import report
 from bench.commands import MachineryError
 from bench.phases import Plan, run
-from shared.embedded import start_nats, start_postgres
+from deploy.embedded import start_nats, start_postgres
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

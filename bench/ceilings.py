@@ -22,8 +22,8 @@ from nats.js.api import DeliverPolicy
 
 from bench.commands import MachineryError
 from bench.workload import ACK_TIMEOUT, log_of
+from deploy.embedded import start_nats
 from shared.delivery import stream_seq
-from shared.embedded import start_nats
 from shared.envelope import EVENTS_PREFIX, STREAM
 from shared.jetstream import STREAM_CONFIG
 

@@ -9,7 +9,7 @@ from typing import Any
 
 RESULTS = Path(__file__).parent / "results"
 NOTES = [
-    "Services run as four processes (`python -m deploy.cli run NAME`) on the bench's own "
+    "Services run as four processes (`python -m ops.cli run NAME`) on the bench's own "
     "nats-server and PostgreSQL; the bench's clients are a fifth process. All on 2 cores.",
     "Commands: closed-loop clients, each sending its next command on the previous reply; mix "
     "≈ 44% ScheduleSession, 47% HoldSession (20 attendance marks each), 5% CorrectAttendance, "

@@ -1,4 +1,4 @@
-"""The four services, each as its own process (`python -m deploy.cli run NAME`), on the bench's
+"""The four services, each as its own process (`python -m ops.cli run NAME`), on the bench's
 servers: what an operator runs, and the only way to read each service's own RSS."""
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import psutil
 from nats.aio.client import Client
 
 from bench.commands import MachineryError
+from deploy.embedded import free_port
 from shared.bus import command_subject
-from shared.embedded import free_port
 
 SERVICES = ("agreements", "programs", "attendance", "reporting")
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
@@ -51,7 +51,7 @@ class Services:
         for name in names:
             out = (self.workdir / f"{name}.log").open("ab")
             self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", "deploy.cli", "run", name], env=env,
+                [sys.executable, "-m", "ops.cli", "run", name], env=env,
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent, cwd=Path(__file__).resolve().parent.parent)
             out.close()

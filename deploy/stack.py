@@ -24,7 +24,7 @@ def servers(settings: Settings, need_database: bool) -> Iterator[tuple[str, str 
     """The NATS and PostgreSQL URLs to use: the configured ones; else the embedded servers a
     running `pulih up` on the same PULIH_DATA_DIR announced; else embedded servers started here
     on free ports, announced for other `pulih` commands, and stopped on exit."""
-    from shared.embedded import start_nats, start_postgres
+    from deploy.embedded import start_nats, start_postgres
 
     announced = _announced(settings.data_dir)
     with contextlib.ExitStack() as stack:

@@ -2,7 +2,7 @@
 
 Servers: ``nats_url`` and ``database_url`` point at the servers named by PULIH_NATS_URL /
 PULIH_DATABASE_URL when set, otherwise at private servers started (lazily, once per session)
-by ``shared.embedded`` on free ports. The system NATS/PostgreSQL on 4222/5432 is never used.
+by ``deploy.embedded`` on free ports. The system NATS/PostgreSQL on 4222/5432 is never used.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from shared.embedded import RunningServer, start_nats, start_postgres  # noqa: E402
+from deploy.embedded import RunningServer, start_nats, start_postgres  # noqa: E402
 
 
 @pytest.fixture(scope="session")

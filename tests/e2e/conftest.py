@@ -10,9 +10,9 @@ import nats
 import orjson
 import pytest
 
+from deploy.embedded import free_port
 from deploy.stack import installers
 from shared.bus import command_subject
-from shared.embedded import free_port
 from shared.runtime import Runtime
 from shared.settings import Settings
 

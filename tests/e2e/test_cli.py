@@ -14,9 +14,9 @@ import nats
 import orjson
 import pytest
 
-from shared.embedded import free_port, start_nats
+from deploy.embedded import free_port, start_nats
 
-PULIH = [sys.executable, "-m", "deploy.cli"]
+PULIH = [sys.executable, "-m", "ops.cli"]
 
 
 def wait_for(probe, timeout):

@@ -22,16 +22,16 @@ import pytest
 from nats.js.errors import NotFoundError
 
 from deploy.demo import demo_id, program_id, run_scenario
-from deploy.restore import restore
+from deploy.embedded import free_port, start_nats
 from deploy.stack import installers
-from deploy.verify import verify_file
-from shared.embedded import free_port, start_nats
+from ops.restore import restore
+from ops.verify import verify_file
 from shared.envelope import STREAM
 from shared.runtime import Runtime
 from shared.settings import Settings
 
 PRISON = "lapas-restore"
-PULIH = [sys.executable, "-m", "deploy.cli"]
+PULIH = [sys.executable, "-m", "ops.cli"]
 REPORTS = ["/agreements?prison_id=" + PRISON, f"/programs/{program_id(PRISON)}",
            f"/evaluation?prison_id={PRISON}", "/regional",
            f"/audit/agreement/{demo_id('agreement/lrppn-bi-2025', PRISON)}"]

@@ -2,7 +2,7 @@
 
 `Cluster` runs one nats-server (JetStream) and one PostgreSQL on a test's own data directory,
 on fixed ports, so either can be killed with SIGKILL and started again on the same data and the
-same URL; the four services run as separate processes (`python -m deploy.cli run NAME`, what an
+same URL; the four services run as separate processes (`python -m ops.cli run NAME`, what an
 operator runs, via `bench.services.Services`) and are killed and restarted the same way.
 Every wait is a condition with a deadline.
 """
@@ -25,10 +25,10 @@ import psutil
 from nats.aio.client import Client
 
 from bench.services import Services
-from shared.embedded import RunningServer, free_port, start_nats, start_postgres
+from deploy.embedded import RunningServer, free_port, start_nats, start_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
-PULIH = [sys.executable, "-m", "deploy.cli"]
+PULIH = [sys.executable, "-m", "ops.cli"]
 FIGURES: list[Figure] = []  # every test's figures, printed in a table at the end of the run
 
 

@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from deploy.embedded import free_port, start_nats
 from shared.bus import command_subject
-from shared.embedded import free_port, start_nats
 from shared.envelope import STREAM
 from tests.fault.bad_input import SERVICE, VALID, bad_request
 

@@ -21,22 +21,25 @@ import orjson
 import pytest
 
 from deploy import demo_cohort as cohort
-from deploy.audit import Broken, history, verify_file, verify_live
 from deploy.demo import demo_id, run_scenario
-from deploy.events import export, subject_filter, tail
+from deploy.embedded import start_nats
+from ops.checks import Broken
+from ops.events import export, tail
+from ops.history import history
+from ops.verify import verify_file, verify_live
 from services.agreements.main import install as install_agreements
 from services.attendance.main import install as install_attendance
 from services.programs.main import install as install_programs
 from shared.bus import command_subject
-from shared.embedded import start_nats
 from shared.envelope import CommandMeta, NewEvent, StreamId
+from shared.eventlog import subject_filter
 from shared.jetstream import JetStreamEventStore, ensure_stream
 from shared.runtime import Runtime
 from shared.schemas import EVENT_AGGREGATES
 from shared.settings import Settings
 
 PRISON = "lapas-audit"
-PULIH = [sys.executable, "-m", "deploy.cli"]
+PULIH = [sys.executable, "-m", "ops.cli"]
 RINA = f"officer:{PRISON}:rina"
 LRPPN = demo_id("agreement/lrppn-bi-2025", PRISON)
 EXPIRED = "4d1e2f3a-5b6c-4d7e-8f90-a1b2c3d4e5f6"

@@ -1,4 +1,4 @@
-"""shared.embedded: private servers start, keep their data across restarts and stop cleanly."""
+"""deploy.embedded: private servers start, keep their data across restarts and stop cleanly."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ import nats
 import psutil
 import pytest
 
-from shared import embedded
-from shared.embedded import RESERVED_PORTS, RunningServer, free_port, start_nats, start_postgres
+from deploy import embedded
+from deploy.embedded import RESERVED_PORTS, RunningServer, free_port, start_nats, start_postgres
 
 pytestmark = [pytest.mark.nats, pytest.mark.pg]
 
@@ -91,7 +91,7 @@ def test_free_port_skips_reserved_ports(monkeypatch: pytest.MonkeyPatch) -> None
             return ("127.0.0.1", next(offered))
 
     fake_module = SimpleNamespace(socket=FakeSocket, AF_INET=0, SOCK_STREAM=0)
-    monkeypatch.setattr(embedded, "socket", fake_module)  # only shared.embedded sees the fake
+    monkeypatch.setattr(embedded, "socket", fake_module)  # only deploy.embedded sees the fake
     assert free_port() == 40123
 
 
@@ -180,7 +180,7 @@ def test_servers_die_with_their_parent(server_dir: Path) -> None:
         import sys
         sys.path.insert(0, {str(ROOT)!r})
         from pathlib import Path
-        from shared.embedded import start_nats, start_postgres
+        from deploy.embedded import start_nats, start_postgres
         servers = [start_nats(Path(sys.argv[1])), start_postgres(Path(sys.argv[1]))]
         print("SERVERS", *(f"{{s.process.pid}},{{s.url}}" for s in servers), flush=True)
         sys.stdin.read()
@@ -256,7 +256,7 @@ def test_embedded_nats_syncs_every_write_and_says_so(server_dir: Path) -> None:
 
 
 def test_the_tests_own_nats_server_is_durable_too(nats_url: str) -> None:
-    """tests/conftest.py starts its server with shared.embedded.start_nats: the suite runs on
+    """tests/conftest.py starts its server with deploy.embedded.start_nats: the suite runs on
     the durability Pulih ships (unless PULIH_NATS_URL names another server)."""
     if "PULIH_NATS_URL" in os.environ:
         return

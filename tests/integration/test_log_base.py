@@ -10,10 +10,10 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 import deploy.replay
 import shared.runner
+from deploy.embedded import start_nats
 from deploy.replay import replay
 from services.reporting.main import Reporting
 from shared.delivery import decode
-from shared.embedded import start_nats
 from shared.envelope import STREAM
 from shared.jetstream import JetStreamEventStore, ensure_stream
 from shared.runner import ConsumerStalled, ProjectionRunner

@@ -11,7 +11,7 @@ import nats
 import orjson
 import pytest
 
-from shared.embedded import start_nats
+from deploy.embedded import start_nats
 from shared.jetstream import ensure_stream
 from shared.projection import Folded
 from shared.runner import ProjectionRunner

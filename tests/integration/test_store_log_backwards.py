@@ -8,8 +8,8 @@ import uuid
 import nats
 import pytest
 
+from deploy.embedded import start_nats
 from shared.commands import Folder
-from shared.embedded import start_nats
 from shared.envelope import STREAM, CommandMeta, NewEvent, StreamId
 from shared.jetstream import JetStreamEventStore, ensure_stream
 from shared.store import ConcurrencyConflict, InMemoryEventStore

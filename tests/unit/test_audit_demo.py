@@ -6,14 +6,16 @@ import uuid
 import orjson
 import pytest
 
-from deploy.audit import SUMMARIES, Verifier, entry, history_row, verify
 from deploy.demo import demo_id, scenario
-from deploy.events import LogMessage
+from ops.checks import Verifier, verify
+from ops.history import SUMMARIES, history_row
+from ops.verify import entry
 from services.agreements.handlers import AgreementHandlers
 from services.attendance.handlers import SessionHandlers
 from services.programs.handlers import ProgramHandlers
 from shared.bus import command_subject
 from shared.commands import Context, handle
+from shared.eventlog import LogMessage
 from shared.schemas import EVENT_AGGREGATES, EVENT_SCHEMAS, validate
 from shared.store import InMemoryEventStore, subject_of, utc_now
 

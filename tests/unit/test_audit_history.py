@@ -2,7 +2,8 @@
 
 import orjson
 
-from deploy.audit import history_json, history_row, history_text, printable
+from ops.checks import printable
+from ops.history import history_json, history_row, history_text
 
 PRISON = "lapas-banyuwangi"
 AGREEMENT = "5b2f3c8e-1a2b-4c3d-8e9f-0a1b2c3d4e5f"

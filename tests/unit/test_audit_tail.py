@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 import pytest
 from nats.js.api import DeliverPolicy
 
-from deploy.cli import main
-from deploy.events import start_of, subject_filter
+from ops.cli import main
+from ops.events import start_of
+from shared.eventlog import subject_filter
 
 
 def test_the_filter_follows_the_contracts_wildcards():

@@ -9,18 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deploy.events import ExportWriter, LogMessage, subject_filter
-from deploy.verify import (
-    Broken,
-    Entry,
-    Verifier,
-    entry,
-    envelope_hash,
-    types_with_numbers,
-    verify,
-    verify_lines,
-)
+from ops.checks import Broken, Entry, Verifier, envelope_hash, types_with_numbers, verify
+from ops.events import ExportWriter
+from ops.verify import entry, verify_lines
 from shared.envelope import CommandMeta, NewEvent, StreamId, compute_hash, seal
+from shared.eventlog import LogMessage, subject_filter
 
 PRISON, OTHER = "lapas-banyuwangi", "lapas-jember"
 AGREEMENT = "5b2f3c8e-1a2b-4c3d-8e9f-0a1b2c3d4e5f"

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from deploy import docs
+from ops import docs
 from shared import schemas
 from shared.envelope import StreamId
 from shared.errors import Detail, Rejected

@@ -9,10 +9,12 @@ from types import SimpleNamespace
 import orjson
 import pytest
 
-from deploy.events import ExportWriter, LogMessage, message_line, subject_filter
-from deploy.restore import _body, _headers
-from deploy.verify import Broken, verify_lines
+from ops.checks import Broken
+from ops.events import ExportWriter, message_line
+from ops.restore import _body, _headers
+from ops.verify import verify_lines
 from shared.envelope import CommandMeta, NewEvent, StreamId, seal
+from shared.eventlog import LogMessage, subject_filter
 
 STREAM_ID = StreamId("lapas-banyuwangi", "program", "5b0e7c1a-2d4f-4e8a-9c3b-1f6a7d2e8b40")
 COMMAND = "00000000-0000-4000-8000-000000000001"

@@ -114,7 +114,7 @@ def nats_config(store_dir: Path, sync_always: bool = True) -> str:
     """The embedded nats-server's configuration file: JetStream in `store_dir` (the same layout
     as `-js -sd store_dir`, so older data dirs keep their streams), every write synced."""
     sync = "  sync_interval: always  # fsync before every ack (default: every 2 min)\n"
-    return ("# Written by Pulih (shared/embedded.py) at every start of the embedded server.\n"
+    return ("# Written by Pulih (deploy/embedded.py) at every start of the embedded server.\n"
             f"jetstream {{\n  store_dir: {json.dumps(str(store_dir))}\n"
             f"{sync if sync_always else ''}}}\n")
 

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from deploy.events import LogError, connect, export, slug, start_of, subject_filter, tail
+from ops.events import export, slug, start_of, tail
+from shared.eventlog import LogError, connect, subject_filter
 from shared.schemas import EVENT_AGGREGATES
 
 
@@ -55,7 +56,7 @@ def run(settings: Any, args: argparse.Namespace) -> int:
 
     tune_gc()  # a read of the whole log allocates millions of short-lived objects
     if args.events_command == "import":
-        from deploy.restore import Refused, check_file
+        from ops.restore import Refused, check_file
 
         try:  # refused before any server is started or reached
             args.checked = check_file(args.file)
@@ -108,7 +109,7 @@ async def _run(nats_url: str, args: argparse.Namespace) -> int:
 
 
 async def _import(nc: Any, path: Path, checked: Any) -> int:
-    from deploy.restore import ImportFailed, Refused, restore
+    from ops.restore import ImportFailed, Refused, restore
 
     try:
         summary = await restore(nc, path, checked)

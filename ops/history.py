@@ -9,13 +9,8 @@ from typing import Any
 import orjson
 from nats.aio.client import Client
 
-from deploy.events import (
-    LogMessage,
-    read_log,
-    stream_state,
-)
-from deploy.verify import printable
-from shared.envelope import EVENTS_PREFIX
+from ops.checks import printable
+from shared.eventlog import LogMessage, read_log, stream_state, subject_filter
 
 
 async def history(nc: Client, aggregate_type: str, aggregate_id: str, prison_id: str = "*"
@@ -23,7 +18,8 @@ async def history(nc: Client, aggregate_type: str, aggregate_id: str, prison_id:
     """Every stored event of the aggregates of that id, in one prison or in whatever prison
     (ids are unique within a prison only: the text names every prison found), in order."""
     await stream_state(nc)
-    filter_ = f"{EVENTS_PREFIX}.{prison_id}.{aggregate_type}.{aggregate_id}.*"
+    filter_ = subject_filter(prison_id, aggregate_type=aggregate_type,
+                             aggregate_id=aggregate_id)
     return [m async for batch in read_log(nc, filter_) for m in batch]
 
 
@@ -114,7 +110,4 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
         f"participant {d['participant_id']} now {d['status']}" + _why(d, "reason")),
     "SessionCancelled": lambda d: _why(d, "reason")[2:],
 }
-
-
-# --- the command line -----------------------------------------------------------------------
 

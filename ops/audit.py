@@ -1,6 +1,7 @@
 """`pulih audit`: verify the log's integrity (live or an export), and who did what, when, why.
 
-The checks live in deploy/verify.py, the history in deploy/history.py; this is the command.
+The checks live in ops/checks.py (walked by ops/verify.py), the history in ops/history.py;
+this is the command.
 """
 
 from __future__ import annotations
@@ -12,34 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from deploy.events import (
-    LogError,
-    connect,
-    slug,
-)
-from deploy.history import (
-    SUMMARIES,
-    history,
-    history_json,
-    history_row,
-    history_text,
-)
-from deploy.verify import (
-    Broken,
-    Summary,
-    Verifier,
-    entry,
-    printable,
-    verify,
-    verify_file,
-    verify_lines,
-    verify_live,
-)
-
-__all__ = ["SUMMARIES", "Broken", "Summary", "Verifier", "entry", "history", "history_json",
-           "history_row", "history_text", "printable", "verify", "verify_file", "verify_lines",
-           "verify_live"]
+from ops.checks import Broken, Summary
+from ops.events import slug
+from ops.history import history, history_json, history_row, history_text
+from ops.verify import entry, verify_file, verify_live
 from shared.envelope import AGGREGATE_TYPES
+from shared.eventlog import LogError, connect
 from shared.schemas import UUID_PATTERN
 
 

@@ -28,11 +28,12 @@ import nats.errors
 import orjson
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.js.errors import NotFoundError
 
-from deploy.events import HEADER, MSG_ID, TIMEOUT, TRAILER, LogError
-from deploy.verify import WHOLE_LOG, Broken, Summary, verify_file
+from ops.checks import Broken, Summary
+from ops.events import HEADER, TRAILER
+from ops.verify import verify_file
 from shared.envelope import STREAM
+from shared.eventlog import MSG_ID, TIMEOUT, WHOLE_LOG, find_stream_state
 from shared.jetstream import ensure_stream
 
 WINDOW = 256  # publishes in flight; the server syncs each write, so more only queue there
@@ -102,12 +103,9 @@ def _body(line: dict[str, Any]) -> bytes:
 
 async def require_empty(nc: Client) -> bool:
     """Refused unless the stream is absent or has never held a message; True if it exists."""
-    try:
-        state = (await nc.jetstream(timeout=TIMEOUT).stream_info(STREAM)).state
-    except NotFoundError:
+    state = await find_stream_state(nc)
+    if state is None:
         return False
-    except nats.errors.Error as exc:
-        raise LogError(f"the event log cannot be read: {exc!r}") from exc
     if state.messages or state.last_seq:
         raise Refused(f"stream {STREAM} is not empty ({state.messages} messages, last sequence "
                       f"{state.last_seq}): an import only restores into an empty log, "

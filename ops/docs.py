@@ -1,18 +1,14 @@
 """The integrators' documents, generated from the code: `docs/asyncapi.json` (every command and
 event subject on NATS, by FastStream) and `docs/openapi.json` (the HTTP reports, by FastAPI).
 
-`make docs` (`python -m deploy.docs`) writes both; `--check` only compares. They are committed,
+`make docs` (`python -m ops.docs`) writes both; `--check` only compares. They are committed,
 and tests/unit/test_docs_current.py fails when they differ from what the code generates. Output
 is deterministic (sorted keys, two-space indent) so a diff is always a real change.
 
-The real command subscribers take the raw message (so the edge can answer malformed requests
-with the contract's error reply), which would leave their payloads undocumented. So the
-AsyncAPI document comes from a documentation-only broker, never started, whose subscribers and
-publishers carry the models: each command's request (the contract's request envelope with the
-command's own `data` model) and reply, and every event's envelope per (type, schema_version)
-from shared/schemas.py. FastStream has no request/reply in its AsyncAPI 3 output yet, so each
-reply is documented as a publisher and then folded into its command's operation as an AsyncAPI
-`reply`, on an address-less channel (the requester's inbox).
+The AsyncAPI document comes from a documentation-only broker (ops/docbroker.py). FastStream
+has no request/reply in its AsyncAPI 3 output yet, so each reply is documented there as a
+publisher and then folded here into its command's operation as an AsyncAPI `reply`, on an
+address-less channel (the requester's inbox).
 """
 
 from __future__ import annotations
@@ -21,22 +17,16 @@ import argparse
 import dataclasses
 import json
 import sys
-import types
 import warnings
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args
 
-from faststream.nats import NatsBroker
 from faststream.specification import AsyncAPI
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field
 
-from shared import schemas
-from shared.bus import COMMANDS_PREFIX
-from shared.commands import CommandRequest
-from shared.envelope import EVENTS_PREFIX
+from ops.docbroker import doc_broker
 from shared.errors import Code
 from shared.fields import UUID_PATTERN
-from shared.upcasting import current_version
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 PARAMETERS = {
@@ -94,7 +84,7 @@ class CommandRejected(_Doc):
 CommandReply = Annotated[CommandAccepted | CommandRejected, Field(title="CommandReply")]
 
 
-# --- the documentation-only broker ------------------------------------------------------------
+# --- what is documented ----------------------------------------------------------------------
 
 def command_tables() -> dict[str, dict[str, type[BaseModel]]]:
     """service -> {command name: data model}, from the handler tables the routers are built
@@ -112,95 +102,11 @@ def command_tables() -> dict[str, dict[str, type[BaseModel]]]:
             for service, h in handlers.items()}
 
 
-def doc_broker(roots: list[Any] | None = None) -> NatsBroker:
-    """The documentation-only broker; `roots` receives every payload type it documents."""
-    roots = [] if roots is None else roots
-    broker = NatsBroker("nats://localhost:4222", description="The NATS server named by "
-                        "PULIH_NATS_URL (`pulih up` starts an embedded one on a free port).")
-    for service, commands in command_tables().items():
-        for name, model in commands.items():
-            request = create_model(f"{name}Request", __base__=CommandRequest,
-                                   __doc__=f"`{name}`: {(model.__doc__ or '').strip()}",
-                                   data=(model, ...))
-            address = f"{COMMANDS_PREFIX}.{{prison_id}}.{service}.{name}"
-            broker.subscriber(address, queue=f"pulih-{service}", title=f"{service}.{name}",
-                              description=(model.__doc__ or name).strip())(_endpoint(request))
-            broker.publisher(f"{address}.reply", title=f"{service}.{name}.reply",
-                             schema=CommandReply)
-            roots += [request, CommandReply]
-    clones: dict[type[BaseModel], type[BaseModel]] = {}
-    versions: dict[str, list[int]] = {}
-    for event_type, version in sorted(schemas.EVENT_SCHEMAS):
-        versions.setdefault(event_type, []).append(version)
-    for event_type, known in versions.items():
-        aggregate = schemas.EVENT_AGGREGATES[event_type]
-        envelopes = [_envelope(event_type, v, aggregate, clones) for v in known]
-        payload = (envelopes[0] if len(envelopes) == 1 else
-                   Annotated[Union[tuple(envelopes)], Field(title=f"{event_type}Event")])  # noqa: UP007
-        roots.append(payload)
-        broker.publisher(
-            f"{EVENTS_PREFIX}.{{prison_id}}.{aggregate}.{{aggregate_id}}.{event_type}",
-            title=f"events.{event_type}", schema=payload,
-            description=f"`{event_type}`, an event of the {aggregate} aggregate. Versions: "
-            f"{', '.join(map(str, known))}; writers write {current_version(event_type)}.")
-    return broker
-
-
-def _endpoint(request: type[BaseModel]):
-    async def endpoint(body: Any) -> None:
-        """Documentation only: the broker is never started."""
-
-    endpoint.__annotations__ = {"body": request, "return": None}  # not a string, as it'd be here
-    endpoint.__name__ = request.__name__
-    return endpoint
-
-
-def _envelope(event_type: str, version: int, aggregate: str,
-              clones: dict[type[BaseModel], type[BaseModel]]) -> type[BaseModel]:
-    data = _clone(schemas.EVENT_SCHEMAS[(event_type, version)], f"{event_type}V{version}Data",
-                  clones)
-    return create_model(
-        f"{event_type}V{version}Event", __base__=schemas.Envelope,
-        __doc__=f"`{event_type}` schema_version {version}: the stored envelope.",
-        type=(Literal[event_type], ...), schema_version=(Literal[version], ...),
-        aggregate_type=(Literal[aggregate], ...), data=(data, ...))
-
-
-def _clone(model: type[BaseModel], name: str,
-           clones: dict[type[BaseModel], type[BaseModel]]) -> type[BaseModel]:
-    """`model` under another name, nested models too (`Event` + their name): the events' models
-    share names with the commands' (`Partner`, `Mark`…) but not their schemas, and the
-    AsyncAPI document has one namespace of schemas."""
-    if model not in clones:
-        fields = {}
-        for field_name, info in model.model_fields.items():
-            annotation = _renamed(info.annotation, clones)
-            if annotation is not info.annotation:
-                fields[field_name] = (annotation, info)
-        clones[model] = create_model(name, __base__=model, __doc__=model.__doc__, **fields)
-    return clones[model]
-
-
-def _renamed(annotation: Any, clones: dict[type[BaseModel], type[BaseModel]]) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return _clone(annotation, f"Event{annotation.__name__}", clones)
-    origin, args = get_origin(annotation), get_args(annotation)
-    if origin is None or origin is Literal or not args:
-        return annotation
-    if origin is Annotated:
-        inner = _renamed(args[0], clones)
-        return annotation if inner is args[0] else Annotated[(inner, *annotation.__metadata__)]
-    new = tuple(_renamed(a, clones) for a in args)
-    if all(n is a for n, a in zip(new, args, strict=True)):
-        return annotation
-    return Union[new] if origin in (Union, types.UnionType) else origin[new]  # noqa: UP007
-
-
 # --- the documents ----------------------------------------------------------------------------
 
 def asyncapi() -> dict[str, Any]:
     roots: list[Any] = []
-    broker = doc_broker(roots)
+    broker = doc_broker(command_tables(), CommandReply, roots)
     _check_unique_names(roots)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # FastStream warns when it overwrites a schema: refuse
@@ -278,7 +184,7 @@ def documents() -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m deploy.docs", description=__doc__.split(
+    parser = argparse.ArgumentParser(prog="python -m ops.docs", description=__doc__.split(
         "\n\n")[0])
     parser.add_argument("--check", action="store_true",
                         help="only compare with the committed files; exit 1 when they differ")

@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 import sys
 
-from deploy import audit, events_cli, stack
+from deploy import stack
+from ops import audit, events_cli
 from shared import logs
 from shared.settings import Settings
 
