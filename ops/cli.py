@@ -10,7 +10,7 @@ import sys
 from deploy import stack
 from ops import audit, events_cli
 from shared import logs
-from shared.settings import Settings
+from shared.settings import Settings, SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     logs.configure()
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        sys.stderr.write(f"pulih: {exc}\n")
+        return 2
     if args.command == "up":
         return _serve(settings, list(stack.SERVICES), demo=args.demo)
     if args.command == "run":

@@ -106,3 +106,15 @@ def test_one_service_runs_on_its_own(private_nats, service, tmp_path):
     assert reply["ok"] is False and reply["error"]["code"] == "not_found"
     logfile.close()
     assert code == 0, (tmp_path / "pulih.log").read_text()[-3000:]
+
+
+def test_a_bad_variable_stops_pulih_with_one_line_per_variable_and_no_password():
+    done = subprocess.run(
+        [*PULIH, "up"], capture_output=True, text=True, timeout=60,
+        env=env(PULIH_HTTP_PORT="abc", PULIH_DATABASE_URL="postgresql://u:s3cret@h:99999/x",
+                PULIH_EXPIRY_CHECK_SECONDS="0"))
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines[0] == "pulih: PULIH_HTTP_PORT must be an integer port 1–65535, got 'abc'"
+    assert "PULIH_EXPIRY_CHECK_SECONDS must be a positive number of seconds" in done.stderr
+    assert "Traceback" not in done.stderr and "s3cret" not in done.stderr
