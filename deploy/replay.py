@@ -30,8 +30,8 @@ import structlog
 from nats.aio.client import Client
 from tqdm import tqdm
 
-from services.reporting.deps import asof_schema
-from services.reporting.main import projections
+from services.reporting.projections import projections
+from services.reporting.read.asof import asof_schema
 from shared.envelope import EVENTS_PREFIX, STREAM
 from shared.layout import hold as hold_layout
 from shared.logbase import direct_get

@@ -3,6 +3,7 @@ went backwards or was replaced (its own nats-server, so the stream can be recrea
 
 import asyncio
 import uuid
+from datetime import date
 
 import nats
 import pytest
@@ -102,12 +103,12 @@ async def _health_shows_it(url, database_url, schema, runner):
     try:
         reporting = Reporting(rt)
         reporting.runner = runner
-        health = await reporting.health()
+        health = await reporting.reads.health()
         assert health["problem"] == runner.problem
         assert health["projections"]["tally"]["last_seq"] == await checkpoint(
             await rt.pool(), schema)
         with pytest.raises(StoreUnavailable, match="was replaced"):
-            await reporting.agreements(schema, None, None, None)
+            await reporting.reads.agreements(schema, date.today(), None, None, None)
     finally:
         await rt.stop()
 
