@@ -35,7 +35,7 @@ from services.reporting.http.params import (
     StrictRoute,
     one_prison,
 )
-from services.reporting.http.tabular import csv_response
+from services.reporting.http.tabular import csv_response, listed
 from services.reporting.read.asof import resolve
 from services.reporting.read.port import ReadModel
 from shared.errors import not_found
@@ -96,9 +96,7 @@ def create_app(deps: ReportingDeps) -> FastAPI:
     ) -> Any:
         at = (await point()).found()
         items = await reads.agreements(at.schema, at.today, prison_id, partner_id, status)
-        if format == "csv":
-            return csv_response(items, AGREEMENT_COLUMNS)
-        return {"items": items}
+        return listed(items, format, AGREEMENT_COLUMNS)
 
     @app.get(
         "/programs/{program_id}", response_model=ProgramReport, operation_id="get_program",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
@@ -15,7 +17,8 @@ from services.reporting.http.models import (
     RegionalList,
 )
 from services.reporting.http.params import LIST_OK, AtPoint, FormatQuery, FromQuery, ToQuery
-from services.reporting.http.tabular import csv_response
+from services.reporting.http.tabular import listed
+from services.reporting.read.asof import Point
 from services.reporting.read.figures import Window
 from services.reporting.read.port import ReadModel
 
@@ -47,12 +50,9 @@ def add_evaluation_routes(app: FastAPI, reads: ReadModel) -> None:
         format: FormatQuery = "json",
         point: AtPoint,
     ) -> Any:
-        at = await point()
-        span = Window.of(from_, to, at.today)
-        items = await reads.evaluation(at.found().schema, span, prison_id, partner_id)
-        if format == "csv":
-            return csv_response(items, EVALUATION_COLUMNS)
-        return {"items": items}
+        schema, span = await _window(point, from_, to)
+        items = await reads.evaluation(schema, span, prison_id, partner_id)
+        return listed(items, format, EVALUATION_COLUMNS)
 
     @app.get(
         "/regional", response_model=RegionalList, operation_id="regional",
@@ -70,9 +70,14 @@ def add_evaluation_routes(app: FastAPI, reads: ReadModel) -> None:
         format: FormatQuery = "json",
         point: AtPoint,
     ) -> Any:
-        at = await point()
-        span = Window.of(from_, to, at.today)
-        items = await reads.regional(at.found().schema, span)
-        if format == "csv":
-            return csv_response(items, REGIONAL_COLUMNS)
-        return {"items": items}
+        schema, span = await _window(point, from_, to)
+        return listed(await reads.regional(schema, span), format, REGIONAL_COLUMNS)
+
+
+async def _window(point: Callable[[], Awaitable[Point]], from_: date | None, to: date | None
+                  ) -> tuple[str, Window]:
+    """The schema to read and the window, `to` defaulting to the point's day; a bad window is
+    answered (400) before an unknown replay (404)."""
+    at = await point()
+    span = Window.of(from_, to, at.today)
+    return at.found().schema, span
