@@ -17,7 +17,7 @@ from nats.aio.client import Client
 
 from bench.commands import MachineryError
 from bench.workload import log_of, publish
-from services.reporting.main import projections
+from services.reporting.projections import projections
 from shared.envelope import STREAM
 from shared.runner import ProjectionRunner
 

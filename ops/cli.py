@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("events", "audit"):
         return args.run(settings, args)
     if args.command == "replay":
-        from deploy.replay import replay as do_replay
+        from services.reporting.rebuild import replay as do_replay
 
         with stack.servers(settings, need_database=True) as (nats_url, database_url):
             return asyncio.run(do_replay(settings, nats_url, database_url, args.projection,

@@ -164,8 +164,7 @@ def _models(*annotations: Any) -> list[type[BaseModel]]:
 
 
 def openapi() -> dict[str, Any]:
-    from services.reporting.app import create_app
-    from services.reporting.deps import ReportingDeps
+    from services.reporting.http.app import ReportingDeps, create_app
 
     async def unused(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("documentation only")

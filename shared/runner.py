@@ -86,7 +86,8 @@ class ProjectionRunner:
         self.problem: str | None = None  # why nothing is applied (the log went backwards)
         self._first: int | None = None  # the stream's first sequence, from an empty checkpoint
         self.parked: Counter[str] = Counter()  # parked events per projection ("*": every one)
-        self._on_batch = on_batch  # (last_seq, messages in the batch): progress reporting
+        # Progress hook, after each batch commits: (last_seq, messages in the batch).
+        self.on_batch = on_batch
         self.stop_at = stop_at  # build the read-models as they were at this sequence
         self._busy_interval, self._pending_bytes = busy_interval, pending_bytes
         self.resumes = 0  # follows restarted from the checkpoint (a lost delivery, a swap)
@@ -254,5 +255,5 @@ class ProjectionRunner:
         self.parked.update(name for name, _ in batch.parked)
         self.last_seq, self._last_hash = batch.top, batch.top_hash
         self._progress.set()
-        if self._on_batch is not None:
-            self._on_batch(batch.top, batch.size)
+        if self.on_batch is not None:
+            self.on_batch(batch.top, batch.size)

@@ -8,8 +8,8 @@ import csv
 import io
 import uuid
 
-from services.reporting.deps import asof_schema
-from services.reporting.main import projections
+from services.reporting.projections import projections
+from services.reporting.read.asof import asof_schema
 from shared.runner import ProjectionRunner
 from tests.e2e.helpers import (
     agreement,

@@ -4,8 +4,8 @@ import uuid
 
 import orjson
 
-from deploy.replay import _parked_projections, replay
 from services.reporting.projections import ProgramsProjection
+from services.reporting.rebuild import _parked_projections, replay
 from tests.e2e.test_agreements_e2e import signing
 
 

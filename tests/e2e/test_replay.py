@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 import shared.runner
 from deploy.demo import program_id, run_scenario
-from deploy.replay import _build, replay
-from services.reporting.main import projections
+from services.reporting.projections import projections
+from services.reporting.rebuild import _build, replay
 from shared.envelope import WIB
 
 # Not data: when a row was written, and how many swaps the live read-model has seen.

@@ -19,7 +19,7 @@ import orjson
 from nats.aio.client import Client
 from nats.js.api import DeliverPolicy
 
-from services.reporting.deps import asof_schema
+from services.reporting.read.asof import asof_schema
 from tests.fault.harness import Cluster, Figure, record
 from tests.fault.load import Sent
 

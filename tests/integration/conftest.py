@@ -41,7 +41,7 @@ def schema():
 async def conn(database_url, schema):
     """A connection reading and writing a fresh read-model schema with every projection's
     tables (and the runner's), dropped afterwards."""
-    from services.reporting.main import projections
+    from services.reporting.projections import projections
     from shared.runner import KERNEL_DDL
 
     connection = await asyncpg.connect(database_url)

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from services.reporting.evaluation import evaluation_report, regional_report
-from services.reporting.figures import Window
+from services.reporting.read.evaluation import evaluation_report, regional_report
+from services.reporting.read.figures import Window
 from tests.integration.test_evaluation_sql import GENNESA, Log, apply, uid
 
 pytestmark = pytest.mark.pg

@@ -12,10 +12,10 @@ from datetime import date
 import asyncpg
 import pytest
 
-from services.reporting.deps import pg_checkpoint, pg_evaluation, pg_regional
-from services.reporting.evaluation import evaluation_report, regional_report
-from services.reporting.figures import Window
-from services.reporting.main import projections
+from services.reporting.projections import projections
+from services.reporting.read.evaluation import evaluation_report, regional_report
+from services.reporting.read.figures import Window
+from services.reporting.read.live import LiveReadModel, checkpoint_of
 from shared.projection import apply as apply_batch
 from shared.store import Recorded
 from shared.upcasting import upcast
@@ -374,12 +374,17 @@ async def test_pg_queries_read_the_given_schema(conn, database_url, schema):
     await apply(conn, scenario())
     await conn.execute("INSERT INTO checkpoint VALUES ('reporting', 42, now())")
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
+
+    async def pool_of():
+        return pool
+
+    reads = LiveReadModel(pool_of, schema, nc=None, store=None)
     try:
-        assert await pg_evaluation(pool, schema)(W1) == [PX_W1, PZ_W1, PY_W1]
-        assert await pg_evaluation(pool, schema)(W1, Y, LRPPN) == [PY_W1]
-        assert await pg_regional(pool, schema)(W1) == REGIONAL_W1
-        assert await pg_checkpoint(pool, schema) == 42
-        assert await pg_checkpoint(pool, "asof_never_built") is None
-        assert await pg_checkpoint(pool, "public") is None  # exists, but holds no read model
+        assert await reads.evaluation(schema, W1, None, None) == [PX_W1, PZ_W1, PY_W1]
+        assert await reads.evaluation(schema, W1, Y, LRPPN) == [PY_W1]
+        assert await reads.regional(schema, W1) == REGIONAL_W1
+        assert await checkpoint_of(pool, schema) == 42
+        assert await checkpoint_of(pool, "asof_never_built") is None
+        assert await checkpoint_of(pool, "public") is None  # exists, but holds no read model
     finally:
         await pool.close()

@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
-from services.reporting.deps import pg_checkpoint
-from services.reporting.main import projections
+from services.reporting.projections import projections
+from services.reporting.read.live import checkpoint_of
 from shared.envelope import CommandMeta, NewEvent, StreamId, date_instant
 from shared.layout import stamp
 from shared.runner import ProjectionRunner
@@ -80,14 +80,14 @@ async def test_a_changed_projection_rebuilds_and_an_old_replay_is_not_served(nc,
         async with pool.acquire() as conn:
             await conn.execute(f'UPDATE "{schema}".checkpoint SET last_seq = 7')
         current = stamp(projections())
-        assert await pg_checkpoint(pool, schema, current) == 7
+        assert await checkpoint_of(pool, schema, current) == 7
         changed = projections()
         changed[0].layout = 2  # the fold's meaning changed: same tables, other rows
         assert stamp(changed) != current
         # A replay built by the other version is not read by this one's queries.
-        assert await pg_checkpoint(pool, schema, stamp(changed)) is None
+        assert await checkpoint_of(pool, schema, stamp(changed)) is None
         await ProjectionRunner(nc, pool, changed, schema=schema).prepare()
-        assert await pg_checkpoint(pool, schema, stamp(changed)) == 0
+        assert await checkpoint_of(pool, schema, stamp(changed)) == 0
     finally:
         async with pool.acquire() as conn:
             await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

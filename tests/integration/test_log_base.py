@@ -3,16 +3,17 @@ went backwards or was replaced (its own nats-server, so the stream can be recrea
 
 import asyncio
 import uuid
+from datetime import date
 
 import nats
 import pytest
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-import deploy.replay
+import services.reporting.rebuild as rebuild
 import shared.runner
 from deploy.embedded import start_nats
-from deploy.replay import replay
 from services.reporting.main import Reporting
+from services.reporting.rebuild import replay
 from shared.delivery import decode
 from shared.envelope import STREAM
 from shared.jetstream import JetStreamEventStore, ensure_stream
@@ -86,7 +87,7 @@ async def test_a_log_that_went_backwards_or_was_replaced_stops_the_runner_until_
         assert await tallies(pool, schema) == {applied: list(range(6))}
         await _health_shows_it(url, database_url, schema, restarted)
         # The remedy: a full replay rebuilds from the log as it is; the runner carries on.
-        monkeypatch.setattr(deploy.replay, "projections", lambda: [Tally(prison_id)])
+        monkeypatch.setattr(rebuild, "projections", lambda: [Tally(prison_id)])
         assert await replay(settings_for(schema), url, database_url, "all") == 0
         await until(lambda: _is_none(restarted, "problem"))
         assert await tallies(pool, schema) == {other: list(range(8))}
@@ -102,12 +103,12 @@ async def _health_shows_it(url, database_url, schema, runner):
     try:
         reporting = Reporting(rt)
         reporting.runner = runner
-        health = await reporting.health()
+        health = await reporting.reads.health()
         assert health["problem"] == runner.problem
         assert health["projections"]["tally"]["last_seq"] == await checkpoint(
             await rt.pool(), schema)
         with pytest.raises(StoreUnavailable, match="was replaced"):
-            await reporting.agreements(schema, None, None, None)
+            await reporting.reads.agreements(schema, date.today(), None, None, None)
     finally:
         await rt.stop()
 

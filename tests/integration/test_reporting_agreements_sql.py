@@ -5,9 +5,10 @@ from datetime import UTC, date, datetime
 import asyncpg
 import pytest
 
-from services.reporting.deps import pg_agreements
 from services.reporting.projections import AgreementsProjection
-from services.reporting.queries import list_agreements
+from services.reporting.read.asof import resolve
+from services.reporting.read.live import LiveReadModel
+from services.reporting.read.queries import list_agreements
 from shared.projection import Parked
 from shared.projection import apply as apply_batch
 from shared.store import Recorded, StoreUnavailable
@@ -115,8 +116,10 @@ async def test_pg_agreements_reads_the_given_schema_with_a_wib_today(
     await apply(conn, [log(A1, "AgreementSigned", signed("ipwl-a", "2025-06-01"))])
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
     try:  # 2025-06-01 17:30 UTC is already 2 June in WIB: the agreement's last day has passed
-        query = pg_agreements(pool, schema, lambda: datetime(2025, 6, 1, 17, 30, tzinfo=UTC))
-        (item,) = await query(prison_id=None, partner_id=None, status=None)
+        reads = LiveReadModel(_given(pool), schema, nc=None, store=None)
+        point = await resolve(reads, schema, lambda: datetime(2025, 6, 1, 17, 30, tzinfo=UTC),
+                              None)
+        (item,) = await reads.agreements(point.schema, point.today, None, None, None)
     finally:
         await pool.close()
     assert (item["status"], item["days_left"]) == ("expired", 0)
@@ -124,9 +127,16 @@ async def test_pg_agreements_reads_the_given_schema_with_a_wib_today(
 
 async def test_pg_agreements_reports_a_dead_server_as_unavailable():
     pool = await asyncpg.create_pool("postgresql://postgres@127.0.0.1:1/x", min_size=0)
-    query = pg_agreements(pool, "x", lambda: datetime(2025, 6, 1, tzinfo=UTC))
+    reads = LiveReadModel(_given(pool), "x", nc=None, store=None)
     try:
         with pytest.raises(StoreUnavailable):
-            await query(prison_id=None, partner_id=None, status=None)
+            await reads.agreements("x", datetime(2025, 6, 1, tzinfo=UTC).date(), None, None, None)
     finally:
         await pool.close()
+
+
+def _given(pool):
+    async def pool_of():
+        return pool
+
+    return pool_of

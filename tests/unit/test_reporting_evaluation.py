@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.reporting.figures import BEGINNING, Figures, Window, add_months
+from services.reporting.read.figures import BEGINNING, Figures, Window, add_months
 from shared.errors import Rejected
 
 

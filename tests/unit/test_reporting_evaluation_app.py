@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from services.reporting.deps import asof_schema
-from services.reporting.figures import BEGINNING, Window
-from services.reporting.models import EVALUATION_COLUMNS, REGIONAL_COLUMNS
+from services.reporting.http.models import EVALUATION_COLUMNS, REGIONAL_COLUMNS
+from services.reporting.read.asof import asof_schema
+from services.reporting.read.figures import BEGINNING, Window
 from shared.store import StoreUnavailable
 from tests.unit.test_reporting_app import AID, PROGRAM_ID, FakeDeps, assert_error, client
 

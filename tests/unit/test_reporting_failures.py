@@ -5,8 +5,7 @@ import asyncpg
 import httpx
 import pytest
 
-from services.reporting.app import create_app
-from services.reporting.deps import ReportingDeps
+from services.reporting.http.app import ReportingDeps, create_app
 from tests.unit.test_reporting_app import NOW, FakeDeps
 from tests.unit.test_reporting_strict_params import ROUTES
 
@@ -16,10 +15,7 @@ FAILURES = [asyncpg.exceptions.NumericValueOutOfRangeError("value out of range: 
 
 
 def client(fake: FakeDeps) -> httpx.AsyncClient:
-    app = create_app(ReportingDeps(
-        agreements=fake.agreements, health=fake.health, audit=fake.audit, program=fake.program,
-        evaluation=fake.evaluation, regional=fake.regional, checkpoint=fake.checkpoint,
-        clock=lambda: NOW))
+    app = create_app(ReportingDeps(reads=fake, clock=lambda: NOW))
     # As a server would answer: an exception the app lets through becomes its plain 500.
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     return httpx.AsyncClient(transport=transport, base_url="http://test")
@@ -40,6 +36,6 @@ async def test_an_unexpected_failure_answers_the_error_body(url, failure):
 
 
 def test_the_openapi_documents_the_500():
-    app = create_app(ReportingDeps(*[None] * 7, clock=lambda: NOW))
+    app = create_app(ReportingDeps(reads=None, clock=lambda: NOW))
     for path in app.openapi()["paths"].values():
         assert "500" in path["get"]["responses"]

@@ -1,4 +1,4 @@
-"""Read-model projections of the reporting service."""
+"""The reporting service's write side: read-model projections folded from the event log."""
 
 from services.reporting.projections.agreements import AgreementsProjection
 from services.reporting.projections.participants import ParticipantsProjection
@@ -6,4 +6,10 @@ from services.reporting.projections.programs import MembershipsProjection, Progr
 from services.reporting.projections.sessions import SessionsProjection
 
 __all__ = ["AgreementsProjection", "MembershipsProjection", "ParticipantsProjection",
-           "ProgramsProjection", "SessionsProjection"]
+           "ProgramsProjection", "SessionsProjection", "projections"]
+
+
+def projections() -> list:
+    """A fresh instance of every projection, in the order the runner applies them."""
+    return [AgreementsProjection(), ProgramsProjection(), MembershipsProjection(),
+            SessionsProjection(), ParticipantsProjection()]

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from services.reporting.projections.programs import (
+from services.reporting.projections.sql import (
     aggregate_key,
     array_literal,
     key_arrays,

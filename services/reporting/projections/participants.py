@@ -22,7 +22,7 @@ from typing import Any
 
 import asyncpg
 
-from services.reporting.projections.programs import (
+from services.reporting.projections.sql import (
     aggregate_key,
     key_arrays,
     load_sql,

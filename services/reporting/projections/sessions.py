@@ -19,7 +19,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from services.reporting.projections.programs import (
+from services.reporting.projections.sql import (
     aggregate_key,
     key_arrays,
     load_sql,

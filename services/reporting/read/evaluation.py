@@ -53,8 +53,8 @@ from typing import Any
 
 import asyncpg
 
-from services.reporting.figures import Figures, Window
-from services.reporting.queries import agreement_status
+from services.reporting.read.figures import Figures, Window
+from services.reporting.read.queries import agreement_status
 from shared.instruments import SCORE_RANGES
 
 _PROGRAMS = """

@@ -1,26 +1,19 @@
-"""The reporting HTTP API: thin routes over `ReportingDeps`."""
+"""The reporting HTTP API: thin routes over the read-model port."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Query
 
-from services.reporting import http_errors
-from services.reporting.deps import ReportingDeps
-from services.reporting.edge import (
-    LIST_OK,
-    STRICT_RULES,
-    AsOfQuery,
-    FormatQuery,
-    PrisonOfIdQuery,
-    ReadModels,
-    StrictRoute,
-    one_prison,
-)
-from services.reporting.evaluation_routes import add_evaluation_routes
-from services.reporting.http_errors import responses
-from services.reporting.models import (
+from services.reporting.http import errors
+from services.reporting.http.errors import responses
+from services.reporting.http.evaluation import add_evaluation_routes
+from services.reporting.http.models import (
     AGREEMENT_COLUMNS,
     AUDIT_COLUMNS,
     PROGRAM_COLUMNS,
@@ -33,7 +26,18 @@ from services.reporting.models import (
     Health,
     ProgramReport,
 )
-from services.reporting.tabular import csv_response
+from services.reporting.http.params import (
+    LIST_OK,
+    STRICT_RULES,
+    AtPoint,
+    FormatQuery,
+    PrisonOfIdQuery,
+    StrictRoute,
+    one_prison,
+)
+from services.reporting.http.tabular import csv_response, listed
+from services.reporting.read.asof import resolve
+from services.reporting.read.port import ReadModel
 from shared.errors import not_found
 from shared.store import Recorded
 
@@ -45,6 +49,15 @@ def audit_event(record: Recorded) -> dict[str, Any]:
     return {"seq": record.seq, **{k: record.envelope[k] for k in AUDIT_FIELDS}}
 
 
+@dataclass(frozen=True)
+class ReportingDeps:
+    """What the app reads through, and "today" (in WIB) for a report's default `to`."""
+
+    reads: ReadModel
+    clock: Callable[[], datetime]
+    live_schema: str = "readmodel"
+
+
 def create_app(deps: ReportingDeps) -> FastAPI:
     app = FastAPI(
         title="Pulih reporting",
@@ -54,14 +67,15 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         + STRICT_RULES,
     )
     app.router.route_class = StrictRoute  # before any route is added
-    http_errors.install(app)
-    readmodels = ReadModels(deps)
+    errors.install(app)
+    app.state.resolve_point = partial(resolve, deps.reads, deps.live_schema, deps.clock)
+    reads = deps.reads
 
     @app.get("/health", response_model=Health, operation_id="health", summary="Projection lag",
              description="For each projection, the last stream sequence it applied and how far "
              "it lags behind the end of the event stream.", responses=responses(400, 503))
     async def health() -> Any:
-        return await deps.health()
+        return await reads.health()
 
     @app.get(
         "/agreements", response_model=AgreementList, operation_id="list_agreements",
@@ -71,19 +85,18 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         responses={**LIST_OK, **responses(400, 404, 503)},
     )
     async def agreements(
+        *,
         prison_id: Annotated[str | None, Query(pattern=SLUG, description="Only this prison.")]
         = None,
         partner_id: Annotated[str | None, Query(pattern=SLUG, description="Only this partner.")]
         = None,
         status: Annotated[AgreementStatus | None, Query(description="Only this status.")] = None,
         format: FormatQuery = "json",
-        as_of: AsOfQuery = None,
+        point: AtPoint,
     ) -> Any:
-        schema = await readmodels.schema(as_of)
-        items = await deps.agreements(schema, prison_id, partner_id, status)
-        if format == "csv":
-            return csv_response(items, AGREEMENT_COLUMNS)
-        return {"items": items}
+        at = (await point()).found()
+        items = await reads.agreements(at.schema, at.today, prison_id, partner_id, status)
+        return listed(items, format, AGREEMENT_COLUMNS)
 
     @app.get(
         "/programs/{program_id}", response_model=ProgramReport, operation_id="get_program",
@@ -94,12 +107,13 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         responses={**LIST_OK, **responses(400, 404, 503)},
     )
     async def program(
+        *,
         program_id: Annotated[str, Path(pattern=UUID, description="Lowercase UUID.")],
         prison_id: PrisonOfIdQuery = None,
         format: FormatQuery = "json",
-        as_of: AsOfQuery = None,
+        point: AtPoint,
     ) -> Any:
-        found = await deps.program(await readmodels.schema(as_of), program_id, prison_id)
+        found = await reads.program((await point()).found().schema, program_id, prison_id)
         if not found:
             raise not_found(f"no program {program_id}")
         report = one_prison(found, lambda r: r["prison_id"], "program")[0]
@@ -116,14 +130,15 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         responses={**LIST_OK, **responses(400, 404, 503)},
     )
     async def audit(
+        *,
         aggregate_type: Annotated[AggregateType, Path(description="The kind of aggregate.")],
         aggregate_id: Annotated[str, Path(pattern=UUID, description="Lowercase UUID.")],
         prison_id: PrisonOfIdQuery = None,
         format: FormatQuery = "json",
-        as_of: AsOfQuery = None,
+        point: AtPoint,
     ) -> Any:
-        _, last_seq = await readmodels.replay(as_of)
-        records = await deps.audit(aggregate_type, aggregate_id, prison_id)
+        last_seq = (await point()).found().last_seq
+        records = await reads.audit(aggregate_type, aggregate_id, prison_id)
         if last_seq is not None:  # the trail as the replay knew it
             records = [r for r in records if r.seq <= last_seq]
         if not records:
@@ -134,6 +149,6 @@ def create_app(deps: ReportingDeps) -> FastAPI:
             return csv_response(events, AUDIT_COLUMNS)
         return {"events": events}
 
-    add_evaluation_routes(app, deps, readmodels)
+    add_evaluation_routes(app, reads)
     return app
 

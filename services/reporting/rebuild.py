@@ -1,4 +1,5 @@
-"""`pulih replay`: rebuild read-models from the log, blue/green, or as they were at a past point.
+"""`pulih replay`: the reporting read-models rebuilt from the log, blue/green, or as they were
+at a past point.
 
 - `--projection all` (default): everything is built from sequence 1 into a fresh schema while
   the live one keeps serving; then the live checkpoint row is locked (a live batch in flight
@@ -19,10 +20,8 @@
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
-from datetime import UTC, datetime
 
 import asyncpg
 import nats
@@ -30,11 +29,10 @@ import structlog
 from nats.aio.client import Client
 from tqdm import tqdm
 
-from services.reporting.deps import asof_schema
-from services.reporting.main import projections
-from shared.envelope import EVENTS_PREFIX, STREAM
+from services.reporting.projections import projections
+from services.reporting.read.asof import asof_schema
+from services.reporting.rebuild_until import resolve_until, stream_end
 from shared.layout import hold as hold_layout
-from shared.logbase import direct_get
 from shared.runner import ProjectionRunner
 from shared.runtime import tune_gc
 from shared.settings import Settings
@@ -90,7 +88,7 @@ async def _build(nc: Client, pool: asyncpg.Pool, schema: str, until: int, names=
                smoothing=0.1, mininterval=0.5)
     runner = runner or ProjectionRunner(nc, pool, chosen, schema=schema)
     runner.stop_at = until
-    runner._on_batch = lambda seq, _n: bar.update(seq - bar.n)
+    runner.on_batch = lambda seq, _n: bar.update(seq - bar.n)
     started = time.perf_counter()
     await runner.run_until(until)
     bar.update(until - bar.n)
@@ -99,10 +97,6 @@ async def _build(nc: Client, pool: asyncpg.Pool, schema: str, until: int, names=
     log.info("replay_built", schema=schema, until=until,
              events_per_s=round(until / elapsed) if elapsed else None)
     return runner
-
-
-async def _stream_end(nc: Client) -> int:
-    return (await nc.jetstream().stream_info(STREAM)).state.last_seq
 
 
 async def _hold_live(conn: asyncpg.Connection, nc: Client, pool: asyncpg.Pool, live: str,
@@ -117,7 +111,7 @@ async def _hold_live(conn: asyncpg.Connection, nc: Client, pool: asyncpg.Pool, l
                                   "WHERE runner = $1 FOR UPDATE", runner.name)
     at, generation = (row["last_seq"], row["generation"] + 1) if row else (None, 1)
     # A live checkpoint past the log's end (it went backwards) cannot be caught up with.
-    if at is not None and runner.last_seq < at <= await _stream_end(nc):
+    if at is not None and runner.last_seq < at <= await stream_end(nc):
         await _build(nc, pool, runner.schema, at, runner=runner)
     if row is not None:
         await conn.execute(f'UPDATE "{live}".checkpoint SET generation = $2 WHERE runner = $1',
@@ -127,7 +121,7 @@ async def _hold_live(conn: asyncpg.Connection, nc: Client, pool: asyncpg.Pool, l
 
 async def _rebuild_all(nc: Client, pool: asyncpg.Pool, live: str) -> None:
     fresh = f"{live}_rebuild_{int(time.time())}"
-    runner = await _build(nc, pool, fresh, await _stream_end(nc))
+    runner = await _build(nc, pool, fresh, await stream_end(nc))
     retired = f"{live}_retired_{int(time.time())}"
     async with pool.acquire() as conn:
         async with conn.transaction():
@@ -146,7 +140,7 @@ async def _rebuild_all(nc: Client, pool: asyncpg.Pool, live: str) -> None:
 
 async def _rebuild_one(nc: Client, pool: asyncpg.Pool, live: str, name: str) -> None:
     fresh = f"{live}_{name}_{int(time.time())}"
-    runner = await _build(nc, pool, fresh, await _stream_end(nc), names=[name])
+    runner = await _build(nc, pool, fresh, await stream_end(nc), names=[name])
     async with pool.acquire() as conn, conn.transaction():
         await hold_layout(conn, live)
         at, _ = await _hold_live(conn, nc, pool, live, runner)
@@ -188,44 +182,6 @@ async def _parked_projections(pool: asyncpg.Pool, live: str) -> list[str]:
     if "*" in names:  # a malformed body concerns every projection
         return [p.name for p in projections()]
     return sorted(names)
-
-
-async def resolve_until(nc: Client, until: str) -> tuple[int, datetime]:
-    """A sequence, or the last sequence appended at or before an RFC 3339 instant (not in the
-    future: later events may still come); with the point the replay is dated at: the stream's
-    own append time of that sequence, or the instant asked for."""
-    end = await _stream_end(nc)
-    moment = None
-    if until.isdigit():
-        seq = min(int(until), end)
-    else:
-        moment = datetime.fromisoformat(until)
-        if moment.tzinfo is None:
-            raise ValueError("--until needs an offset, e.g. 2025-12-31T23:59:59+07:00")
-        if moment > datetime.now(UTC):
-            raise ValueError(f"--until {until} is in the future")
-        first = await _direct_get(nc, {"start_time": moment.isoformat(),
-                                       "next_by_subj": f"{EVENTS_PREFIX}.>"})
-        seq = end if first is None else first[0] - (1 if first[1] > moment else 0)
-    found = await _direct_get(nc, {"seq": seq}) if seq >= 1 else None
-    if found is None:
-        raise ValueError(f"nothing was in the log at {until}")
-    return found[0], moment or found[1]
-
-
-async def _direct_get(nc: Client, request: dict) -> tuple[int, datetime] | None:
-    reply = await direct_get(nc, request)
-    if reply is None:
-        return None
-    return int(reply.headers["Nats-Sequence"]), parse_stamp(reply.headers["Nats-Time-Stamp"])
-
-
-def parse_stamp(raw: str) -> datetime:
-    """JetStream's nanosecond UTC stamp, to the microsecond."""
-    match = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z", raw)
-    if match is None:
-        raise ValueError(f"unexpected stream timestamp {raw!r}")
-    return datetime.fromisoformat(match[1] + (match[2] or ".0")[:7] + "+00:00")
 
 
 async def _as_of(nc: Client, pool: asyncpg.Pool, until: str, into: str) -> int:

@@ -9,10 +9,12 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from services.reporting.deps import DEPENDENCY_DOWN
-from services.reporting.models import ErrorBody
+from services.reporting.http.models import ErrorBody
+from services.reporting.http.params import documented_order
+from services.reporting.read.port import DEPENDENCY_DOWN
 from shared.errors import Detail, Rejected
 
 log = structlog.get_logger("reporting")
@@ -41,9 +43,16 @@ async def _rejected(_: Request, exc: Exception) -> JSONResponse:
     return reply(exc)
 
 
-async def _validation(_: Request, exc: Exception) -> JSONResponse:
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    details = [Detail(str(e["loc"][-1]) if e["loc"] else "", e["msg"]) for e in exc.errors()]
+    errors = list(exc.errors())
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute):
+        # FastAPI validates a dependency's parameters (`as_of`) before the route's own: name
+        # them in the order the route documents them, whoever declared them.
+        order = {p: i for i, p in enumerate(documented_order(route.dependant))}
+        errors.sort(key=lambda e: order.get(tuple(e["loc"][:2]), len(order)))
+    details = [Detail(str(e["loc"][-1]) if e["loc"] else "", e["msg"]) for e in errors]
     fields = ", ".join(dict.fromkeys(d.field for d in details))
     return reply(Rejected("invalid", f"invalid request parameter: {fields}", details))
 

@@ -1,23 +1,22 @@
 """What every report route shares: strict query strings, the `format`, `as_of` and date
-parameters, and `as_of` → schema."""
+parameters, and the point `?as_of=` names, resolved once per request."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterator, Sequence
-from datetime import date
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from functools import partial
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import WithJsonSchema
 
-from services.reporting.deps import ASOF_NAME, ReportingDeps, asof_schema
-from services.reporting.models import SLUG, Format
-from services.reporting.tabular import CSV_CONTENT
-from shared.envelope import WIB
-from shared.errors import Detail, Rejected, not_found
+from services.reporting.http.models import SLUG, Format
+from services.reporting.http.tabular import CSV_CONTENT
+from services.reporting.read.asof import ASOF_NAME, Point
+from shared.errors import Detail, Rejected
 from shared.fields import Day
 
 STRICT_RULES = ("A report takes only the query parameters it documents, each at most once: "
@@ -27,10 +26,16 @@ STRICT_RULES = ("A report takes only the query parameters it documents, each at 
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 
-def _query_names(dependant: Dependant) -> Iterator[str]:
-    yield from (field.alias for field in dependant.query_params)
+def _names(dependant: Dependant, kind: str) -> Iterator[str]:
+    yield from (field.alias for field in getattr(dependant, f"{kind}_params"))
     for sub in dependant.dependencies:
-        yield from _query_names(sub)
+        yield from _names(sub, kind)
+
+
+def documented_order(dependant: Dependant) -> list[tuple[str, str]]:
+    """`(kind, name)` of a route's path and query parameters, in its OpenAPI order (those its
+    dependencies declare after its own)."""
+    return [(kind, name) for kind in ("path", "query") for name in _names(dependant, kind)]
 
 
 def check_query(items: list[tuple[str, str]], allowed: frozenset[str]) -> None:
@@ -51,7 +56,7 @@ class StrictRoute(APIRoute):
     a parameter added to a route is accepted by adding it to the signature, nothing else."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        allowed = frozenset(_query_names(self.dependant))
+        allowed = frozenset(_names(self.dependant, "query"))
         handle = super().get_route_handler()
 
         async def strict(request: Request) -> Response:
@@ -89,35 +94,14 @@ LIST_OK: dict[int | str, dict[str, Any]] = {
     200: {"content": CSV_CONTENT, "description": "JSON, or CSV with `?format=csv`."}}
 
 
-class ReadModels:
-    """Resolves a report's `?as_of=` to the read-model schema it reads."""
+def _point(request: Request, as_of: AsOfQuery = None) -> Callable[[], Awaitable[Point]]:
+    return partial(request.app.state.resolve_point, as_of)
 
-    def __init__(self, deps: ReportingDeps):
-        self.deps = deps
 
-    async def today(self, as_of: str | None) -> date:
-        """The day a report is computed for: today in WIB, or the day a replay stands at, so
-        a past report is reproduced with the statuses and default `to` it had then."""
-        if as_of is not None and self.deps.replay_day is not None:
-            day = await self.deps.replay_day(asof_schema(as_of))
-            if day is not None:
-                return day
-        return self.deps.clock().astimezone(WIB).date()
-
-    async def schema(self, as_of: str | None) -> str:
-        return (await self.replay(as_of))[0]
-
-    async def replay(self, as_of: str | None) -> tuple[str, int | None]:
-        """`(schema, last_seq)`: the live schema and None without `as_of`; else the replay's
-        schema and the last stream sequence it holds. Raises not_found for an unknown replay
-        (no schema `asof_<name>`, or one without a read-model checkpoint)."""
-        if as_of is None:
-            return self.deps.live_schema, None
-        schema = asof_schema(as_of)
-        last_seq = await self.deps.checkpoint(schema)
-        if last_seq is None:
-            raise not_found(f"no replay named {as_of}")
-        return schema, last_seq
+# The report's point (`?as_of=`), resolved when the route awaits it, once: FastAPI runs a
+# dependency before it validates the route's own parameters, and a malformed request must be
+# answered 400 without reading the database.
+AtPoint = Annotated[Callable[[], Awaitable[Point]], Depends(_point)]
 
 
 def one_prison(found: Sequence[T], prison_of: Callable[[T], str], what: str) -> Sequence[T]:

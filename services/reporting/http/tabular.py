@@ -47,5 +47,10 @@ def csv_response(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> R
     return Response(to_csv(rows, columns), media_type=CSV_MEDIA_TYPE)
 
 
+def listed(items: list[dict[str, Any]], format: str, columns: Sequence[str]) -> Any:
+    """A list report's body: `{"items": …}`, or its rows as CSV."""
+    return csv_response(items, columns) if format == "csv" else {"items": items}
+
+
 # OpenAPI: the CSV alternative of a list report's 200 response.
 CSV_CONTENT: dict[str, Any] = {"text/csv": {"schema": {"type": "string"}}}

@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
 
-from services.reporting.deps import ReportingDeps
-from services.reporting.edge import (
-    LIST_OK,
-    AsOfQuery,
-    FormatQuery,
-    FromQuery,
-    ReadModels,
-    ToQuery,
-)
-from services.reporting.figures import Window
-from services.reporting.http_errors import responses
-from services.reporting.models import (
+from services.reporting.http.errors import responses
+from services.reporting.http.models import (
     EVALUATION_COLUMNS,
     REGIONAL_COLUMNS,
     SLUG,
     EvaluationList,
     RegionalList,
 )
-from services.reporting.tabular import csv_response
+from services.reporting.http.params import LIST_OK, AtPoint, FormatQuery, FromQuery, ToQuery
+from services.reporting.http.tabular import listed
+from services.reporting.read.asof import Point
+from services.reporting.read.figures import Window
+from services.reporting.read.port import ReadModel
 
 WINDOW_DOC = (" The window `from`..`to` limits sessions (by their WIB day), completions, "
               "withdrawals and releases; `to` also bounds enrolments and assessments. Rates and "
@@ -34,10 +29,7 @@ WINDOW_DOC = (" The window `from`..`to` limits sessions (by their WIB day), comp
               "`from` is after `to`.")
 
 
-def add_evaluation_routes(app: FastAPI, deps: ReportingDeps, readmodels: ReadModels) -> None:
-    async def window(from_: date | None, to: date | None, as_of: str | None) -> Window:
-        return Window.of(from_, to, await readmodels.today(as_of))
-
+def add_evaluation_routes(app: FastAPI, reads: ReadModel) -> None:
     @app.get(
         "/evaluation", response_model=EvaluationList, operation_id="evaluation",
         summary="Evaluation of every program",
@@ -47,6 +39,7 @@ def add_evaluation_routes(app: FastAPI, deps: ReportingDeps, readmodels: ReadMod
         responses={**LIST_OK, **responses(400, 404, 503)},
     )
     async def evaluation(
+        *,
         prison_id: Annotated[str | None, Query(pattern=SLUG, description="Only this prison.")]
         = None,
         partner_id: Annotated[str | None, Query(
@@ -55,14 +48,11 @@ def add_evaluation_routes(app: FastAPI, deps: ReportingDeps, readmodels: ReadMod
         from_: FromQuery = None,
         to: ToQuery = None,
         format: FormatQuery = "json",
-        as_of: AsOfQuery = None,
+        point: AtPoint,
     ) -> Any:
-        span = await window(from_, to, as_of)
-        items = await deps.evaluation(await readmodels.schema(as_of), span, prison_id,
-                                      partner_id)
-        if format == "csv":
-            return csv_response(items, EVALUATION_COLUMNS)
-        return {"items": items}
+        schema, span = await _window(point, from_, to)
+        items = await reads.evaluation(schema, span, prison_id, partner_id)
+        return listed(items, format, EVALUATION_COLUMNS)
 
     @app.get(
         "/regional", response_model=RegionalList, operation_id="regional",
@@ -74,13 +64,20 @@ def add_evaluation_routes(app: FastAPI, deps: ReportingDeps, readmodels: ReadMod
         responses={**LIST_OK, **responses(400, 404, 503)},
     )
     async def regional(
+        *,
         from_: FromQuery = None,
         to: ToQuery = None,
         format: FormatQuery = "json",
-        as_of: AsOfQuery = None,
+        point: AtPoint,
     ) -> Any:
-        span = await window(from_, to, as_of)
-        items = await deps.regional(await readmodels.schema(as_of), span)
-        if format == "csv":
-            return csv_response(items, REGIONAL_COLUMNS)
-        return {"items": items}
+        schema, span = await _window(point, from_, to)
+        return listed(await reads.regional(schema, span), format, REGIONAL_COLUMNS)
+
+
+async def _window(point: Callable[[], Awaitable[Point]], from_: date | None, to: date | None
+                  ) -> tuple[str, Window]:
+    """The schema to read and the window, `to` defaulting to the point's day; a bad window is
+    answered (400) before an unknown replay (404)."""
+    at = await point()
+    span = Window.of(from_, to, at.today)
+    return at.found().schema, span

@@ -1,0 +1,128 @@
+"""The read-model port over PostgreSQL (the read-models) and NATS (the log and its end)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import date
+from typing import Any
+
+import asyncpg
+from nats.aio.client import Client
+
+from services.reporting.read.evaluation import evaluation_report, regional_report
+from services.reporting.read.figures import Window
+from services.reporting.read.port import DEPENDENCY_DOWN, Rows
+from services.reporting.read.queries import list_agreements, program_report
+from shared.envelope import STREAM, WIB
+from shared.layout import stamp_of
+from shared.runner import ProjectionRunner
+from shared.store import EventStore, Recorded, StoreUnavailable
+
+
+@asynccontextmanager
+async def readmodel(pool: asyncpg.Pool, schema: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection reading one read-model schema (a live build or a replayed one), in one
+    repeatable-read snapshot: a report of several queries sees one state of the tables, not
+    a batch committed by the runner between two of them."""
+    try:
+        async with pool.acquire() as conn, conn.transaction(
+                readonly=True, isolation="repeatable_read"):
+            await conn.execute(f'SET LOCAL search_path TO "{schema}"')
+            yield conn
+    except DEPENDENCY_DOWN as exc:
+        raise StoreUnavailable(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
+
+
+async def checkpoint_of(pool: asyncpg.Pool, schema: str, layout: str | None = None
+                        ) -> int | None:
+    """The checkpoint of read-model `schema` (see ReadModel.checkpoint). The search_path holds
+    only `schema` (and pg_catalog), so a schema that does not exist finds no checkpoint table.
+    With `layout`, a schema built with another layout (an older version's replay) has none
+    either: today's queries cannot read it."""
+    async with readmodel(pool, schema) as conn:
+        if await conn.fetchval("SELECT to_regclass('checkpoint')") is None:
+            return None
+        if layout is not None and await stamp_of(conn, schema, "reporting") != layout:
+            return None
+        return await conn.fetchval("SELECT coalesce(max(last_seq), 0) FROM checkpoint")
+
+
+class LiveReadModel:
+    """The reporting service's reads. `runner()` is the live projection runner, once started:
+    the live read-model is refused (503) while the log no longer holds what it was built from."""
+
+    def __init__(self, pool: Callable[[], Awaitable[asyncpg.Pool]], live_schema: str, *,
+                 nc: Client, store: EventStore, layout: str | None = None,
+                 runner: Callable[[], ProjectionRunner | None] = lambda: None):
+        self._pool, self._nc, self._store, self._runner = pool, nc, store, runner
+        self.live_schema, self._layout = live_schema, layout
+
+    @asynccontextmanager
+    async def _read(self, schema: str) -> AsyncIterator[asyncpg.Connection]:
+        runner = self._runner()
+        if schema == self.live_schema and runner is not None and runner.problem:
+            raise StoreUnavailable(runner.problem)
+        async with readmodel(await self._pool(), schema) as conn:
+            yield conn
+
+    async def agreements(self, schema: str, today: date, prison_id: str | None,
+                         partner_id: str | None, status: str | None) -> Rows:
+        async with self._read(schema) as conn:
+            return await list_agreements(conn, today, prison_id, partner_id, status)
+
+    async def program(self, schema: str, program_id: str, prison_id: str | None) -> Rows:
+        async with self._read(schema) as conn:
+            return await program_report(conn, program_id, prison_id)
+
+    async def evaluation(self, schema: str, window: Window, prison_id: str | None,
+                         partner_id: str | None) -> Rows:
+        async with self._read(schema) as conn:
+            return await evaluation_report(conn, window, prison_id, partner_id)
+
+    async def regional(self, schema: str, window: Window) -> Rows:
+        async with self._read(schema) as conn:
+            return await regional_report(conn, window)
+
+    async def checkpoint(self, schema: str) -> int | None:
+        return await checkpoint_of(await self._pool(), schema, self._layout)
+
+    async def replay_day(self, schema: str) -> date | None:
+        async with readmodel(await self._pool(), schema) as conn:
+            if await conn.fetchval("SELECT to_regclass('replay_info')") is None:
+                return None
+            until = await conn.fetchval("SELECT max(until_time) FROM replay_info")
+        return until.astimezone(WIB).date() if until else None
+
+    async def health(self) -> dict[str, Any]:
+        try:
+            last = (await self._nc.jetstream().stream_info(STREAM)).state.last_seq
+        except Exception as exc:
+            raise StoreUnavailable(f"stream info: {exc!r}") from exc
+        runner = self._runner()
+        names = [p.name for p in runner.projections] if runner else []
+        # From the database, not the runner's memory: what the read-model holds right now,
+        # even just after a replay swapped tables in behind the runner's back.
+        applied, parked = await self._live_state(runner.name if runner else "reporting")
+        return {"projections": {n: {"last_seq": applied, "lag": max(0, last - applied),
+                                    "parked": parked.get(n, 0) + parked.get("*", 0)}
+                                for n in names},
+                "stream_last_seq": last, "problem": runner.problem if runner else None}
+
+    async def _live_state(self, runner: str) -> tuple[int, dict[str, int]]:
+        """The live checkpoint and parked events per projection ("*": every one)."""
+        async with readmodel(await self._pool(), self.live_schema) as conn:
+            if await conn.fetchval("SELECT to_regclass('checkpoint')") is None:
+                return 0, {}
+            applied = await conn.fetchval(
+                "SELECT last_seq FROM checkpoint WHERE runner = $1", runner)
+            parked = await conn.fetch(
+                "SELECT projection, count(*) FROM parked GROUP BY projection")
+        return applied or 0, dict(parked)
+
+    async def audit(self, aggregate_type: str, aggregate_id: str, prison_id: str | None
+                    ) -> list[Recorded]:
+        # As stored (never upcast): the audit trail must show what the hashes cover. The
+        # route validated every token (prison slug, type, UUID): no wildcard gets in.
+        return await self._store.read_filter(
+            f"pulih.events.{prison_id or '*'}.{aggregate_type}.{aggregate_id}.*", raw=True)

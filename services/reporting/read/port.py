@@ -1,0 +1,72 @@
+"""The one port the HTTP side reads through; the composition root plugs in the real reads
+(`services.reporting.read.live`), unit tests a hand-written fake."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Protocol
+
+import asyncpg
+import nats.errors
+import nats.js.errors
+
+from services.reporting.read.figures import Window
+from shared.store import Recorded, StoreUnavailable
+
+Rows = list[dict[str, Any]]
+
+
+class ReadModel(Protocol):
+    """Every report query takes the read-model `schema` to read (the live one or a replay's)
+    and returns the contract's items, filtered and ordered."""
+
+    async def agreements(self, schema: str, today: date, prison_id: str | None,
+                         partner_id: str | None, status: str | None) -> Rows: ...
+
+    async def program(self, schema: str, program_id: str, prison_id: str | None) -> Rows:
+        """The `/programs/{program_id}` body of the program of that id in each prison that
+        has one (`prison_id`'s only, when given); empty when there is none."""
+        ...
+
+    async def evaluation(self, schema: str, window: Window, prison_id: str | None,
+                         partner_id: str | None) -> Rows: ...
+
+    async def regional(self, schema: str, window: Window) -> Rows: ...
+
+    async def checkpoint(self, schema: str) -> int | None:
+        """The last stream sequence applied into `schema`; None when `schema` holds no
+        read-model today's queries can read."""
+        ...
+
+    async def replay_day(self, schema: str) -> date | None:
+        """The WIB day a replay was built up to, if recorded."""
+        ...
+
+    async def health(self) -> dict[str, Any]:
+        """`{"projections": {name: {"last_seq", "lag", "parked"}}, "stream_last_seq",
+        "problem"}`: how far each projection lags behind the log."""
+        ...
+
+    async def audit(self, aggregate_type: str, aggregate_id: str, prison_id: str | None
+                    ) -> list[Recorded]:
+        """The events of the aggregates of that id straight from the log, as stored, in
+        order; `prison_id`'s only when given, else in every prison."""
+        ...
+
+
+# What a port's call raises when a dependency is down, or went away mid-request: the caller
+# may retry (503 `unavailable`). ConnectionError and nats' TimeoutError are OSErrors.
+DEPENDENCY_DOWN: tuple[type[BaseException], ...] = (
+    StoreUnavailable,
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    nats.errors.NoServersError,
+    nats.errors.ConnectionClosedError,
+    nats.errors.ConnectionReconnectingError,
+    nats.errors.StaleConnectionError,
+    nats.errors.NoRespondersError,
+    nats.js.errors.ServiceUnavailableError,
+    nats.js.errors.NoStreamResponseError,
+)
