@@ -31,7 +31,6 @@ from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from shared.batches import Batch, CheckpointMoved, ConsumerStalled, LogDiverged, fold, write
-from shared.checkpoint import KERNEL_DDL as KERNEL_DDL  # re-exported for older imports
 from shared.checkpoint import check_unmoved, prepare
 from shared.delivery import Delivery, decode, flow_control_when_taken
 from shared.envelope import EVENTS_PREFIX, STREAM

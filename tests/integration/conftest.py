@@ -42,7 +42,7 @@ async def conn(database_url, schema):
     """A connection reading and writing a fresh read-model schema with every projection's
     tables (and the runner's), dropped afterwards."""
     from services.reporting.projections import projections
-    from shared.runner import KERNEL_DDL
+    from shared.checkpoint import KERNEL_DDL
 
     connection = await asyncpg.connect(database_url)
     await connection.execute(f'CREATE SCHEMA "{schema}"; SET search_path TO "{schema}"')
