@@ -10,7 +10,8 @@ import orjson
 import structlog
 from nats.aio.msg import Msg
 
-from shared.upcasting import UpcastError, upcast
+from shared.contract.events import upcast
+from shared.contract.upcasting import UpcastError
 
 log = structlog.get_logger(__name__)
 

@@ -16,6 +16,7 @@ from nats.aio.msg import Msg
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
+from shared.contract.events import upcast_records
 from shared.envelope import EVENTS_PREFIX, STREAM, StreamId
 from shared.store import (
     Claim,
@@ -25,7 +26,6 @@ from shared.store import (
     StoreUnavailable,
     WrongLastSequence,
 )
-from shared.upcasting import upcast_records
 
 log = structlog.get_logger(__name__)
 

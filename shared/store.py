@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.contract.events import upcast_records
 from shared.envelope import CommandMeta, NewEvent, StreamId, instant, seal
 from shared.history import (
     Appended,
@@ -25,7 +26,6 @@ from shared.history import (
     result,
     same_command,
 )
-from shared.upcasting import upcast_records
 
 
 class WrongLastSequence(Exception):

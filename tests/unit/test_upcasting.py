@@ -8,15 +8,16 @@ from types import SimpleNamespace
 import orjson
 import pytest
 
+import shared.contract.events  # noqa: F401  (registers the upcasters)
 from services.programs.commands import RecordAssessment
 from services.programs.domain import participant
 from services.programs.handlers import ProgramHandlers
-from shared import upcasting
 from shared.commands import Context, Folder
+from shared.contract import upcasting
+from shared.contract.upcasting import UnknownSchemaVersion, UpcastError, current_version, upcast
 from shared.delivery import decode
 from shared.envelope import CommandMeta, NewEvent, StreamId, compute_hash, seal
 from shared.store import InMemoryEventStore, Recorded
-from shared.upcasting import UnknownSchemaVersion, UpcastError, current_version, upcast
 
 PRISON = "lapas-banyuwangi"
 PARTICIPANT = "9a000000-0000-4000-8000-000000000001"
