@@ -16,6 +16,7 @@ import orjson
 import structlog
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError
 
+from shared.contract.events import Fact, decode
 from shared.envelope import WIB, CommandMeta, NewEvent, StreamId, canonical_json
 from shared.errors import Detail, Rejected
 from shared.fields import SLUG_PATTERN, Uuid
@@ -91,8 +92,8 @@ class Folder(Generic[S]):
     """Folds histories into states, keeping the last state per aggregate so a hot aggregate
     costs only its new events."""
 
-    def __init__(self, evolve: Callable[[S | None, dict], S], size: int = 2_000, *,
-                 fold_many: Callable[[S | None, Sequence[dict]], S | None] | None = None):
+    def __init__(self, evolve: Callable[[S | None, Fact], S], size: int = 2_000, *,
+                 fold_many: Callable[[S | None, Sequence[Fact]], S | None] | None = None):
         """`fold_many`, when given, folds a run of new events in one call (a state that is
         costly to copy per event, e.g. a roster of thousands)."""
         self._evolve = evolve
@@ -107,12 +108,12 @@ class Folder(Generic[S]):
         if version > history.version or (
                 version and history.events[version - 1].envelope["hash"] != last_hash):
             version, state = 0, None
-        new = [record.envelope for record in history.events[version:]]
+        new = [decode(record.envelope) for record in history.events[version:]]
         if self._fold_many is not None:
             state = self._fold_many(state, new)
         else:
-            for envelope in new:
-                state = self._evolve(state, envelope)
+            for fact in new:
+                state = self._evolve(state, fact)
         self._cache[history.stream] = (history.version, history.last_hash, state)
         self._cache.move_to_end(history.stream)
         if len(self._cache) > self._size:

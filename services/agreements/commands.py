@@ -7,7 +7,7 @@ Relations between fields, with the current state or with today are business rule
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from shared.contract.fields import PartnerKind, Party
 from shared.fields import SERVICES, Day, Instant, Model, Name, Note, Service, Slug, Text, Uuid
 
 
@@ -35,13 +36,13 @@ Sessions = Annotated[int, Field(ge=0, le=10_000, strict=True)]
 class Partner(Model):
     id: Slug
     name: Name
-    kind: Literal["ipwl", "foundation", "government", "other"]
+    kind: PartnerKind
 
 
 class Signatory(Model):
     name: Name
     title: Name
-    party: Literal["prison", "partner"]
+    party: Party
 
 
 Signatories = Annotated[list[Signatory], Field(min_length=1, max_length=20)]

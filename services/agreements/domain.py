@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from services.agreements.commands import (
     AmendAgreement,
@@ -19,14 +18,19 @@ from services.agreements.commands import (
     Signatory,
     TerminateAgreement,
 )
+from shared.contract.events import (
+    AgreementAmended,
+    AgreementExpired,
+    AgreementExtended,
+    AgreementSigned,
+    AgreementTerminated,
+    Changes,
+    Event,
+    Fact,
+)
 from shared.envelope import WIB, NewEvent, date_instant
 from shared.errors import not_found, rule
 
-EXPIRING_WITHIN_DAYS = 60
-EVENT_TYPES = (
-    "AgreementSigned", "AgreementExtended", "AgreementAmended",
-    "AgreementTerminated", "AgreementExpired",
-)
 Command = SignAgreement | ExtendAgreement | AmendAgreement | TerminateAgreement | ExpireAgreement
 
 
@@ -46,19 +50,6 @@ class Agreement:
     extensions: int = 0
     terminated_on: date | None = None
     expired_on: date | None = None
-
-    def days_left(self, day: date) -> int:
-        return (self.effective_until - day).days
-
-    def status_on(self, day: date) -> str:
-        """The contract's `GET /agreements` status, as it stood on `day`."""
-        if self.terminated_on is not None and self.terminated_on <= day:
-            return "terminated"
-        if day > self.effective_until or (self.expired_on is not None and self.expired_on <= day):
-            return "expired"
-        if self.days_left(day) <= EXPIRING_WITHIN_DAYS:
-            return "expiring"
-        return "active"
 
     def in_force_on(self, day: date) -> bool:
         """Within its term and not yet terminated (it is no longer in force on `terminated_on`)."""
@@ -137,40 +128,39 @@ def expiry_due(state: Agreement | None, today: date) -> ExpireAgreement | None:
     )
 
 
-def evolve(state: Agreement | None, envelope: dict[str, Any]) -> Agreement:
-    """Fold one recorded event (the contract envelope as a dict) into the state."""
-    kind, data = envelope["type"], envelope["data"]
-    if kind == "AgreementSigned":
+def evolve(state: Agreement | None, fact: Fact) -> Agreement:
+    """Fold one recorded event into the state."""
+    event = fact.event
+    if isinstance(event, AgreementSigned):
         return Agreement(
-            agreement_id=envelope["aggregate_id"],
-            partner_id=data["partner"]["id"],
-            partner_name=data["partner"]["name"],
-            number=data["number"],
-            title=data["title"],
-            services=tuple(data["services"]),
-            signed_on=date.fromisoformat(data["signed_on"]),
-            effective_from=date.fromisoformat(data["effective_from"]),
-            effective_until=date.fromisoformat(data["effective_until"]),
-            committed_sessions_per_month=data["committed_sessions_per_month"],
-            renews=data["renews"],
+            agreement_id=fact.aggregate_id,
+            partner_id=event.partner["id"],
+            partner_name=event.partner["name"],
+            number=event.number,
+            title=event.title,
+            services=tuple(event.services),
+            signed_on=event.signed_on,
+            effective_from=event.effective_from,
+            effective_until=event.effective_until,
+            committed_sessions_per_month=event.committed_sessions_per_month,
+            renews=event.renews,
         )
     if state is None:
-        raise ValueError(f"{kind} before AgreementSigned")
-    match kind:
-        case "AgreementExtended":
-            until = date.fromisoformat(data["effective_until"])
-            return replace(state, effective_until=until, extensions=state.extensions + 1,
-                           expired_on=None)
-        case "AgreementAmended":
-            changes = dict(data["changes"])
+        raise ValueError(f"{event.TYPE} before AgreementSigned")
+    match event:
+        case AgreementExtended():
+            return replace(state, effective_until=event.effective_until,
+                           extensions=state.extensions + 1, expired_on=None)
+        case AgreementAmended():
+            changes = event.changes.given()
             if "services" in changes:
                 changes["services"] = tuple(changes["services"])
             return replace(state, **changes)
-        case "AgreementTerminated":
-            return replace(state, terminated_on=date.fromisoformat(data["terminated_on"]))
-        case "AgreementExpired":
-            return replace(state, expired_on=date.fromisoformat(data["expired_on"]))
-    raise ValueError(f"unknown agreement event type {kind}")
+        case AgreementTerminated():
+            return replace(state, terminated_on=event.terminated_on)
+        case AgreementExpired():
+            return replace(state, expired_on=event.expired_on)
+    raise ValueError(f"unknown agreement event type {event.TYPE}")
 
 
 def _sign(
@@ -192,7 +182,12 @@ def _sign(
             raise rule("renewed agreement not found in this prison", "renews")
         if renewed.partner_id != c.partner.id:
             raise rule("renewed agreement is with another partner", "renews")
-    return _event("AgreementSigned", _data(c), c.signed_on, c.occurred_at)
+    event = AgreementSigned.of(
+        number=c.number, title=c.title, partner=c.partner.model_dump(), services=c.services,
+        signed_on=c.signed_on, effective_from=c.effective_from,
+        effective_until=c.effective_until, signatories=_signatories(c.signatories),
+        renews=c.renews, committed_sessions_per_month=c.committed_sessions_per_month)
+    return _event(event, c.signed_on, c.occurred_at)
 
 
 def _extend(state: Agreement, c: ExtendAgreement, today: date) -> NewEvent:
@@ -204,7 +199,9 @@ def _extend(state: Agreement, c: ExtendAgreement, today: date) -> NewEvent:
             "effective_until",
         )
     _both_parties(c.signatories)
-    return _event("AgreementExtended", _data(c), c.signed_on, c.occurred_at)
+    event = AgreementExtended.of(signed_on=c.signed_on, effective_until=c.effective_until,
+                                 signatories=_signatories(c.signatories), note=c.note)
+    return _event(event, c.signed_on, c.occurred_at)
 
 
 def _amend(state: Agreement, c: AmendAgreement, today: date) -> NewEvent:
@@ -218,8 +215,9 @@ def _amend(state: Agreement, c: AmendAgreement, today: date) -> NewEvent:
     if all(current[key] == value for key, value in changes.items()):
         raise rule("changes must change something: every value given is the current one",
                    "changes")
-    data = {"signed_on": c.signed_on.isoformat(), "changes": changes, "note": c.note}
-    return _event("AgreementAmended", data, c.signed_on, c.occurred_at)
+    event = AgreementAmended.of(signed_on=c.signed_on, changes=Changes.of(**changes),
+                                note=c.note)
+    return _event(event, c.signed_on, c.occurred_at)
 
 
 def _terminate(state: Agreement, c: TerminateAgreement, today: date) -> NewEvent:
@@ -230,7 +228,8 @@ def _terminate(state: Agreement, c: TerminateAgreement, today: date) -> NewEvent
     if c.terminated_on > state.effective_until:
         raise rule("agreement had already run out by terminated_on: it expires, it is not "
                    "terminated", "terminated_on")
-    return _event("AgreementTerminated", _data(c), c.terminated_on, c.occurred_at)
+    event = AgreementTerminated.of(terminated_on=c.terminated_on, reason=c.reason)
+    return _event(event, c.terminated_on, c.occurred_at)
 
 
 def _expire(state: Agreement, c: ExpireAgreement, today: date) -> NewEvent:
@@ -238,7 +237,7 @@ def _expire(state: Agreement, c: ExpireAgreement, today: date) -> NewEvent:
         raise rule("agreement cannot expire before effective_until has passed", "expired_on")
     if c.expired_on != state.effective_until + timedelta(days=1):
         raise rule("expired_on must be the day after effective_until", "expired_on")
-    return _event("AgreementExpired", _data(c), c.expired_on, None)
+    return _event(AgreementExpired.of(expired_on=c.expired_on), c.expired_on, None)
 
 
 def _signed_in_term(state: Agreement, signed_on: date, today: date) -> None:
@@ -258,10 +257,9 @@ def _both_parties(signatories: list[Signatory]) -> None:
                    "signatories")
 
 
-def _data(c: Any) -> dict[str, Any]:
-    """A command's fields minus the envelope's: exactly the event's data, JSON-ready."""
-    return c.model_dump(mode="json", exclude={"agreement_id", "occurred_at"})
+def _signatories(signatories: list[Signatory]) -> list[dict[str, str]]:
+    return [s.model_dump() for s in signatories]
 
 
-def _event(kind: str, data: dict[str, Any], day: date, occurred_at: datetime | None) -> NewEvent:
-    return NewEvent(kind, data, occurred_at.isoformat() if occurred_at else date_instant(day))
+def _event(event: Event, day: date, occurred_at: datetime | None) -> NewEvent:
+    return event.stamped(occurred_at.isoformat() if occurred_at else date_instant(day))

@@ -8,16 +8,15 @@ personal data a client tries to slip in (a participant's name, a NIK) is refused
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, get_args
+from typing import Annotated, get_args
 
 from pydantic import BaseModel, Field
 
+from shared.contract.fields import Role, Status
 from shared.fields import MAX_PARTICIPANTS, SERVICES, Instant, Model, Name, Service, Uuid, text
 
 Activity = Service
 ACTIVITIES: tuple[str, ...] = SERVICES
-Role = Literal["instructor", "resource_person", "counselor", "officer"]
-Status = Literal["present", "absent", "excused", "late"]
 STATUSES: tuple[str, ...] = get_args(Status)
 Topic = text(500)
 Reason = text(2000)

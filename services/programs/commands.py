@@ -11,10 +11,18 @@ extra keys, so a request that carries a `name`, `nik` or `register_number` is re
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
+from shared.contract.fields import (
+    AssessorRole,
+    CaseType,
+    Instrument,
+    Phase,
+    ReleaseType,
+    WithdrawalReason,
+)
 from shared.fields import (
     MAX_PARTICIPANTS,
     SERVICES,
@@ -32,20 +40,7 @@ from shared.instruments import SCORE_RANGES
 # The contract's lists. A program's activities are drawn from its agreement's services.
 Activity = Service
 ACTIVITIES: tuple[str, ...] = SERVICES
-WithdrawalReason = Literal[
-    "transferred", "released", "discipline", "refused", "health", "died", "other",
-]
-CaseType = Literal["narcotics_user", "narcotics_other"]
-Instrument = Literal["ASSIST", "ASI", "URICA", "WHOQOL", "urine_test", "other"]
-Phase = Literal["intake", "mid", "exit", "follow_up"]
-# Who took an assessment (AssessmentRecorded v2): `medical` covers physicians, nurses and labs.
-AssessorRole = Literal[
-    "counselor", "psychologist", "medical", "social_worker", "officer", "other",
-]
-ReleaseType = Literal[
-    "expiration", "parole", "conditional_leave", "pre_release_leave", "assimilation",
-    "transfer", "other",
-]
+
 
 
 def _activities(value: list[str]) -> list[str]:

@@ -21,7 +21,7 @@ from services.programs.commands import (
     ProgramCommand,
     RecordAssessment,
 )
-from services.programs.domain import agreement_view, participant, program
+from services.programs.domain import agreement_view, enrolments, participant, program
 from shared.commands import Context, Folder, Handler, execute
 from shared.envelope import CommandMeta, StreamId
 from shared.store import Appended, History
@@ -33,6 +33,7 @@ class ProgramHandlers:
         self.programs: Folder[program.Program] = Folder(program.evolve)
         self.participants: Folder[participant.Participant] = Folder(participant.evolve)
         self.agreements: Folder[agreement_view.AgreementView] = Folder(agreement_view.evolve)
+        self.enrolments: Folder[enrolments.Enrolments] = Folder(enrolments.evolve)
 
     def table(self) -> dict[str, tuple[type, Handler]]:
         handler = {"program": self.handle_program, "participant": self.handle_participant}
@@ -67,7 +68,7 @@ class ProgramHandlers:
             facts = {}
             if isinstance(command, RecordAssessment) and command.program_id is not None:
                 facts["program"] = await self._fresh(
-                    ctx, self.programs, StreamId(prison_id, "program", command.program_id))
+                    ctx, self.enrolments, StreamId(prison_id, "program", command.program_id))
             return participant.decide(self.participants(history), command, ctx.today(), **facts)
 
         return await execute(ctx.store, stream, meta, expected_version, decide)

@@ -27,6 +27,12 @@ class StoredModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    @classmethod
+    def of(cls, **fields: Any) -> Self:
+        """An instance from values the command already validated (the keys given are the keys
+        stored)."""
+        return cls.model_construct(**fields)
+
 
 class Event(StoredModel):
     """One event's `data`. `TYPE` and `VERSION` are set when the model is registered."""
@@ -34,11 +40,6 @@ class Event(StoredModel):
     TYPE: ClassVar[str]
     VERSION: ClassVar[int]
     AGGREGATE: ClassVar[str]
-
-    @classmethod
-    def of(cls, **fields: Any) -> Self:
-        """An event of this version, from values the command already validated."""
-        return cls.model_construct(**fields)
 
     def stamped(self, occurred_at: str) -> NewEvent:
         """The event as the store appends it: type, version and JSON-ready data."""
@@ -84,10 +85,18 @@ def encode(event: BaseModel) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class Unknown:
+    """An event of a type this reader does not know: a fold refuses it, naming the type."""
+
+    TYPE: str
+    data: Any
+
+
+@dataclass(frozen=True, slots=True)
 class Fact:
     """A recorded event as a fold meets it: typed data, and the envelope fields folds use."""
 
-    event: Event
+    event: Event | Unknown
     aggregate_id: str
     occurred_at: str
 
@@ -96,10 +105,13 @@ def decode(envelope: dict[str, Any]) -> Fact:
     """The envelope's data as its model (the envelope is current: the store upcasts first)."""
     kind, version = envelope["type"], envelope.get("schema_version", 1)
     model = EVENT_SCHEMAS.get((kind, version))
-    if model is None:
-        raise ValueError(f"unknown event type {kind} v{version}")
-    return Fact(_restore(model, envelope["data"]), envelope["aggregate_id"],
-                envelope["occurred_at"])
+    if model is not None:
+        event: Event | Unknown = _restore(model, envelope["data"])
+    elif kind in EVENT_AGGREGATES:
+        raise ValueError(f"{kind} schema_version {version} is not a registered version")
+    else:
+        event = Unknown(kind, envelope["data"])
+    return Fact(event, envelope["aggregate_id"], envelope["occurred_at"])
 
 
 _READERS: dict[type[BaseModel], dict[str, Callable[[Any], Any]]] = {}

@@ -24,6 +24,8 @@ from services.agreements.commands import (
     TerminateAgreement,
 )
 from services.agreements.domain import Agreement, decide, evolve, expiry_due
+from shared.contract.events import Fact, decode
+from shared.envelope import NewEvent
 from shared.errors import Rejected
 
 LRPPN = "3f0c9a52-7d41-4e0b-9a63-5b2d8e1c4f70"
@@ -69,9 +71,9 @@ def gennesa_data(**changes: Any) -> dict[str, Any]:
     return {**data, **changes}
 
 
-def envelope(aggregate_id: str, event: Any) -> dict[str, Any]:
-    return {"type": event.type, "aggregate_id": aggregate_id, "data": event.data,
-            "occurred_at": event.occurred_at}
+def envelope(aggregate_id: str, event: Any) -> Fact:
+    return decode({"type": event.type, "aggregate_id": aggregate_id, "data": event.data,
+                   "occurred_at": event.occurred_at})
 
 
 def step(state: Agreement | None, command: BaseModel, today: date,
@@ -400,7 +402,7 @@ def test_nothing_but_a_late_recorded_extension_accepted_after_expiry(make: Any) 
 def test_an_extension_signed_in_term_but_recorded_after_expiry_revives_it() -> None:
     revived = step(expired_lrppn(), LATER[0](), date(2026, 3, 1))
     assert revived.expired_on is None and revived.effective_until == date(2027, 2, 21)
-    assert revived.status_on(date(2026, 3, 1)) == "active"
+    assert revived.in_force_on(date(2026, 3, 1))
     late = extend(agreement_id=LRPPN, signatories=[PRISON_HEAD, HIKSAN],
                   signed_on="2026-02-25", effective_until="2027-02-21")
     reject("rule", "had expired by signed_on", expired_lrppn(), late, date(2026, 3, 1))
@@ -437,31 +439,25 @@ def test_expire_rules() -> None:
     reject("rule", "day after effective_until", lrppn(), wrong, date(2026, 3, 2))
 
 
-# --- status and in force ------------------------------------------------------------------
+# --- in force ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
-    ("day", "status", "in_force"),
+    ("day", "in_force"),
     [
-        (date(2025, 2, 21), "active", False),   # signed but not yet effective
-        (date(2025, 2, 22), "active", True),
-        (date(2025, 12, 22), "active", True),   # 61 days left
-        (date(2025, 12, 23), "expiring", True),  # 60 days left
-        (date(2026, 2, 21), "expiring", True),  # effective_until itself
-        (date(2026, 2, 22), "expired", False),
+        (date(2025, 2, 21), False),   # signed but not yet effective
+        (date(2025, 2, 22), True),
+        (date(2025, 12, 22), True),
+        (date(2025, 12, 23), True),
+        (date(2026, 2, 21), True),  # effective_until itself
+        (date(2026, 2, 22), False),
     ],
 )
-def test_status_and_in_force(day: date, status: str, in_force: bool) -> None:
-    state = lrppn()
-    assert state.status_on(day) == status
-    assert state.in_force_on(day) is in_force
+def test_in_force(day: date, in_force: bool) -> None:
+    assert lrppn().in_force_on(day) is in_force
 
 
-def test_status_after_expiry_and_termination() -> None:
-    assert expired_lrppn().status_on(date(2026, 2, 22)) == "expired"
+def test_in_force_after_termination() -> None:
     terminated = terminated_lrppn()
-    assert terminated.status_on(date(2025, 9, 30)) == "terminated"
-    assert terminated.status_on(date(2026, 6, 1)) == "terminated"
-    assert terminated.status_on(date(2025, 9, 29)) == "active"  # as it stood that day
     assert terminated.in_force_on(date(2025, 9, 29))
     assert not terminated.in_force_on(date(2025, 9, 30))
 
@@ -489,9 +485,9 @@ def test_full_history_round_trip() -> None:
 
 def test_evolve_refuses_what_decide_never_writes() -> None:
     with pytest.raises(ValueError):
-        evolve(None, {"type": "AgreementExtended", "aggregate_id": LRPPN, "data": {}})
+        evolve(None, envelope(LRPPN, NewEvent("AgreementExtended", {}, "")))
     with pytest.raises(ValueError):
-        evolve(lrppn(), {"type": "AgreementRenamed", "aggregate_id": LRPPN, "data": {}})
+        evolve(lrppn(), envelope(LRPPN, NewEvent("AgreementRenamed", {}, "")))
 
 
 @given(st.lists(st.integers(min_value=1, max_value=800), min_size=1, max_size=8))

@@ -21,6 +21,7 @@ from services.attendance.commands import (
     ScheduleSession,
 )
 from services.attendance.domain import Roster, Session, decide, evolve, evolve_roster
+from shared.contract.events import decode
 from shared.envelope import WIB, date_instant
 from shared.errors import Rejected
 
@@ -76,7 +77,7 @@ def closed(day: str) -> dict[str, Any]:
 def roster(*events: dict[str, Any]) -> Roster:
     state = None
     for event in (launched(), *events):
-        state = evolve_roster(state, event)
+        state = evolve_roster(state, decode(event))
     return state
 
 
@@ -125,8 +126,8 @@ def step(state: Session | None, command: BaseModel, program: Roster | None = Non
     events = decide(state, command, now, program)
     assert len(events) == 1
     assert json.loads(json.dumps(events[0].data)) == events[0].data
-    return evolve(state, {"type": events[0].type, "aggregate_id": SESSION,
-                          "data": events[0].data, "occurred_at": events[0].occurred_at})
+    return evolve(state, decode({"type": events[0].type, "aggregate_id": SESSION,
+                                 "data": events[0].data, "occurred_at": events[0].occurred_at}))
 
 
 def reject(code: str, fragment: str, state: Session | None, command: BaseModel,
@@ -259,9 +260,9 @@ def test_roster_tolerates_redundant_and_unknown_events() -> None:
 
 def test_roster_refuses_what_it_cannot_read() -> None:
     with pytest.raises(ValueError, match="before ProgramLaunched"):
-        evolve_roster(None, enrolled(ANDI, "2025-03-03"))
+        evolve_roster(None, decode(enrolled(ANDI, "2025-03-03")))
     with pytest.raises(ValueError, match="schema_version"):
-        evolve_roster(roster(), {**enrolled(ANDI, "2025-03-03"), "schema_version": 2})
+        evolve_roster(roster(), decode({**enrolled(ANDI, "2025-03-03"), "schema_version": 2}))
 
 
 # --- HoldSession ------------------------------------------------------------------------------
@@ -273,8 +274,8 @@ def test_hold_records_the_session() -> None:
     assert set(events[0].data) == {"program_id", "held_at", "duration_minutes", "activity",
                                    "topic", "facilitators", "attendance"}
     assert events[0].data["attendance"][0] == {"participant_id": ANDI, "status": "present"}
-    state = evolve(None, {"type": "SessionHeld", "aggregate_id": SESSION,
-                          "data": events[0].data, "occurred_at": events[0].occurred_at})
+    state = evolve(None, decode({"type": "SessionHeld", "aggregate_id": SESSION,
+                                 "data": events[0].data, "occurred_at": events[0].occurred_at}))
     assert state.stage == "held" and state.held_at == at("2025-03-10")
     assert state.status_of(BUDI) == "present" and state.duration_minutes == 120
 
@@ -484,8 +485,8 @@ def test_cancel_rules() -> None:
 
 def test_evolve_refuses_what_it_cannot_read() -> None:
     with pytest.raises(ValueError, match="before SessionScheduled"):
-        evolve(None, {"type": "SessionCancelled", "aggregate_id": SESSION,
-                      "data": {"reason": "x"}, "occurred_at": NOW.isoformat()})
+        evolve(None, decode({"type": "SessionCancelled", "aggregate_id": SESSION,
+                             "data": {"reason": "x"}, "occurred_at": NOW.isoformat()}))
     with pytest.raises(ValueError, match="unknown session event"):
-        evolve(held(), {"type": "SessionMoved", "aggregate_id": SESSION, "data": {},
-                        "occurred_at": NOW.isoformat()})
+        evolve(held(), decode({"type": "SessionMoved", "aggregate_id": SESSION, "data": {},
+                               "occurred_at": NOW.isoformat()}))

@@ -20,8 +20,9 @@ from services.programs.commands import (
     RecordRelease,
     RegisterParticipant,
 )
-from services.programs.domain import participant, program
+from services.programs.domain import enrolments, participant
 from services.programs.domain.participant import Participant
+from shared.contract.events import Fact, decode
 from shared.errors import Rejected
 
 PROGRAM = "5b0e7c3a-9d21-4f68-8a4e-2c71d9f03b16"
@@ -30,10 +31,10 @@ ALIF = "0c4f9b1e-6a3d-4e27-b8f5-91d2a6c7e304"
 TODAY = date(2025, 12, 8)
 
 
-def env(kind: str, aggregate_id: str, data: dict[str, Any]) -> dict[str, Any]:
+def env(kind: str, aggregate_id: str, data: dict[str, Any]) -> Fact:
     day = next((v for k, v in data.items() if k.endswith("_on")), "2025-03-03")
-    return {"type": kind, "aggregate_id": aggregate_id, "data": data,
-            "occurred_at": f"{day}T00:00:00+07:00"}
+    return decode({"type": kind, "aggregate_id": aggregate_id, "data": data,
+                   "occurred_at": f"{day}T00:00:00+07:00"})
 
 
 def step(state: Participant | None, command: BaseModel, today: date = TODAY,
@@ -76,16 +77,16 @@ def assess(**changes: Any) -> RecordAssessment:
     return RecordAssessment(**{**data, **changes})
 
 
-def cohort(*members: str) -> program.Program:
+def cohort(*members: str) -> enrolments.Enrolments:
     """The program fact, folded from its events as the handler would read them."""
-    state = program.evolve(None, env("ProgramLaunched", PROGRAM, {
+    state = enrolments.evolve(None, env("ProgramLaunched", PROGRAM, {
         "agreement_id": "8a41d2c6-1e7f-4b95-a0d3-c62f9e58b714", "name": "Rehabilitasi 2025",
         "cohort": "2025", "activities": ["counseling"], "starts_on": "2025-03-03",
         "ends_on": "2025-12-08", "capacity": 20}))
     for pid in members:
-        state = program.evolve(state, env("ParticipantEnrolled", PROGRAM,
-                                          {"participant_id": pid, "enrolled_on": "2025-03-03"}))
-        state = program.evolve(state, env("ParticipantWithdrawn", PROGRAM, {
+        state = enrolments.evolve(state, env("ParticipantEnrolled", PROGRAM,
+                                             {"participant_id": pid, "enrolled_on": "2025-03-03"}))
+        state = enrolments.evolve(state, env("ParticipantWithdrawn", PROGRAM, {
             "participant_id": pid, "withdrawn_on": "2025-04-01", "reason": "health",
             "note": None}))
     return state

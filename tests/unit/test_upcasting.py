@@ -14,6 +14,7 @@ from services.programs.domain import participant
 from services.programs.handlers import ProgramHandlers
 from shared.commands import Context, Folder
 from shared.contract import upcasting
+from shared.contract.events import decode as decode_fact
 from shared.contract.upcasting import UnknownSchemaVersion, UpcastError, current_version, upcast
 from shared.delivery import decode
 from shared.envelope import CommandMeta, NewEvent, StreamId, compute_hash, seal
@@ -181,7 +182,7 @@ async def test_a_command_on_a_mixed_history_writes_v2_chained_to_the_stored_hash
 
 
 def test_writers_write_the_current_version():
-    state = participant.evolve(None, registered())
+    state = participant.evolve(None, decode_fact(registered()))
     command = RecordAssessment(participant_id=PARTICIPANT, instrument="URICA", phase="intake",
                                score=9, assessed_on="2025-03-03")
     [event] = participant.decide(state, command, date(2025, 3, 3))

@@ -9,16 +9,23 @@ is checked against the roster at its `held_at`, however late it is recorded.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from services.attendance.commands import (
     CancelSession,
     CorrectAttendance,
+    Facilitator,
     HoldSession,
     ScheduleSession,
 )
 from services.attendance.domain.roster import Roster
 from services.attendance.domain.session import Session
+from shared.contract.events import (
+    AttendanceCorrected,
+    Event,
+    SessionCancelled,
+    SessionHeld,
+    SessionScheduled,
+)
 from shared.envelope import NewEvent
 from shared.errors import Detail, Rejected, not_found, rule
 
@@ -57,7 +64,10 @@ def _schedule(state: Session | None, c: ScheduleSession, program: Roster | None)
     if c.scheduled_for < program.starts_at:
         raise rule("scheduled_for must not be before the program's starts_on "
                    f"{program.starts_on.isoformat()}", "scheduled_for")
-    return _event("SessionScheduled", _data(c), c.occurred_at or c.scheduled_for)
+    scheduled = SessionScheduled.of(
+        program_id=c.program_id, scheduled_for=c.scheduled_for, activity=c.activity,
+        topic=c.topic, facilitators=_staff(c.facilitators))
+    return _event(scheduled, c.occurred_at or c.scheduled_for)
 
 
 def _hold(state: Session | None, c: HoldSession, now: datetime, program: Roster | None) -> NewEvent:
@@ -80,7 +90,12 @@ def _hold(state: Session | None, c: HoldSession, now: datetime, program: Roster 
         raise rule("a held session occurred at its held_at: leave occurred_at out or send the "
                    "same instant", "occurred_at")
     _exact_roster(program, c)
-    return _event("SessionHeld", _data(c), c.held_at)
+    held = SessionHeld.of(
+        program_id=c.program_id, held_at=c.held_at, duration_minutes=c.duration_minutes,
+        activity=c.activity, topic=c.topic, facilitators=_staff(c.facilitators),
+        attendance=[{"participant_id": m.participant_id, "status": m.status}
+                    for m in c.attendance])
+    return _event(held, c.held_at)
 
 
 def _exact_roster(program: Roster, c: HoldSession) -> None:
@@ -129,7 +144,9 @@ def _correct(state: Session, c: CorrectAttendance, now: datetime) -> NewEvent:
     at = _when(c.occurred_at, now)
     if state.held_at is not None and at < state.held_at:
         raise rule("a correction cannot occur before the session was held", "occurred_at")
-    return _event("AttendanceCorrected", _data(c), at)
+    corrected = AttendanceCorrected.of(participant_id=c.participant_id, status=c.status,
+                                       reason=c.reason)
+    return _event(corrected, at)
 
 
 def _cancel(state: Session, c: CancelSession, now: datetime) -> NewEvent:
@@ -137,7 +154,7 @@ def _cancel(state: Session, c: CancelSession, now: datetime) -> NewEvent:
         raise rule("session was held: a held session cannot be cancelled", "session_id")
     if state.stage == "cancelled":
         raise rule("session is already cancelled", "session_id")
-    return _event("SessionCancelled", _data(c), _when(c.occurred_at, now))
+    return _event(SessionCancelled.of(reason=c.reason), _when(c.occurred_at, now))
 
 
 def _offering(program: Roster | None, program_id: str, activity: str) -> Roster:
@@ -158,10 +175,9 @@ def _when(occurred_at: datetime | None, now: datetime) -> datetime:
     return occurred_at or now
 
 
-def _data(c: Any) -> dict[str, Any]:
-    """A command's fields minus the envelope's: exactly the event's data, JSON-ready."""
-    return c.model_dump(mode="json", exclude={"session_id", "occurred_at"})
+def _staff(facilitators: list[Facilitator]) -> list[dict[str, str]]:
+    return [f.model_dump() for f in facilitators]
 
 
-def _event(kind: str, data: dict[str, Any], occurred_at: datetime) -> NewEvent:
-    return NewEvent(kind, data, occurred_at.isoformat())
+def _event(event: Event, occurred_at: datetime) -> NewEvent:
+    return event.stamped(occurred_at.isoformat())

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-SESSION_EVENT_TYPES = ("SessionScheduled", "SessionHeld", "AttendanceCorrected",
-                       "SessionCancelled")
+from shared.contract.events import (
+    AttendanceCorrected,
+    Fact,
+    SessionCancelled,
+    SessionHeld,
+    SessionScheduled,
+)
+
 Stage = Literal["scheduled", "held", "cancelled"]
 
 
@@ -29,38 +35,38 @@ class Session:
         return dict(self.marks).get(participant_id)
 
 
-def evolve(state: Session | None, envelope: dict[str, Any]) -> Session:
-    """Fold one recorded event (the contract envelope as a dict) into the state."""
-    kind, data = envelope["type"], envelope["data"]
-    match kind:
-        case "SessionScheduled":
+def evolve(state: Session | None, fact: Fact) -> Session:
+    """Fold one recorded event into the state."""
+    event = fact.event
+    match event:
+        case SessionScheduled():
             return Session(
-                session_id=envelope["aggregate_id"],
-                program_id=data["program_id"],
+                session_id=fact.aggregate_id,
+                program_id=event.program_id,
                 stage="scheduled",
-                activity=data["activity"],
-                topic=data["topic"],
-                scheduled_for=datetime.fromisoformat(data["scheduled_for"]),
+                activity=event.activity,
+                topic=event.topic,
+                scheduled_for=event.scheduled_for,
             )
-        case "SessionHeld":
+        case SessionHeld():
             held = Session(
-                session_id=envelope["aggregate_id"],
-                program_id=data["program_id"],
+                session_id=fact.aggregate_id,
+                program_id=event.program_id,
                 stage="held",
-                activity=data["activity"],
-                topic=data["topic"],
-                held_at=datetime.fromisoformat(data["held_at"]),
-                duration_minutes=data["duration_minutes"],
-                marks=tuple((m["participant_id"], m["status"]) for m in data["attendance"]),
+                activity=event.activity,
+                topic=event.topic,
+                held_at=event.held_at,
+                duration_minutes=event.duration_minutes,
+                marks=tuple((m["participant_id"], m["status"]) for m in event.attendance),
             )
             return held if state is None else replace(held, scheduled_for=state.scheduled_for)
     if state is None:
-        raise ValueError(f"{kind} before SessionScheduled or SessionHeld")
-    match kind:
-        case "AttendanceCorrected":
-            pid, status = data["participant_id"], data["status"]
+        raise ValueError(f"{event.TYPE} before SessionScheduled or SessionHeld")
+    match event:
+        case AttendanceCorrected():
+            pid, status = event.participant_id, event.status
             marks = tuple((p, status if p == pid else s) for p, s in state.marks)
             return replace(state, marks=marks, corrections=state.corrections + 1)
-        case "SessionCancelled":
+        case SessionCancelled():
             return replace(state, stage="cancelled")
-    raise ValueError(f"unknown session event type {kind}")
+    raise ValueError(f"unknown session event type {event.TYPE}")

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+
+from shared.contract.events import (
+    AgreementAmended,
+    AgreementExpired,
+    AgreementExtended,
+    AgreementSigned,
+    AgreementTerminated,
+    Fact,
+)
 
 
 @dataclass(frozen=True)
@@ -30,28 +38,27 @@ class AgreementView:
         return self.effective_from <= day <= self.effective_until
 
 
-def evolve(state: AgreementView | None, envelope: dict[str, Any]) -> AgreementView:
+def evolve(state: AgreementView | None, fact: Fact) -> AgreementView:
     """Fold one agreement event. An unknown type raises: deciding on an agreement only partly
     understood (say a future `AgreementSuspended`) could launch a program it forbids."""
-    kind, data = envelope["type"], envelope["data"]
-    if kind == "AgreementSigned":
+    event = fact.event
+    if isinstance(event, AgreementSigned):
         return AgreementView(
-            agreement_id=envelope["aggregate_id"],
-            services=tuple(data["services"]),
-            effective_from=date.fromisoformat(data["effective_from"]),
-            effective_until=date.fromisoformat(data["effective_until"]),
+            agreement_id=fact.aggregate_id,
+            services=tuple(event.services),
+            effective_from=event.effective_from,
+            effective_until=event.effective_until,
         )
     if state is None:
-        raise ValueError(f"{kind} before AgreementSigned")
-    match kind:
-        case "AgreementExtended":
-            return replace(state, effective_until=date.fromisoformat(data["effective_until"]),
-                           expired_on=None)
-        case "AgreementAmended":
-            services = data["changes"].get("services")
+        raise ValueError(f"{event.TYPE} before AgreementSigned")
+    match event:
+        case AgreementExtended():
+            return replace(state, effective_until=event.effective_until, expired_on=None)
+        case AgreementAmended():
+            services = event.changes.given().get("services")
             return replace(state, services=tuple(services)) if services else state
-        case "AgreementTerminated":
-            return replace(state, terminated_on=date.fromisoformat(data["terminated_on"]))
-        case "AgreementExpired":
-            return replace(state, expired_on=date.fromisoformat(data["expired_on"]))
-    raise ValueError(f"unknown agreement event type {kind}")
+        case AgreementTerminated():
+            return replace(state, terminated_on=event.terminated_on)
+        case AgreementExpired():
+            return replace(state, expired_on=event.expired_on)
+    raise ValueError(f"unknown agreement event type {event.TYPE}")

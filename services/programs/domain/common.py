@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
 
-from pydantic import BaseModel
-
+from shared.contract.events import Event
 from shared.envelope import WIB, NewEvent
 from shared.errors import rule
-
-
-def data(command: BaseModel, own_id: str) -> dict[str, Any]:
-    """A command's fields minus the envelope's (the aggregate's own id is the envelope's
-    aggregate_id, occurred_at its own field): exactly the event's data, JSON-ready."""
-    return command.model_dump(mode="json", exclude={own_id, "occurred_at"})
 
 
 def at(day: date, occurred_at: datetime | None) -> datetime:
@@ -22,8 +14,7 @@ def at(day: date, occurred_at: datetime | None) -> datetime:
     return occurred_at or datetime.combine(day, time(0), WIB)
 
 
-def event(kind: str, payload: dict[str, Any], day: date, occurred_at: datetime | None,
-          field_name: str) -> NewEvent:
+def dated(new: Event, day: date, occurred_at: datetime | None, field_name: str) -> NewEvent:
     """One new event dated `day` (the command's `field_name`).
 
     A given `occurred_at` only makes the date more precise: it must fall on that date in WIB,
@@ -33,7 +24,7 @@ def event(kind: str, payload: dict[str, Any], day: date, occurred_at: datetime |
     if occurred_at is not None and occurred_at.astimezone(WIB).date() != day:
         raise rule(f"occurred_at must fall on {field_name} ({day.isoformat()}) in WIB (UTC+7)",
                    "occurred_at")
-    return NewEvent(kind, payload, at(day, occurred_at).isoformat())
+    return new.stamped(at(day, occurred_at).isoformat())
 
 
 def not_future(day: date, today: date, field_name: str) -> None:

@@ -3,9 +3,9 @@ readmission): state, `decide` and `evolve`."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any
 
 from services.programs.commands import (
     RecordAssessment,
@@ -13,19 +13,19 @@ from services.programs.commands import (
     RecordRelease,
     RegisterParticipant,
 )
-from services.programs.domain.common import data, event, not_before, not_future
+from services.programs.domain.common import dated, not_before, not_future
+from shared.contract.events import (
+    AssessmentRecorded,
+    AssessmentRecordedV2,
+    Fact,
+    ParticipantReadmitted,
+    ParticipantRegistered,
+    ParticipantReleased,
+)
 from shared.envelope import NewEvent
 from shared.errors import not_found, rule
 
-if TYPE_CHECKING:  # program.py imports this module; the fact is only a type here
-    from services.programs.domain.program import Program
-
-EVENT_TYPES = (
-    "ParticipantRegistered", "AssessmentRecorded", "ParticipantReleased", "ParticipantReadmitted",
-)
 Command = RegisterParticipant | RecordAssessment | RecordRelease | RecordReadmission
-# v2 added `assessor_role` (shared/upcasting.py); v1 events reach evolve upcast to v2.
-ASSESSMENT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -50,12 +50,13 @@ def decide(
     command: Command,
     today: date,
     *,
-    program: Program | None = None,
+    program: Collection[str] | None = None,
 ) -> list[NewEvent]:
     """The one event `command` asks for, or `Rejected`.
 
-    `program` is the one `RecordAssessment.program_id` names, looked up by the handler in the
-    same prison (None when it does not exist); it is ignored otherwise.
+    `program` is what the decision needs of the program `RecordAssessment.program_id` names:
+    the participants ever enrolled in it (None when it does not exist in this prison); it is
+    ignored by the other commands.
     """
     if isinstance(command, RegisterParticipant):
         return [_register(state, command, today)]
@@ -71,25 +72,23 @@ def decide(
     raise TypeError(f"not a participant command: {type(command).__name__}")
 
 
-def evolve(state: Participant | None, envelope: dict[str, Any]) -> Participant:
-    """Fold one recorded event (the contract envelope as a dict) into the state."""
-    kind, d = envelope["type"], envelope["data"]
-    if kind == "ParticipantRegistered":
-        admitted_on = date.fromisoformat(d["admitted_on"])
-        return Participant(envelope["aggregate_id"], d["case_type"], admitted_on, admitted_on)
+def evolve(state: Participant | None, fact: Fact) -> Participant:
+    """Fold one recorded event into the state."""
+    event = fact.event
+    if isinstance(event, ParticipantRegistered):
+        admitted_on = event.admitted_on
+        return Participant(fact.aggregate_id, event.case_type, admitted_on, admitted_on)
     if state is None:
-        raise ValueError(f"{kind} before ParticipantRegistered")
-    match kind:
-        case "AssessmentRecorded":
+        raise ValueError(f"{event.TYPE} before ParticipantRegistered")
+    match event:
+        case AssessmentRecorded():
             return state
-        case "ParticipantReleased":
-            return replace(state, released_on=date.fromisoformat(d["released_on"]),
-                           releases=state.releases + 1)
-        case "ParticipantReadmitted":
-            return replace(state, released_on=None,
-                           custody_since=date.fromisoformat(d["readmitted_on"]),
+        case ParticipantReleased():
+            return replace(state, released_on=event.released_on, releases=state.releases + 1)
+        case ParticipantReadmitted():
+            return replace(state, released_on=None, custody_since=event.readmitted_on,
                            readmissions=state.readmissions + 1)
-    raise ValueError(f"unknown participant event type {kind}")
+    raise ValueError(f"unknown participant event type {event.TYPE}")
 
 
 def _register(state: Participant | None, c: RegisterParticipant, today: date) -> NewEvent:
@@ -97,21 +96,24 @@ def _register(state: Participant | None, c: RegisterParticipant, today: date) ->
         raise rule("participant already registered: a participant id is registered once",
                    "participant_id")
     not_future(c.admitted_on, today, "admitted_on")
-    return event("ParticipantRegistered", data(c, "participant_id"), c.admitted_on,
-                 c.occurred_at, "admitted_on")
+    return dated(ParticipantRegistered.of(case_type=c.case_type, admitted_on=c.admitted_on),
+                 c.admitted_on, c.occurred_at, "admitted_on")
 
 
 def _assess(state: Participant, c: RecordAssessment, today: date,
-            program: Program | None) -> NewEvent:
+            program: Collection[str] | None) -> NewEvent:
     not_future(c.assessed_on, today, "assessed_on")
     not_before(c.assessed_on, state.admitted_on, "assessed_on", "admitted_on")
     if c.program_id is not None:
         if program is None:
             raise rule("program not found in this prison", "program_id")
-        if not program.ever_enrolled(state.participant_id):
+        if state.participant_id not in program:
             raise rule("participant was never enrolled in this program", "program_id")
-    return replace(event("AssessmentRecorded", data(c, "participant_id"), c.assessed_on,
-                         c.occurred_at, "assessed_on"), schema_version=ASSESSMENT_VERSION)
+    # v2 (who assessed); v1 events reach evolve upcast to v2.
+    recorded = AssessmentRecordedV2.of(
+        instrument=c.instrument, phase=c.phase, score=c.score, assessed_on=c.assessed_on,
+        program_id=c.program_id, assessor_role=c.assessor_role)
+    return dated(recorded, c.assessed_on, c.occurred_at, "assessed_on")
 
 
 def _release(state: Participant, c: RecordRelease, today: date) -> NewEvent:
@@ -121,8 +123,8 @@ def _release(state: Participant, c: RecordRelease, today: date) -> NewEvent:
     what = "admitted_on" if state.readmissions == 0 else "the last readmission"
     not_before(c.released_on, state.custody_since, "released_on", what)
     not_future(c.released_on, today, "released_on")
-    return event("ParticipantReleased", data(c, "participant_id"), c.released_on, c.occurred_at,
-                 "released_on")
+    released = ParticipantReleased.of(released_on=c.released_on, release_type=c.release_type)
+    return dated(released, c.released_on, c.occurred_at, "released_on")
 
 
 def _readmit(state: Participant, c: RecordReadmission, today: date) -> NewEvent:
@@ -131,5 +133,5 @@ def _readmit(state: Participant, c: RecordReadmission, today: date) -> NewEvent:
                    "readmitted_on")
     not_before(c.readmitted_on, state.released_on, "readmitted_on", "the last release")
     not_future(c.readmitted_on, today, "readmitted_on")
-    return event("ParticipantReadmitted", data(c, "participant_id"), c.readmitted_on,
+    return dated(ParticipantReadmitted.of(readmitted_on=c.readmitted_on), c.readmitted_on,
                  c.occurred_at, "readmitted_on")

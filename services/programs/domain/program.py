@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from services.programs.commands import (
     CloseProgram,
@@ -16,20 +16,23 @@ from services.programs.commands import (
 from services.programs.domain.agreement_view import AgreementView
 from services.programs.domain.common import (
     at,
-    data,
-    event,
+    dated,
     not_before,
     not_before_instant,
     not_future,
 )
 from services.programs.domain.participant import Participant
+from shared.contract.events import (
+    Fact,
+    ParticipantCompleted,
+    ParticipantEnrolled,
+    ParticipantWithdrawn,
+    ProgramClosed,
+    ProgramLaunched,
+)
 from shared.envelope import NewEvent
 from shared.errors import not_found, rule
 
-EVENT_TYPES = (
-    "ProgramLaunched", "ParticipantEnrolled", "ParticipantWithdrawn", "ParticipantCompleted",
-    "ProgramClosed",
-)
 Command = (
     LaunchProgram | EnrollParticipant | WithdrawParticipant | CompleteParticipant | CloseProgram
 )
@@ -68,9 +71,6 @@ class Program:
         member = self.members.get(participant_id)
         return member is not None and member.status == "active"
 
-    def ever_enrolled(self, participant_id: str) -> bool:
-        return participant_id in self.members
-
     def last_change(self) -> tuple[date, datetime | None]:
         """The latest enrolment, completion or withdrawal: its date (else starts_on) and its
         instant (else None)."""
@@ -104,49 +104,51 @@ def decide(
             return [_enroll(state, command, today, participant)]
         case WithdrawParticipant():
             _leave(state, command, command.withdrawn_on, "withdrawn_on", today)
-            return [event("ParticipantWithdrawn", data(command, "program_id"),
-                          command.withdrawn_on, command.occurred_at, "withdrawn_on")]
+            withdrawn = ParticipantWithdrawn.of(
+                participant_id=command.participant_id, withdrawn_on=command.withdrawn_on,
+                reason=command.reason, note=command.note)
+            return [dated(withdrawn, command.withdrawn_on, command.occurred_at, "withdrawn_on")]
         case CompleteParticipant():
             _leave(state, command, command.completed_on, "completed_on", today)
-            return [event("ParticipantCompleted", data(command, "program_id"),
-                          command.completed_on, command.occurred_at, "completed_on")]
+            completed = ParticipantCompleted.of(participant_id=command.participant_id,
+                                                completed_on=command.completed_on)
+            return [dated(completed, command.completed_on, command.occurred_at, "completed_on")]
         case CloseProgram():
             return [_close(state, command, today)]
     raise TypeError(f"not a program command: {type(command).__name__}")
 
 
-def evolve(state: Program | None, envelope: dict[str, Any]) -> Program:
-    """Fold one recorded event (the contract envelope as a dict) into the state."""
-    kind, d = envelope["type"], envelope["data"]
-    when = datetime.fromisoformat(envelope["occurred_at"])
-    if kind == "ProgramLaunched":
+def evolve(state: Program | None, fact: Fact) -> Program:
+    """Fold one recorded event into the state."""
+    event = fact.event
+    if isinstance(event, ProgramLaunched):
         return Program(
-            program_id=envelope["aggregate_id"],
-            agreement_id=d["agreement_id"],
-            activities=tuple(d["activities"]),
-            starts_on=date.fromisoformat(d["starts_on"]),
-            ends_on=date.fromisoformat(d["ends_on"]),
-            capacity=d["capacity"],
+            program_id=fact.aggregate_id,
+            agreement_id=event.agreement_id,
+            activities=tuple(event.activities),
+            starts_on=event.starts_on,
+            ends_on=event.ends_on,
+            capacity=event.capacity,
         )
     if state is None:
-        raise ValueError(f"{kind} before ProgramLaunched")
-    match kind:
-        case "ParticipantEnrolled":
-            member = Membership("active", date.fromisoformat(d["enrolled_on"]), when)
-            return replace(state, members={**state.members, d["participant_id"]: member})
-        case "ParticipantWithdrawn":
-            return _left(state, d["participant_id"], "withdrawn", d["withdrawn_on"], when)
-        case "ParticipantCompleted":
-            return _left(state, d["participant_id"], "completed", d["completed_on"], when)
-        case "ProgramClosed":
-            return replace(state, closed_on=date.fromisoformat(d["closed_on"]))
-    raise ValueError(f"unknown program event type {kind}")
+        raise ValueError(f"{event.TYPE} before ProgramLaunched")
+    when = datetime.fromisoformat(fact.occurred_at)
+    match event:
+        case ParticipantEnrolled():
+            member = Membership("active", event.enrolled_on, when)
+            return replace(state, members={**state.members, event.participant_id: member})
+        case ParticipantWithdrawn():
+            return _left(state, event.participant_id, "withdrawn", event.withdrawn_on, when)
+        case ParticipantCompleted():
+            return _left(state, event.participant_id, "completed", event.completed_on, when)
+        case ProgramClosed():
+            return replace(state, closed_on=event.closed_on)
+    raise ValueError(f"unknown program event type {event.TYPE}")
 
 
-def _left(state: Program, participant_id: str, status: Status, day: str,
+def _left(state: Program, participant_id: str, status: Status, day: date,
           when: datetime) -> Program:
-    member = replace(state.members[participant_id], status=status,
-                     left_on=date.fromisoformat(day), left_at=when)
+    member = replace(state.members[participant_id], status=status, left_on=day, left_at=when)
     return replace(state, members={**state.members, participant_id: member})
 
 
@@ -173,8 +175,10 @@ def _launch(state: Program | None, c: LaunchProgram, agreement: AgreementView | 
             f"(the agreement covers {', '.join(agreement.services)})",
             "activities",
         )
-    return event("ProgramLaunched", data(c, "program_id"), c.starts_on, c.occurred_at,
-                 "starts_on")
+    launched = ProgramLaunched.of(
+        agreement_id=c.agreement_id, name=c.name, cohort=c.cohort, activities=c.activities,
+        starts_on=c.starts_on, ends_on=c.ends_on, capacity=c.capacity)
+    return dated(launched, c.starts_on, c.occurred_at, "starts_on")
 
 
 def _enroll(state: Program, c: EnrollParticipant, today: date,
@@ -203,8 +207,8 @@ def _enroll(state: Program, c: EnrollParticipant, today: date,
     if state.active >= state.capacity:
         raise rule(f"program is full: {state.active} of {state.capacity} places are taken",
                    "participant_id")
-    return event("ParticipantEnrolled", data(c, "program_id"), c.enrolled_on, c.occurred_at,
-                 "enrolled_on")
+    enrolled = ParticipantEnrolled.of(participant_id=c.participant_id, enrolled_on=c.enrolled_on)
+    return dated(enrolled, c.enrolled_on, c.occurred_at, "enrolled_on")
 
 
 def _leave(state: Program, c: WithdrawParticipant | CompleteParticipant, day: date,
@@ -230,5 +234,5 @@ def _close(state: Program, c: CloseProgram, today: date) -> NewEvent:
     if last_at is not None:
         not_before_instant(at(c.closed_on, c.occurred_at), last_at,
                            "the last completion's or withdrawal's occurred_at")
-    return event("ProgramClosed", data(c, "program_id"), c.closed_on, c.occurred_at,
+    return dated(ProgramClosed.of(closed_on=c.closed_on), c.closed_on, c.occurred_at,
                  "closed_on")
