@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, create_model
 
 from shared import schemas
 from shared.bus import COMMANDS_PREFIX
-from shared.commands import CommandRequest
+from shared.command_edge import CommandRequest
 from shared.envelope import EVENTS_PREFIX
 from shared.upcasting import current_version
 

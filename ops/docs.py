@@ -19,14 +19,17 @@ import json
 import sys
 import warnings
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Any, get_args
 
 from faststream.specification import AsyncAPI
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from ops.docbroker import doc_broker
-from shared.errors import Code
-from shared.fields import UUID_PATTERN
+from shared.replies import (  # noqa: F401 (CommandAccepted, CommandRejected: the documented replies)
+    CommandAccepted,
+    CommandRejected,
+    CommandReply,
+)
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 PARAMETERS = {
@@ -42,64 +45,20 @@ never rewritten, so a reader of the log upcasts them to the current version (Pul
 readers do, see shared/upcasting.py)."""
 
 
-# --- replies (documentation only: shared.commands builds them as dicts) -----------------------
-
-class _Doc(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class EventRef(_Doc):
-    event_id: Annotated[str, Field(pattern=UUID_PATTERN)]
-    type: str
-    seq: Annotated[int, Field(ge=1, description="The event's stream sequence.")]
-
-
-class CommandAccepted(_Doc):
-    """Written (or, for a retried command_id, written before: the same reply again)."""
-
-    ok: Literal[True]
-    aggregate_id: Annotated[str, Field(pattern=UUID_PATTERN)]
-    aggregate_version: Annotated[int, Field(ge=0)]
-    events: list[EventRef]
-
-
-class CommandErrorDetail(_Doc):
-    field: str = Field(description="The field at fault, e.g. `data.partner.id`.")
-    message: str
-
-
-class CommandError(_Doc):
-    code: Code
-    message: str
-    details: list[CommandErrorDetail]
-
-
-class CommandRejected(_Doc):
-    """Nothing was written. `unavailable` is safe to retry with the same command_id."""
-
-    ok: Literal[False]
-    error: CommandError
-
-
-CommandReply = Annotated[CommandAccepted | CommandRejected, Field(title="CommandReply")]
-
-
 # --- what is documented ----------------------------------------------------------------------
 
 def command_tables() -> dict[str, dict[str, type[BaseModel]]]:
-    """service -> {command name: data model}, from the handler tables the routers are built
+    """service -> {command name: data model}, from the command tables the routers are built
     from, so a command added to a service is documented without touching this file."""
-    from services.agreements.handlers import AgreementHandlers
+    from services.agreements.handlers import COMMANDS as AGREEMENT_COMMANDS
     from services.agreements.main import SERVICE as AGREEMENTS
-    from services.attendance.handlers import SessionHandlers
+    from services.attendance.handlers import COMMANDS as ATTENDANCE_COMMANDS
     from services.attendance.main import SERVICE as ATTENDANCE
-    from services.programs.handlers import ProgramHandlers
+    from services.programs.handlers import COMMANDS as PROGRAM_COMMANDS
     from services.programs.main import SERVICE as PROGRAMS
 
-    handlers = {AGREEMENTS: AgreementHandlers(), PROGRAMS: ProgramHandlers(),
-                ATTENDANCE: SessionHandlers()}
-    return {service: {name: model for name, (model, _) in h.table().items()}
-            for service, h in handlers.items()}
+    return {AGREEMENTS: AGREEMENT_COMMANDS, PROGRAMS: PROGRAM_COMMANDS,
+            ATTENDANCE: ATTENDANCE_COMMANDS}
 
 
 # --- the documents ----------------------------------------------------------------------------

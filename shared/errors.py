@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
-Code = Literal["invalid", "not_found", "conflict", "rule", "unavailable"]
+from shared.replies import Code, CommandError, CommandErrorDetail, CommandRejected
+
+__all__ = ["MAX_DETAILS", "Code", "Detail", "Rejected", "invalid", "not_found", "rule"]
 
 
 @dataclass(frozen=True)
 class Detail:
     field: str
     message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message}
 
 
 # A reply names at most this many details (a 10,000-mark attendance list can have 10,000
@@ -35,14 +33,15 @@ class Rejected(Exception):
         return f"{self.code}: {self.message}"
 
     def body(self) -> dict:
-        details = [d.as_dict() for d in self.details[:MAX_DETAILS]]
+        """The contract's reply body."""
+        details = [CommandErrorDetail.model_construct(field=d.field, message=d.message)
+                   for d in self.details[:MAX_DETAILS]]
         if len(self.details) > MAX_DETAILS:
-            details.append({"field": "details", "message": f"{len(self.details) - MAX_DETAILS}"
-                            " more not shown"})
-        return {
-            "ok": False,
-            "error": {"code": self.code, "message": self.message, "details": details},
-        }
+            details.append(CommandErrorDetail.model_construct(
+                field="details", message=f"{len(self.details) - MAX_DETAILS} more not shown"))
+        error = CommandError.model_construct(code=self.code, message=self.message,
+                                             details=details)
+        return CommandRejected.model_construct(ok=False, error=error).model_dump()
 
 
 def rule(message: str, field_name: str | None = None) -> Rejected:

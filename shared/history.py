@@ -12,6 +12,7 @@ from typing import Any
 
 from shared.envelope import CommandMeta, StreamId
 from shared.errors import Detail, Rejected
+from shared.replies import CommandAccepted, EventRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,15 +84,12 @@ class Appended:
     duplicate: bool = False
 
     def reply(self) -> dict[str, Any]:
-        return {
-            "ok": True,
-            "aggregate_id": self.stream.aggregate_id,
-            "aggregate_version": self.version,
-            "events": [
-                {"event_id": r.envelope["event_id"], "type": r.type, "seq": r.seq}
-                for r in self.events
-            ],
-        }
+        """The contract's reply body (built from values the store wrote: not re-validated)."""
+        return CommandAccepted.model_construct(
+            ok=True, aggregate_id=self.stream.aggregate_id, aggregate_version=self.version,
+            events=[EventRef.model_construct(event_id=r.envelope["event_id"], type=r.type,
+                                             seq=r.seq) for r in self.events],
+        ).model_dump()
 
 
 def result(stream: StreamId, events: Sequence[Recorded], duplicate: bool) -> Appended:

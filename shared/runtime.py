@@ -15,7 +15,7 @@ import structlog
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
 
-from shared.commands import Context
+from shared.executor import Context
 from shared.jetstream import JetStreamEventStore, ensure_stream
 from shared.settings import Settings
 from shared.store import utc_now

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.contract.events import upcast_records
-from shared.envelope import CommandMeta, NewEvent, StreamId, instant, seal
+from shared.envelope import EVENTS_PREFIX, CommandMeta, NewEvent, StreamId, instant, seal
 from shared.history import (
     Appended,
     History,
@@ -125,8 +125,36 @@ class EventStore(ABC):
             return cached
         return (await self.load_many([stream]))[0]
 
-    def cached(self, stream: StreamId) -> bool:
-        return stream in self._cache
+    async def load_for_decision(
+        self, target: StreamId, others: Sequence[StreamId], *, fresh: bool = False,
+        known: History | None = None,
+    ) -> tuple[History, list[History]]:
+        """The aggregate a command writes and the others its decision reads, in one request.
+
+        The others always come fresh from the log (read-your-writes: a cached state of another
+        aggregate may predate a write another instance acknowledged). The target comes from
+        `known` (the history a conflict returned), else from the cache unless `fresh`: if it is
+        stale, the append's sequence check says so and the command is decided again.
+        """
+        history = known
+        if history is None and not fresh:
+            history = self._cache.get(target)
+            if history is not None:
+                self._cache.move_to_end(target)
+        if history is not None:
+            return history, await self.load_many(others) if others else []
+        histories = await self.load_many([target, *others])
+        return histories[0], histories[1:]
+
+    async def read_aggregate_type(self, aggregate_type: str,
+                                  prison_id: str | None = None) -> list[History]:
+        """Every aggregate of a type (in one prison, or in all), each as its history, upcast
+        (what a fold needs), in the order each first appears in the log."""
+        prisons = prison_id or "*"
+        by_stream: dict[StreamId, list[Recorded]] = {}
+        for record in await self.read_filter(f"{EVENTS_PREFIX}.{prisons}.{aggregate_type}.*.*"):
+            by_stream.setdefault(StreamId.of(record.envelope), []).append(record)
+        return [History(stream, tuple(records)) for stream, records in by_stream.items()]
 
     async def load_many(self, streams: Sequence[StreamId]) -> list[History]:
         """Several aggregates, each fresh from the log (as `load(fresh=True)`), in one request

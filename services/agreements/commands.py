@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     Field,
     StringConstraints,
     field_validator,
@@ -115,12 +114,3 @@ class ExpireAgreement(Model):
 
     agreement_id: Uuid
     expired_on: Day
-
-
-COMMANDS: dict[str, type[BaseModel]] = {
-    "SignAgreement": SignAgreement,
-    "ExtendAgreement": ExtendAgreement,
-    "AmendAgreement": AmendAgreement,
-    "TerminateAgreement": TerminateAgreement,
-}
-

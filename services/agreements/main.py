@@ -6,22 +6,24 @@ import asyncio
 
 import structlog
 
-from services.agreements.handlers import AgreementHandlers
+from services.agreements.expiry import expire_due
+from services.agreements.handlers import TABLE
 from shared.bus import command_router
+from shared.executor import Executor
 from shared.runtime import Runtime
 
 SERVICE = "agreements"
 log = structlog.get_logger(__name__)
 
 
-def install(rt: Runtime) -> AgreementHandlers:
-    handlers = AgreementHandlers()
-    rt.broker.include_router(command_router(SERVICE, handlers.table(), rt.ctx))
+def install(rt: Runtime) -> Executor:
+    executor = Executor(rt.ctx, TABLE)
+    rt.broker.include_router(command_router(SERVICE, executor))
 
     async def expiry_timer() -> None:
         while True:
             try:
-                for appended in await handlers.expire_due(rt.ctx):
+                for appended in await expire_due(executor):
                     log.info("agreement_expired", agreement_id=appended.stream.aggregate_id,
                              duplicate=appended.duplicate)
             except Exception:
@@ -29,4 +31,4 @@ def install(rt: Runtime) -> AgreementHandlers:
             await asyncio.sleep(rt.settings.expiry_check_seconds)
 
     rt.job(expiry_timer)
-    return handlers
+    return executor

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, get_args
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from shared.contract.fields import Role, Status
 from shared.fields import MAX_PARTICIPANTS, SERVICES, Instant, Model, Name, Service, Uuid, text
@@ -79,11 +79,3 @@ class CancelSession(_Command):
     """Call off a session that has not been held."""
 
     reason: Reason
-
-
-COMMANDS: dict[str, type[BaseModel]] = {
-    "ScheduleSession": ScheduleSession,
-    "HoldSession": HoldSession,
-    "CorrectAttendance": CorrectAttendance,
-    "CancelSession": CancelSession,
-}

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from services.attendance.handlers import SessionHandlers
+from services.attendance.handlers import TABLE
 from shared.bus import command_router
+from shared.executor import Executor
 from shared.runtime import Runtime
 
 SERVICE = "attendance"
 
 
-def install(rt: Runtime) -> SessionHandlers:
-    handlers = SessionHandlers()
-    rt.broker.include_router(command_router(SERVICE, handlers.table(), rt.ctx))
-    return handlers
+def install(rt: Runtime) -> Executor:
+    executor = Executor(rt.ctx, TABLE)
+    rt.broker.include_router(command_router(SERVICE, executor))
+    return executor

@@ -158,16 +158,3 @@ class RecordReadmission(ParticipantCommand):
     """Record a participant's admission after a release: the recidivism signal."""
 
     readmitted_on: Day
-
-
-COMMANDS: dict[str, type[ProgramCommand | ParticipantCommand]] = {
-    "LaunchProgram": LaunchProgram,
-    "EnrollParticipant": EnrollParticipant,
-    "WithdrawParticipant": WithdrawParticipant,
-    "CompleteParticipant": CompleteParticipant,
-    "CloseProgram": CloseProgram,
-    "RegisterParticipant": RegisterParticipant,
-    "RecordAssessment": RecordAssessment,
-    "RecordRelease": RecordRelease,
-    "RecordReadmission": RecordReadmission,
-}

@@ -1,4 +1,4 @@
-"""Programs and participants: load the aggregate, decide, append. Thin: the rules live in domain.
+"""The programs service's commands, as the kernel's executor runs them: one row each.
 
 Read-your-writes. A decision that depends on another aggregate (the agreement a program is
 launched under, the participant being enrolled, the program an assessment names) reads that
@@ -7,73 +7,63 @@ projection and never from a cache. The agreements service replies only after Jet
 acknowledged the append, and an acknowledged event is stored, so a `LaunchProgram` sent right
 after the `SignAgreement` reply sees the agreement, and an extension, amendment or termination
 is respected by the very next command. The aggregate being written may come from the cache:
-if it is stale, the server's per-aggregate sequence check refuses the append and `execute`
+if it is stale, the server's per-aggregate sequence check refuses the append and the executor
 decides again on the fresh history.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from services.programs.commands import (
-    COMMANDS,
+    CloseProgram,
+    CompleteParticipant,
     EnrollParticipant,
     LaunchProgram,
-    ParticipantCommand,
-    ProgramCommand,
     RecordAssessment,
+    RecordReadmission,
+    RecordRelease,
+    RegisterParticipant,
+    WithdrawParticipant,
 )
 from services.programs.domain import agreement_view, enrolments, participant, program
-from shared.commands import Context, Folder, Handler, execute
-from shared.envelope import CommandMeta, StreamId
-from shared.store import Appended, History
-from shared.uniqueness import refuse_id_of_another_prison
+from shared.envelope import NewEvent
+from shared.executor import Command, Reads, Table, business_date
 
 
-class ProgramHandlers:
-    def __init__(self) -> None:
-        self.programs: Folder[program.Program] = Folder(program.evolve)
-        self.participants: Folder[participant.Participant] = Folder(participant.evolve)
-        self.agreements: Folder[agreement_view.AgreementView] = Folder(agreement_view.evolve)
-        self.enrolments: Folder[enrolments.Enrolments] = Folder(enrolments.evolve)
+def decide_program(state: program.Program | None, command: program.Command, now: datetime,
+                   **facts: Any) -> list[NewEvent]:
+    return program.decide(state, command, business_date(now), **facts)
 
-    def table(self) -> dict[str, tuple[type, Handler]]:
-        handler = {"program": self.handle_program, "participant": self.handle_participant}
-        return {name: (model, handler[model.AGGREGATE]) for name, model in COMMANDS.items()}
 
-    async def handle_program(self, ctx: Context, prison_id: str, command: ProgramCommand,
-                             meta: CommandMeta, expected_version: int | None) -> Appended:
-        stream = StreamId(prison_id, "program", command.program_id)
+def decide_participant(state: participant.Participant | None, command: participant.Command,
+                       now: datetime, **facts: Any) -> list[NewEvent]:
+    return participant.decide(state, command, business_date(now), **facts)
 
-        async def decide(history: History):
-            facts = {}
-            if isinstance(command, LaunchProgram):
-                facts["agreement"] = await self._fresh(
-                    ctx, self.agreements, StreamId(prison_id, "agreement", command.agreement_id))
-            elif isinstance(command, EnrollParticipant):
-                facts["participant"] = await self._fresh(
-                    ctx, self.participants,
-                    StreamId(prison_id, "participant", command.participant_id))
-            events = program.decide(self.programs(history), command, ctx.today(), **facts)
-            if isinstance(command, LaunchProgram) and not history.events:
-                await refuse_id_of_another_prison(ctx.store, stream)
-            return events
 
-        return await execute(ctx.store, stream, meta, expected_version, decide)
+def _program(model: type, **options: Any) -> Command:
+    return Command(model, "program", "program_id", program.evolve, decide_program, **options)
 
-    async def handle_participant(self, ctx: Context, prison_id: str,
-                                 command: ParticipantCommand, meta: CommandMeta,
-                                 expected_version: int | None) -> Appended:
-        stream = StreamId(prison_id, "participant", command.participant_id)
 
-        async def decide(history: History):
-            facts = {}
-            if isinstance(command, RecordAssessment) and command.program_id is not None:
-                facts["program"] = await self._fresh(
-                    ctx, self.enrolments, StreamId(prison_id, "program", command.program_id))
-            return participant.decide(self.participants(history), command, ctx.today(), **facts)
+def _participant(model: type, **options: Any) -> Command:
+    return Command(model, "participant", "participant_id", participant.evolve,
+                   decide_participant, **options)
 
-        return await execute(ctx.store, stream, meta, expected_version, decide)
 
-    @staticmethod
-    async def _fresh(ctx: Context, fold: Folder, stream: StreamId):
-        # Another aggregate: read fresh from the log (the default), never trusting the cache.
-        return fold(await ctx.store.load(stream, fresh=True))
+TABLE: Table = {
+    "LaunchProgram": _program(LaunchProgram, creates=True, reads=(
+        Reads("agreement", "agreement", "agreement_id", agreement_view.evolve),)),
+    "EnrollParticipant": _program(EnrollParticipant, reads=(
+        Reads("participant", "participant", "participant_id", participant.evolve),)),
+    "WithdrawParticipant": _program(WithdrawParticipant),
+    "CompleteParticipant": _program(CompleteParticipant),
+    "CloseProgram": _program(CloseProgram),
+    "RegisterParticipant": _participant(RegisterParticipant),
+    # Only who was ever enrolled in the program it names: see domain/enrolments.py.
+    "RecordAssessment": _participant(RecordAssessment, reads=(
+        Reads("program", "program", "program_id", enrolments.evolve),)),
+    "RecordRelease": _participant(RecordRelease),
+    "RecordReadmission": _participant(RecordReadmission),
+}
+COMMANDS = {name: row.model for name, row in TABLE.items() if row.public}

@@ -7,11 +7,12 @@ until 2030, so the agreements service's expiry timer never writes behind a test'
 import contextlib
 import uuid
 
-from services.agreements.handlers import AgreementHandlers
-from services.attendance.handlers import SessionHandlers
-from services.programs.handlers import ProgramHandlers
+from services.agreements import handlers as agreements
+from services.attendance import handlers as attendance
+from services.programs import handlers as programs
 from shared.bus import command_router
 from shared.envelope import STREAM
+from shared.executor import Executor
 from shared.runtime import Runtime
 from shared.settings import Settings
 
@@ -134,10 +135,9 @@ async def replica(nats_url):
     Command handlers only: no expiry timer, so the replica never writes on its own."""
     rt = Runtime(Settings.from_env({}), nats_url, None)
     await rt.open()
-    for service, handlers in (("agreements", AgreementHandlers()),
-                              ("programs", ProgramHandlers()),
-                              ("attendance", SessionHandlers())):
-        rt.broker.include_router(command_router(service, handlers.table(), rt.ctx))
+    for service, handlers in (("agreements", agreements), ("programs", programs),
+                              ("attendance", attendance)):
+        rt.broker.include_router(command_router(service, Executor(rt.ctx, handlers.TABLE)))
     await rt.start()
     try:
         yield rt

@@ -8,9 +8,9 @@ import uuid
 import orjson
 from hypothesis import strategies as st
 
-from services.agreements.commands import COMMANDS as AGREEMENTS
-from services.attendance.commands import COMMANDS as ATTENDANCE
-from services.programs.commands import COMMANDS as PROGRAMS
+from services.agreements.handlers import COMMANDS as AGREEMENTS
+from services.attendance.handlers import COMMANDS as ATTENDANCE
+from services.programs.handlers import COMMANDS as PROGRAMS
 
 SERVICE = {**{n: "agreements" for n in AGREEMENTS}, **{n: "programs" for n in PROGRAMS},
            **{n: "attendance" for n in ATTENDANCE}}

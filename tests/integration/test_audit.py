@@ -27,6 +27,7 @@ from ops.checks import Broken
 from ops.events import export, tail
 from ops.history import history
 from ops.verify import verify_file, verify_live
+from services.agreements.expiry import expire_due
 from services.agreements.main import install as install_agreements
 from services.attendance.main import install as install_attendance
 from services.programs.main import install as install_programs
@@ -79,7 +80,7 @@ async def log_url(servers_root):
             "agreement_id": LRPPN, "signed_on": "2025-06-02", "note": "Tambahan sesi",
             "changes": {"committed_sessions_per_month": 6}})
         await command(rt.nc, "agreements", "SignAgreement", {"agreement_id": EXPIRED, **SIGNED})
-        assert len(await agreements.expire_due(rt.ctx, PRISON)) == 1
+        assert len(await expire_due(agreements, PRISON)) == 1
     finally:
         await rt.stop()
     yield server.url

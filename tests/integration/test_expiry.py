@@ -4,9 +4,10 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
-from services.agreements.handlers import AgreementHandlers
-from shared.commands import Context
+from services.agreements.expiry import expire_due
+from services.agreements.handlers import TABLE
 from shared.envelope import CommandMeta, NewEvent, StreamId
+from shared.executor import Context, Executor
 from shared.jetstream import JetStreamEventStore
 
 SIGNED = {
@@ -27,17 +28,17 @@ async def test_two_instances_expire_an_agreement_exactly_once(nc, prison_id):
         "AgreementSigned", SIGNED, "2025-01-05T00:00:00+07:00")],
         CommandMeta(command, "officer:test", command))
     later = datetime(2025, 4, 2, 3, 0, tzinfo=UTC)
-    instances = [(AgreementHandlers(), Context(JetStreamEventStore(nc), lambda: later))
+    instances = [Executor(Context(JetStreamEventStore(nc), lambda: later), TABLE)
                  for _ in range(2)]
-    for _, ctx in instances:  # both have the agreement cached, as a running service would
-        await ctx.store.load(stream)
+    for executor in instances:  # both have the agreement cached, as a running service would
+        await executor.ctx.store.load(stream)
 
-    results = await asyncio.gather(*(h.expire_due(ctx, prison_id) for h, ctx in instances))
+    results = await asyncio.gather(*(expire_due(e, prison_id) for e in instances))
     mine = [a for written in results for a in written]
     assert {a.stream for a in mine} == {stream}
     history = await JetStreamEventStore(nc).load(stream)
     assert [r.type for r in history.events] == ["AgreementSigned", "AgreementExpired"]
     assert history.events[1].envelope["data"] == {"expired_on": "2025-04-01"}
     assert len({a.reply()["events"][0]["seq"] for a in mine}) == 1  # both report the one event
-    again = [a for h, ctx in instances for a in await h.expire_due(ctx, prison_id)]
+    again = [a for e in instances for a in await expire_due(e, prison_id)]
     assert again == []

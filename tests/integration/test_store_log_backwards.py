@@ -9,8 +9,8 @@ import nats
 import pytest
 
 from deploy.embedded import start_nats
-from shared.commands import Folder
 from shared.envelope import STREAM, CommandMeta, NewEvent, StreamId
+from shared.folder import Folder
 from shared.jetstream import JetStreamEventStore, ensure_stream
 from shared.store import ConcurrencyConflict, InMemoryEventStore
 
@@ -118,7 +118,7 @@ async def test_a_command_on_a_stale_cache_decides_again_on_the_new_log(log):
 
 async def test_folded_state_is_not_reused_for_another_history_of_the_same_length(log):
     stream, cached = aggregate(), log.make()
-    fold = Folder(lambda state, envelope: [*(state or []), envelope["data"]["n"]])
+    fold = Folder(lambda state, fact: [*(state or []), fact.event.data["n"]])
     await log.write(stream, 1, 2)
     assert fold(await cached.load(stream)) == [1, 2]
     await log.recreate()

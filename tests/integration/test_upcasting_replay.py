@@ -14,10 +14,12 @@ import orjson
 import pytest
 
 from services.programs.domain import participant
-from services.programs.handlers import ProgramHandlers
+from services.programs.handlers import TABLE
 from services.reporting.projections import projections
-from shared.commands import Context, Folder, handle
+from shared.command_edge import handle
 from shared.envelope import CommandMeta, NewEvent, StreamId, compute_hash, seal
+from shared.executor import Context, Executor
+from shared.folder import Folder
 from shared.jetstream import JetStreamEventStore
 from shared.projection import Folded, Parked
 from shared.runner import ProjectionRunner
@@ -79,17 +81,15 @@ async def publish_v1(nc, prison, data):
 
 
 async def write(nc, prison, *, old_writer):
-    ctx, handlers = Context(JetStreamEventStore(nc), lambda: NOW), ProgramHandlers()
-    table = handlers.table()
+    executor = Executor(Context(JetStreamEventStore(nc), lambda: NOW), TABLE)
     last = 0
     for (name, data), raw_v1 in story(prison):
         if raw_v1 and old_writer:
             last = await publish_v1(nc, prison, data)
             continue
-        model, handler = table[name]
         body = orjson.dumps({"command_id": str(uuid.uuid4()), "actor": "officer:x:rina",
                              "expected_version": None, "data": data})
-        reply = await handle(ctx, name, model, handler,
+        reply = await handle(executor, name,
                              f"pulih.commands.{prison}.programs.{name}", body, None)
         assert reply["ok"], reply
         last = reply["events"][-1]["seq"]

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from services.agreements.commands import (
-    COMMANDS,
     AmendAgreement,
     ExpireAgreement,
     ExtendAgreement,
@@ -24,6 +23,7 @@ from services.agreements.commands import (
     TerminateAgreement,
 )
 from services.agreements.domain import Agreement, decide, evolve, expiry_due
+from services.agreements.handlers import COMMANDS
 from shared.contract.events import Fact, decode
 from shared.envelope import NewEvent
 from shared.errors import Rejected

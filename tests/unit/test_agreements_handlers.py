@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from services.agreements.commands import COMMANDS
-from services.agreements.handlers import AgreementHandlers
-from shared.commands import Context, handle
+from services.agreements.expiry import expire_due
+from services.agreements.handlers import TABLE
+from shared.command_edge import handle
+from shared.executor import Context, Executor
 from shared.store import InMemoryEventStore, StoreUnavailable
 
 PRISON = "lapas-banyuwangi"
@@ -34,15 +35,15 @@ class Service:
     def __init__(self, log, now=NOW):
         store = InMemoryEventStore()
         store.log = log
-        self.store, self.handlers = store, AgreementHandlers()
-        self.ctx = Context(store, lambda: now)
+        self.store, self.ctx = store, Context(store, lambda: now)
+        self.handlers = Executor(self.ctx, TABLE)
 
     async def send(self, name, data, command_id=None, expected_version=None, raw=None):
         body = raw if raw is not None else orjson.dumps({
             "command_id": command_id or str(uuid.uuid4()), "actor": "officer:test:rina",
             "expected_version": expected_version, "data": data})
-        return await handle(self.ctx, name, COMMANDS[name], self.handlers.handle,
-                            f"pulih.commands.{PRISON}.agreements.{name}", body, None)
+        return await handle(self.handlers, name, f"pulih.commands.{PRISON}.agreements.{name}",
+                            body, None)
 
 
 @pytest.fixture
@@ -85,9 +86,8 @@ async def test_unknown_fields_in_the_request_itself_are_rejected(service):
 
 
 async def test_bad_prison_slug_in_the_subject(service):
-    reply = await handle(service.ctx, "SignAgreement", COMMANDS["SignAgreement"],
-                         service.handlers.handle, "pulih.commands.BAD_PRISON.agreements.X",
-                         b"{}", None)
+    reply = await handle(service.handlers, "SignAgreement",
+                         "pulih.commands.BAD_PRISON.agreements.X", b"{}", None)
     assert reply["error"]["code"] == "invalid"
 
 
@@ -145,22 +145,21 @@ async def test_expiry_is_written_exactly_once_by_two_instances():
     await first.send("SignAgreement", signing(agreement))
     later = datetime(2025, 5, 2, 3, 0, tzinfo=UTC)
     a, b = Service(log, later), Service(log, later)
-    written_a, written_b = await asyncio.gather(a.handlers.expire_due(a.ctx),
-                                                b.handlers.expire_due(b.ctx))
+    written_a, written_b = await asyncio.gather(expire_due(a.handlers), expire_due(b.handlers))
     expired = [r for r in log if r.type == "AgreementExpired"]
     assert len(expired) == 1 and expired[0].envelope["data"] == {"expired_on": "2025-05-01"}
     # Both instances decided to expire it; the loser's append met the winner's event and
     # recognised its own command id in it.
     assert sorted(w[0].duplicate for w in (written_a, written_b)) == [False, True]
     assert written_a[0].reply() == written_b[0].reply()
-    assert await a.handlers.expire_due(a.ctx) == []
+    assert await expire_due(a.handlers) == []
     assert expired[0].envelope["causation_id"] == log[0].envelope["event_id"]
 
 
 async def test_nothing_to_expire_before_the_end():
     service = Service([])
     await service.send("SignAgreement", signing(str(uuid.uuid4())))
-    assert await service.handlers.expire_due(service.ctx) == []
+    assert await expire_due(service.handlers) == []
 
 
 async def test_a_stale_cache_never_causes_a_false_refusal():

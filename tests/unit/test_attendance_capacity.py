@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from services.attendance.commands import COMMANDS
-from services.attendance.handlers import SessionHandlers
+from services.attendance.handlers import COMMANDS, TABLE
 from services.programs.commands import LaunchProgram
-from shared.commands import Context, handle
+from shared.command_edge import handle
 from shared.envelope import CommandMeta, NewEvent, StreamId, date_instant, seal
 from shared.errors import MAX_DETAILS
+from shared.executor import Context, Executor
 from shared.fields import MAX_PARTICIPANTS
 from shared.store import InMemoryEventStore, Recorded
 
@@ -62,7 +62,7 @@ async def _send(log, body):
     store = InMemoryEventStore()
     store.log = log
     ctx = Context(store, lambda: datetime(2025, 6, 2, tzinfo=UTC))
-    return await handle(ctx, "HoldSession", COMMANDS["HoldSession"], SessionHandlers().handle,
+    return await handle(Executor(ctx, TABLE), "HoldSession",
                         f"pulih.commands.{PRISON}.attendance.HoldSession", body, None)
 
 

@@ -14,13 +14,13 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from services.attendance.commands import (
-    COMMANDS,
     CancelSession,
     CorrectAttendance,
     HoldSession,
     ScheduleSession,
 )
 from services.attendance.domain import Roster, Session, decide, evolve, evolve_roster
+from services.attendance.handlers import COMMANDS
 from shared.contract.events import decode
 from shared.envelope import WIB, date_instant
 from shared.errors import Rejected

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
-from services.attendance.commands import COMMANDS
-from services.attendance.handlers import SessionHandlers
-from shared.commands import Context, handle
+from services.attendance.handlers import TABLE
+from shared.command_edge import handle
 from shared.envelope import WIB, CommandMeta, NewEvent, StreamId, date_instant
+from shared.executor import Context, Executor
 from shared.store import InMemoryEventStore
 
 PRISON = "lapas-banyuwangi"
@@ -29,15 +29,15 @@ class Service:
     def __init__(self, log, now=NOW):
         store = InMemoryEventStore()
         store.log = log
-        self.store, self.handlers = store, SessionHandlers()
-        self.ctx = Context(store, lambda: now)
+        self.store, self.ctx = store, Context(store, lambda: now)
+        self.handlers = Executor(self.ctx, TABLE)
 
     async def send(self, name, data, command_id=None, expected_version=None, prison=PRISON):
         body = orjson.dumps({
             "command_id": command_id or str(uuid.uuid4()), "actor": "officer:test:rina",
             "expected_version": expected_version, "data": data})
-        return await handle(self.ctx, name, COMMANDS[name], self.handlers.handle,
-                            f"pulih.commands.{prison}.attendance.{name}", body, None)
+        return await handle(self.handlers, name, f"pulih.commands.{prison}.attendance.{name}",
+                            body, None)
 
 
 class Programs:

@@ -10,12 +10,14 @@ from deploy.demo import demo_id, scenario
 from ops.checks import Verifier, verify
 from ops.history import SUMMARIES, history_row
 from ops.verify import entry
-from services.agreements.handlers import AgreementHandlers
-from services.attendance.handlers import SessionHandlers
-from services.programs.handlers import ProgramHandlers
+from services.agreements import handlers as agreement_handlers
+from services.agreements.expiry import expire_due
+from services.attendance import handlers as attendance_handlers
+from services.programs import handlers as program_handlers
 from shared.bus import command_subject
-from shared.commands import Context, handle
+from shared.command_edge import handle
 from shared.eventlog import LogMessage
+from shared.executor import Context, Executor
 from shared.schemas import EVENT_AGGREGATES, EVENT_SCHEMAS, validate
 from shared.store import InMemoryEventStore, subject_of, utc_now
 
@@ -35,15 +37,14 @@ async def demo_log(prison: str) -> list[LogMessage]:
     """The messages the services write for the demo, as JetStream would store them."""
     store = InMemoryEventStore()
     ctx = Context(store, utc_now)
-    agreements = AgreementHandlers()
-    tables = {"agreements": agreements.table(), "programs": ProgramHandlers().table(),
-              "attendance": SessionHandlers().table()}
+    executors = {service: Executor(ctx, handlers.TABLE) for service, handlers in (
+        ("agreements", agreement_handlers), ("programs", program_handlers),
+        ("attendance", attendance_handlers))}
 
     async def send(service: str, name: str, data: dict) -> None:
-        model, handler = tables[service][name]
         body = orjson.dumps({"command_id": str(uuid.uuid4()), "actor": f"officer:{prison}:demo",
                              "expected_version": None, "data": data})
-        reply = await handle(ctx, name, model, handler,
+        reply = await handle(executors[service], name,
                              command_subject(prison, service, name), body, None)
         assert reply["ok"], (name, reply)
 
@@ -54,7 +55,7 @@ async def demo_log(prison: str) -> list[LogMessage]:
         "changes": {"committed_sessions_per_month": 6, "services": ["counseling"]},
         "note": "Tambahan sesi konseling"})
     await send("agreements", "SignAgreement", EXPIRED)
-    assert len(await agreements.expire_due(ctx, prison)) == 1
+    assert len(await expire_due(executors["agreements"], prison)) == 1
     return [LogMessage(r.seq, subject_of(r.envelope), r.envelope["event_id"],
                        orjson.dumps(r.envelope)) for r in store.log]
 

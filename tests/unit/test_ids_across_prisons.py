@@ -9,11 +9,13 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from services.agreements.handlers import AgreementHandlers
-from services.attendance.handlers import SessionHandlers
-from services.programs.handlers import ProgramHandlers
-from shared.commands import Context, handle
+from services.agreements import handlers as agreements
+from services.agreements.expiry import expire_due
+from services.attendance import handlers as attendance
+from services.programs import handlers as programs
+from shared.command_edge import handle
 from shared.envelope import CommandMeta, NewEvent, StreamId, date_instant
+from shared.executor import Context, Executor
 from shared.store import InMemoryEventStore
 from tests.e2e.helpers import holding, launching, registering, signing, uid
 
@@ -26,19 +28,18 @@ class Services:
 
     def __init__(self, log: list, now: datetime = NOW):
         self.log = log
-        self.handlers = {"agreements": AgreementHandlers(), "programs": ProgramHandlers(),
-                         "attendance": SessionHandlers()}
-        self.contexts = {}
-        for service in self.handlers:
+        tables = {"agreements": agreements.TABLE, "programs": programs.TABLE,
+                  "attendance": attendance.TABLE}
+        self.handlers = {}
+        for service, table in tables.items():
             store = InMemoryEventStore()
             store.log = log
-            self.contexts[service] = Context(store, lambda: now)
+            self.handlers[service] = Executor(Context(store, lambda: now), table)
 
     async def send(self, prison: str, service: str, name: str, data: dict) -> dict:
-        model, handler = self.handlers[service].table()[name]
         body = orjson.dumps({"command_id": str(uuid.uuid4()), "actor": f"officer:{prison}:rina",
                              "expected_version": None, "data": data})
-        return await handle(self.contexts[service], name, model, handler,
+        return await handle(self.handlers[service], name,
                             f"pulih.commands.{prison}.{service}.{name}", body, None)
 
     async def ok(self, prison: str, service: str, name: str, data: dict) -> dict:
@@ -144,10 +145,9 @@ async def test_agreements_of_one_id_in_two_prisons_expire_by_two_commands():
             NewEvent("AgreementSigned", data, date_instant("2025-01-15"))],
             CommandMeta(command_id, f"officer:{prison}:rina", command_id))
     services = Services(log)
-    ctx = services.contexts["agreements"]
-    written = await services.handlers["agreements"].expire_due(ctx)
+    written = await expire_due(services.handlers["agreements"])
     expired = [r.envelope for r in log if r.type == "AgreementExpired"]
     assert len(written) == 2 and {e["prison_id"] for e in expired} == {A, B}
     assert len({e["command_id"] for e in expired}) == 2
     assert len({e["event_id"] for e in expired}) == 2
-    assert await services.handlers["agreements"].expire_due(ctx) == []  # once each
+    assert await expire_due(services.handlers["agreements"]) == []  # once each

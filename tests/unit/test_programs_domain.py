@@ -16,7 +16,6 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from services.programs.commands import (
-    COMMANDS,
     CloseProgram,
     CompleteParticipant,
     EnrollParticipant,
@@ -30,6 +29,7 @@ from services.programs.domain import agreement_view, participant, program
 from services.programs.domain.agreement_view import AgreementView
 from services.programs.domain.participant import Participant
 from services.programs.domain.program import Program
+from services.programs.handlers import COMMANDS
 from shared.contract.events import Fact, decode
 from shared.errors import Rejected
 

@@ -12,11 +12,10 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from services.agreements.commands import COMMANDS as AGREEMENT_COMMANDS
-from services.agreements.handlers import AgreementHandlers
-from services.programs.commands import COMMANDS
-from services.programs.handlers import ProgramHandlers
-from shared.commands import Context, handle
+from services.agreements.handlers import TABLE as AGREEMENTS
+from services.programs.handlers import TABLE as PROGRAMS
+from shared.command_edge import handle
+from shared.executor import Context, Executor
 from shared.store import InMemoryEventStore, StoreUnavailable
 
 PRISON = "lapas-banyuwangi"
@@ -32,19 +31,15 @@ class Service:
         store = InMemoryEventStore()
         store.log = log
         self.service, self.store = service, store
-        self.handlers = ProgramHandlers() if service == "programs" else AgreementHandlers()
-        self.commands = COMMANDS if service == "programs" else AGREEMENT_COMMANDS
-        self.table = self.handlers.table() if service == "programs" else {
-            name: (model, self.handlers.handle) for name, model in self.commands.items()}
         self.ctx = Context(store, lambda: now)
+        self.handlers = Executor(self.ctx, PROGRAMS if service == "programs" else AGREEMENTS)
 
     async def send(self, name, data, command_id=None, expected_version=None, raw=None):
         body = raw if raw is not None else orjson.dumps({
             "command_id": command_id or str(uuid.uuid4()), "actor": "officer:test:rina",
             "expected_version": expected_version, "data": data})
-        model, handler = self.table[name]
-        return await handle(self.ctx, name, model, handler,
-                            f"pulih.commands.{PRISON}.{self.service}.{name}", body, None)
+        return await handle(self.handlers, name, f"pulih.commands.{PRISON}.{self.service}.{name}",
+                            body, None)
 
 
 def new_id() -> str:
@@ -170,8 +165,7 @@ async def test_an_agreement_of_another_prison_is_not_found_here(log, programs):
     elsewhere = Service(log, "agreements")
     agreement = new_id()
     body = orjson.dumps({"command_id": new_id(), "actor": "a", "data": signing(agreement)})
-    model, handler = elsewhere.table["SignAgreement"]
-    assert (await handle(elsewhere.ctx, "SignAgreement", model, handler,
+    assert (await handle(elsewhere.handlers, "SignAgreement",
                          "pulih.commands.lapas-jember.agreements.SignAgreement", body, None))["ok"]
     reply = await programs.send("LaunchProgram", launching(new_id(), agreement))
     assert reply["error"]["code"] == "rule"

@@ -14,7 +14,6 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from services.programs.commands import (
-    COMMANDS,
     RecordAssessment,
     RecordReadmission,
     RecordRelease,
@@ -22,6 +21,7 @@ from services.programs.commands import (
 )
 from services.programs.domain import enrolments, participant
 from services.programs.domain.participant import Participant
+from services.programs.handlers import COMMANDS
 from shared.contract.events import Fact, decode
 from shared.errors import Rejected
 

@@ -9,7 +9,7 @@ from faststream.nats import TestNatsBroker
 from services.agreements import main as agreements
 from services.attendance import main as attendance
 from services.programs import main as programs
-from shared.commands import Context
+from shared.executor import Context
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.store import InMemoryEventStore

@@ -3,7 +3,7 @@
 import pytest
 
 from services.programs.commands import RecordAssessment
-from shared.commands import parse
+from shared.command_edge import parse
 from shared.errors import Rejected
 from shared.instruments import SCORE_RANGES
 

@@ -11,13 +11,14 @@ import pytest
 import shared.contract.events  # noqa: F401  (registers the upcasters)
 from services.programs.commands import RecordAssessment
 from services.programs.domain import participant
-from services.programs.handlers import ProgramHandlers
-from shared.commands import Context, Folder
+from services.programs.handlers import TABLE
 from shared.contract import upcasting
 from shared.contract.events import decode as decode_fact
 from shared.contract.upcasting import UnknownSchemaVersion, UpcastError, current_version, upcast
 from shared.delivery import decode
 from shared.envelope import CommandMeta, NewEvent, StreamId, compute_hash, seal
+from shared.executor import Context, Executor
+from shared.folder import Folder
 from shared.store import InMemoryEventStore, Recorded
 
 PRISON = "lapas-banyuwangi"
@@ -160,13 +161,12 @@ async def test_store_reads_are_upcast_and_raw_reads_are_as_stored():
 async def test_a_command_on_a_mixed_history_writes_v2_chained_to_the_stored_hash():
     store = InMemoryEventStore()
     store.log = mixed_log()
-    handlers = ProgramHandlers()
-    ctx = Context(store, lambda: datetime(2025, 6, 2, 3, 0, tzinfo=UTC))
+    executor = Executor(Context(store, lambda: datetime(2025, 6, 2, 3, 0, tzinfo=UTC)), TABLE)
     command = RecordAssessment(participant_id=PARTICIPANT, instrument="ASSIST", phase="exit",
                                score=12, assessed_on="2025-06-02", assessor_role="counselor")
     c = str(uuid.uuid4())
-    appended = await handlers.handle_participant(ctx, PRISON, command,
-                                                 CommandMeta(c, "officer:test:rina", c), 2)
+    appended = await executor.run("RecordAssessment", PRISON, command,
+                                  CommandMeta(c, "officer:test:rina", c), 2)
     assert appended.version == 3
     raw = [r.envelope for r in store.log]
     assert [(e["type"], e["schema_version"]) for e in raw] == [

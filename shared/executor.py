@@ -1,0 +1,153 @@
+"""The command executor: the kernel runs each service's table of commands.
+
+A service declares, per command, a row: its data model, the aggregate it writes (and the
+field naming it), the other aggregates its decision reads, and its pure `decide`. On each try
+the executor does one batched read (the aggregate to write, from the store's cache when it
+holds it, and every other aggregate fresh from the log: read-your-writes) → fold → decide →
+append, and on a concurrent writer tries again on the fresh history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from shared.envelope import WIB, CommandMeta, NewEvent, StreamId
+from shared.errors import Rejected
+from shared.folder import Evolve, Folder, FoldMany
+from shared.history import Appended, History
+from shared.store import ConcurrencyConflict, EventStore
+from shared.uniqueness import refuse_id_of_another_prison
+
+MAX_TRIES = 5
+
+
+@dataclass
+class Context:
+    """What the composition root hands the executor: the log and the clock."""
+
+    store: EventStore
+    clock: Callable[[], datetime]
+
+    def today(self) -> date:
+        return business_date(self.clock())
+
+
+def business_date(now: datetime) -> date:
+    """The prisons' date at an instant (WIB): what date rules are judged by."""
+    return now.astimezone(WIB).date()
+
+
+@dataclass(frozen=True)
+class Reads:
+    """Another aggregate a decision reads: the one the command's `id_field` names (none when
+    the field is null), folded by `evolve` and passed to `decide` as keyword `name`."""
+
+    name: str
+    aggregate: str
+    id_field: str
+    evolve: Evolve
+    fold_many: FoldMany | None = None
+
+
+@dataclass(frozen=True)
+class Command:
+    """One row of a service's table. `decide(state, command, now, **reads)` is pure."""
+
+    model: type[BaseModel]
+    aggregate: str
+    id_field: str
+    evolve: Evolve
+    decide: Callable[..., Sequence[NewEvent]]
+    reads: tuple[Reads, ...] = ()
+    # A create: refused when another prison already uses the id (shared/uniqueness.py).
+    creates: bool = False
+    # False: issued by the service itself (a timer), never over the public subject.
+    public: bool = True
+
+
+Table = Mapping[str, Command]
+
+
+class Executor:
+    """Runs one service's table; keeps the last folded state per aggregate and fold."""
+
+    def __init__(self, ctx: Context, table: Table):
+        self.ctx, self.table = ctx, table
+        self._folders: dict[tuple[Evolve, FoldMany | None], Folder] = {}
+
+    def fold(self, evolve: Evolve, history: History, fold_many: FoldMany | None = None) -> Any:
+        folder = self._folders.get((evolve, fold_many))
+        if folder is None:
+            folder = self._folders[(evolve, fold_many)] = Folder(evolve, fold_many=fold_many)
+        return folder(history)
+
+    def stream(self, name: str, prison_id: str, command: BaseModel) -> StreamId:
+        row = self.table[name]
+        return StreamId(prison_id, row.aggregate, getattr(command, row.id_field))
+
+    async def run(self, name: str, prison_id: str, command: BaseModel, meta: CommandMeta,
+                  expected_version: int | None) -> Appended:
+        """Load, decide, append; on a concurrent writer, decide again on the fresh history.
+
+        A command already in the history returns its original result before anything is
+        checked, so a retry succeeds even when its expected_version has since become stale. A
+        refusal is only ever sent on a history read from the log: a cached one may predate
+        another instance's write, so a refusal on it is checked once more against the log.
+        """
+        row = self.table[name]
+        stream = self.stream(name, prison_id, command)
+        others = [_other(prison_id, read, command) for read in row.reads]
+        history, read = await self._load(stream, others)
+        verified = False
+        for _ in range(MAX_TRIES):
+            prior = history.result_of(meta)
+            if prior:
+                return prior
+            try:
+                if expected_version is not None and expected_version != history.version:
+                    raise Rejected("conflict", f"expected version {expected_version}, "
+                                   f"the aggregate is at version {history.version}")
+                events = self._decide(row, history, command, read)
+                if row.creates and not history.events:
+                    await refuse_id_of_another_prison(self.ctx.store, stream)
+            except Rejected:
+                if verified:
+                    raise
+                current, read = await self._load(stream, others, fresh=True)
+                verified = True
+                if current.version == history.version:
+                    raise
+                history = current
+                continue
+            try:
+                return await self.ctx.store.append(history, events, meta)
+            except ConcurrencyConflict as exc:
+                verified = True
+                history, read = await self._load(stream, others, known=exc.history)
+        raise Rejected("conflict", "too many concurrent writers; retry the command")
+
+    async def _load(self, stream: StreamId, others: list[StreamId | None], *,
+                    fresh: bool = False, known: History | None = None
+                    ) -> tuple[History, list[History | None]]:
+        wanted = [other for other in others if other is not None]
+        history, histories = await self.ctx.store.load_for_decision(
+            stream, wanted, fresh=fresh, known=known)
+        found = iter(histories)
+        return history, [None if other is None else next(found) for other in others]
+
+    def _decide(self, row: Command, history: History, command: BaseModel,
+                read: list[History | None]) -> Sequence[NewEvent]:
+        facts = {spec.name: None if other is None else self.fold(spec.evolve, other,
+                                                                  spec.fold_many)
+                 for spec, other in zip(row.reads, read, strict=True)}
+        return row.decide(self.fold(row.evolve, history), command, self.ctx.clock(), **facts)
+
+
+def _other(prison_id: str, read: Reads, command: BaseModel) -> StreamId | None:
+    aggregate_id = getattr(command, read.id_field, None)
+    return None if aggregate_id is None else StreamId(prison_id, read.aggregate, aggregate_id)
