@@ -2,13 +2,12 @@
 
 The logic lives here once; a backend supplies only `_read` (an aggregate's events after a
 sequence), `_publish` (one checked append) and `_claim` (bind a command id to its command, for
-ever). The in-memory fake and JetStream share it, and the contract suite in tests/contract runs
-against both.
+ever). The in-memory fake (shared/memory_store.py) and JetStream share it, and the contract
+suite in tests/contract runs against both.
 """
 
 from __future__ import annotations
 
-import asyncio
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -239,70 +238,3 @@ def _continues(base: History, new: Sequence[Recorded]) -> bool:
     first = new[0].envelope
     return (first["aggregate_version"] == base.version + 1
             and first["prev_hash"] == base.last_hash)
-
-
-class InMemoryEventStore(EventStore):
-    """A fake with the server's semantics (per-subject sequence check), for unit tests.
-    Stores made to share a log share `log` and `claims`."""
-
-    def __init__(self, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.log: list[Recorded] = []
-        self.claims: dict[str, Claim] = {}
-
-    def another(self) -> InMemoryEventStore:
-        """Another writer over the same log (its own cache), as another instance would be."""
-        store = InMemoryEventStore(clock=self._clock, cache_size=self._cache_size)
-        store.log, store.claims = self.log, self.claims
-        return store
-
-    async def _read(self, stream: StreamId, after: History) -> list[Recorded] | None:
-        await asyncio.sleep(0)  # a suspension point, as real I/O has: lets writers interleave
-        mine = [r for r in self.log if StreamId.of(r.envelope) == stream]
-        if after.events and not any(r.seq == after.last_seq
-                                    and r.envelope["hash"] == after.last_hash for r in mine):
-            return None
-        return [r for r in mine if r.seq > after.last_seq]
-
-    async def prisons_of(self, aggregate_type: str, aggregate_id: str) -> set[str]:
-        await asyncio.sleep(0)
-        return {r.envelope["prison_id"] for r in self.log
-                if (r.envelope["aggregate_type"], r.envelope["aggregate_id"])
-                == (aggregate_type, aggregate_id)}
-
-    async def read_filter(
-        self, subject_filter: str, from_seq: int = 1, *, raw: bool = False
-    ) -> list[Recorded]:
-        await asyncio.sleep(0)
-        records = [r for r in self.log[from_seq - 1 :]
-                   if subject_matches(subject_filter, subject_of(r.envelope))]
-        return records if raw else upcast_records(records)
-
-    async def _publish(self, stream: StreamId, envelope: dict[str, Any], expected_last_seq: int,
-                       command: str | None) -> tuple[int, bool]:
-        await asyncio.sleep(0)
-        mine = [r.seq for r in self.log if StreamId.of(r.envelope) == stream]
-        if (mine[-1] if mine else 0) != expected_last_seq:
-            raise WrongLastSequence(stream.prefix)
-        self.log.append(Recorded(len(self.log) + 1, envelope, command))
-        return len(self.log), False
-
-    async def _claim(self, command_id: str, claim: Claim) -> Claim | None:
-        await asyncio.sleep(0)
-        held = self.claims.setdefault(command_id, claim)
-        return None if held is claim else held
-
-
-def subject_of(envelope: dict[str, Any]) -> str:
-    return StreamId.of(envelope).subject(envelope["type"])
-
-
-def subject_matches(subject_filter: str, subject: str) -> bool:
-    """NATS subject matching: `*` is one token, a final `>` is one or more."""
-    want, have = subject_filter.split("."), subject.split(".")
-    for i, token in enumerate(want):
-        if token == ">":
-            return len(have) > i
-        if i >= len(have) or (token != "*" and token != have[i]):
-            return False
-    return len(want) == len(have)

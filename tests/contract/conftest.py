@@ -4,7 +4,7 @@ import nats
 import pytest
 
 from shared.jetstream import JetStreamEventStore, ensure_stream
-from shared.store import InMemoryEventStore
+from shared.memory_store import InMemoryEventStore
 
 # The test stream's duplicate window is short so that "idempotent after the window" is testable.
 DUPLICATE_WINDOW = 1.0

@@ -12,7 +12,8 @@ from deploy.embedded import start_nats
 from shared.envelope import STREAM, CommandMeta, NewEvent, StreamId
 from shared.folder import Folder
 from shared.jetstream import JetStreamEventStore, ensure_stream
-from shared.store import ConcurrencyConflict, InMemoryEventStore
+from shared.memory_store import InMemoryEventStore
+from shared.store import ConcurrencyConflict
 
 PRISON = "lapas-banyuwangi"
 

@@ -11,7 +11,8 @@ from services.agreements.expiry import expire_due
 from services.agreements.handlers import TABLE
 from shared.command_edge import handle
 from shared.executor import Context, Executor
-from shared.store import InMemoryEventStore, StoreUnavailable
+from shared.memory_store import InMemoryEventStore
+from shared.store import StoreUnavailable
 
 PRISON = "lapas-banyuwangi"
 NOW = datetime(2025, 3, 1, 3, 0, tzinfo=UTC)

@@ -14,7 +14,8 @@ from shared.envelope import CommandMeta, NewEvent, StreamId, date_instant, seal
 from shared.errors import MAX_DETAILS
 from shared.executor import Context, Executor
 from shared.fields import MAX_PARTICIPANTS
-from shared.store import InMemoryEventStore, Recorded
+from shared.memory_store import InMemoryEventStore
+from shared.store import Recorded
 
 PRISON = "lapas-banyuwangi"
 NATS_MAX_PAYLOAD = 1024 * 1024

@@ -15,7 +15,7 @@ from services.attendance.handlers import TABLE
 from shared.command_edge import handle
 from shared.envelope import WIB, CommandMeta, NewEvent, StreamId, date_instant
 from shared.executor import Context, Executor
-from shared.store import InMemoryEventStore
+from shared.memory_store import InMemoryEventStore
 
 PRISON = "lapas-banyuwangi"
 NOW = datetime(2025, 6, 2, 3, 0, tzinfo=UTC)

@@ -18,8 +18,9 @@ from shared.bus import command_subject
 from shared.command_edge import handle
 from shared.eventlog import LogMessage
 from shared.executor import Context, Executor
+from shared.memory_store import InMemoryEventStore, subject_of
 from shared.schemas import EVENT_AGGREGATES, EVENT_SCHEMAS, validate
-from shared.store import InMemoryEventStore, subject_of, utc_now
+from shared.store import utc_now
 
 PRISON = "lapas-audit-demo"
 EXPIRED = {

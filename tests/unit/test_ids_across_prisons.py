@@ -16,7 +16,7 @@ from services.programs import handlers as programs
 from shared.command_edge import handle
 from shared.envelope import CommandMeta, NewEvent, StreamId, date_instant
 from shared.executor import Context, Executor
-from shared.store import InMemoryEventStore
+from shared.memory_store import InMemoryEventStore
 from tests.e2e.helpers import holding, launching, registering, signing, uid
 
 A, B = "lapas-banyuwangi", "lapas-jember"

@@ -16,7 +16,8 @@ from services.agreements.handlers import TABLE as AGREEMENTS
 from services.programs.handlers import TABLE as PROGRAMS
 from shared.command_edge import handle
 from shared.executor import Context, Executor
-from shared.store import InMemoryEventStore, StoreUnavailable
+from shared.memory_store import InMemoryEventStore
+from shared.store import StoreUnavailable
 
 PRISON = "lapas-banyuwangi"
 NOW = datetime(2025, 3, 10, 3, 0, tzinfo=UTC)

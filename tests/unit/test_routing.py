@@ -10,9 +10,9 @@ from services.agreements import main as agreements
 from services.attendance import main as attendance
 from services.programs import main as programs
 from shared.executor import Context
+from shared.memory_store import InMemoryEventStore
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.store import InMemoryEventStore
 from tests.e2e.helpers import launching, ok, refused, signing, uid
 
 PRISON = "lapas-banyuwangi"

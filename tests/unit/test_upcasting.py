@@ -19,7 +19,8 @@ from shared.delivery import decode
 from shared.envelope import CommandMeta, NewEvent, StreamId, compute_hash, seal
 from shared.executor import Context, Executor
 from shared.folder import Folder
-from shared.store import InMemoryEventStore, Recorded
+from shared.memory_store import InMemoryEventStore
+from shared.store import Recorded
 
 PRISON = "lapas-banyuwangi"
 PARTICIPANT = "9a000000-0000-4000-8000-000000000001"
