@@ -13,10 +13,9 @@ from pydantic import (
     AfterValidator,
     Field,
     StringConstraints,
-    field_validator,
-    model_validator,
 )
 
+from shared.contract.events.agreement import ChangeRules
 from shared.contract.fields import PartnerKind, Party
 from shared.fields import SERVICES, Day, Instant, Model, Name, Note, Service, Slug, Text, Uuid
 
@@ -72,27 +71,12 @@ class ExtendAgreement(_Command):
     note: Note = None
 
 
-class Changes(Model):
+class Changes(Model, ChangeRules):
     """Only the keys given are changed; `committed_sessions_per_month: null` drops the figure."""
 
     title: Name | None = None
     services: Services | None = None
     committed_sessions_per_month: Sessions | None = None
-
-    @field_validator("title", "services")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        # Runs only when the key is given: absent means unchanged, null would mean nothing.
-        if value is None:
-            raise ValueError("must not be null")
-        return value
-
-    @model_validator(mode="after")
-    def _something(self) -> Changes:
-        if not self.model_fields_set:
-            raise ValueError("must change at least one of title, services, "
-                             "committed_sessions_per_month")
-        return self
 
     def given(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_unset=True)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
-from pydantic import ConfigDict, Field, field_validator, model_validator, with_config
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator, with_config
 from typing_extensions import TypedDict
 
 from shared.contract.fields import (
@@ -72,14 +72,11 @@ class AgreementExtended(Event):
     note: Note
 
 
-class Changes(StoredModel):
-    """Only the keys given change; `committed_sessions_per_month: null` drops the figure."""
+class ChangeRules(BaseModel):
+    """The rules of an amendment's `changes`, the same in the command and in the stored event:
+    only the keys given change, and at least one is given."""
 
-    title: Name | None = None
-    services: Activities | None = None
-    committed_sessions_per_month: Count | None = None
-
-    @field_validator("title", "services")
+    @field_validator("title", "services", check_fields=False)
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:  # runs only for keys given: absent means unchanged
@@ -87,11 +84,19 @@ class Changes(StoredModel):
         return value
 
     @model_validator(mode="after")
-    def _something(self) -> Changes:
+    def _something(self) -> Self:
         if not self.model_fields_set:
             raise ValueError("must change at least one of title, services, "
                              "committed_sessions_per_month")
         return self
+
+
+class Changes(StoredModel, ChangeRules):
+    """Only the keys given change; `committed_sessions_per_month: null` drops the figure."""
+
+    title: Name | None = None
+    services: Activities | None = None
+    committed_sessions_per_month: Count | None = None
 
     def given(self) -> dict[str, Any]:
         """The keys given, and only those."""
