@@ -19,7 +19,7 @@ from ops.history import history, history_json, history_row, history_text
 from ops.verify import entry, verify_file, verify_live
 from shared.envelope import AGGREGATE_TYPES
 from shared.eventlog import LogError, connect
-from shared.schemas import UUID_PATTERN
+from shared.fields import UUID_PATTERN
 
 
 def add_commands(sub: Any) -> None:

@@ -16,8 +16,9 @@ from typing import Any
 
 import orjson
 
+from shared.contract.events import EVENT_AGGREGATES, EVENT_SCHEMAS
+from shared.contract.validation import validate
 from shared.envelope import ENVELOPE_FIELDS, EVENTS_PREFIX, compute_hash
-from shared.schemas import EVENT_AGGREGATES, EVENT_SCHEMAS, validate
 
 FIELDS = frozenset(ENVELOPE_FIELDS)
 

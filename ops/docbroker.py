@@ -6,7 +6,7 @@ The real command subscribers take the raw message (so the edge can answer malfor
 with the contract's error reply), which would leave their payloads undocumented. Here each
 command's request is the contract's request envelope with the command's own `data` model, its
 reply a publisher on `{command}.reply`, and every event's envelope is documented per (type,
-schema_version) from shared/schemas.py.
+schema_version) from the contract's registry (shared/contract).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from faststream.nats import NatsBroker
 from pydantic import BaseModel, Field, create_model
 
-from shared import schemas
 from shared.bus import COMMANDS_PREFIX
 from shared.command_edge import CommandRequest
+from shared.contract.events import EVENT_AGGREGATES, EVENT_SCHEMAS, current_version
+from shared.contract.validation import Envelope
 from shared.envelope import EVENTS_PREFIX
-from shared.upcasting import current_version
 
 
 def doc_broker(commands: dict[str, dict[str, type[BaseModel]]], reply: Any,
@@ -45,10 +45,10 @@ def doc_broker(commands: dict[str, dict[str, type[BaseModel]]], reply: Any,
             roots += [request, reply]
     clones: dict[type[BaseModel], type[BaseModel]] = {}
     versions: dict[str, list[int]] = {}
-    for event_type, version in sorted(schemas.EVENT_SCHEMAS):
+    for event_type, version in sorted(EVENT_SCHEMAS):
         versions.setdefault(event_type, []).append(version)
     for event_type, known in versions.items():
-        aggregate = schemas.EVENT_AGGREGATES[event_type]
+        aggregate = EVENT_AGGREGATES[event_type]
         envelopes = [_envelope(event_type, v, aggregate, clones) for v in known]
         payload = (envelopes[0] if len(envelopes) == 1 else
                    Annotated[Union[tuple(envelopes)], Field(title=f"{event_type}Event")])  # noqa: UP007
@@ -72,10 +72,10 @@ def _endpoint(request: type[BaseModel]):
 
 def _envelope(event_type: str, version: int, aggregate: str,
               clones: dict[type[BaseModel], type[BaseModel]]) -> type[BaseModel]:
-    data = _clone(schemas.EVENT_SCHEMAS[(event_type, version)], f"{event_type}V{version}Data",
+    data = _clone(EVENT_SCHEMAS[(event_type, version)], f"{event_type}V{version}Data",
                   clones)
     return create_model(
-        f"{event_type}V{version}Event", __base__=schemas.Envelope,
+        f"{event_type}V{version}Event", __base__=Envelope,
         __doc__=f"`{event_type}` schema_version {version}: the stored envelope.",
         type=(Literal[event_type], ...), schema_version=(Literal[version], ...),
         aggregate_type=(Literal[aggregate], ...), data=(data, ...))

@@ -42,7 +42,7 @@ error: {code, message, details}}`. Each event carries the header `Nats-Msg-Id` (
 `hash` is the SHA-256 of the canonical JSON of the envelope without `hash`, and `prev_hash` chains
 an aggregate's events. An event type may exist in several `schema_version`s: old events are
 never rewritten, so a reader of the log upcasts them to the current version (Pulih's own
-readers do, see shared/upcasting.py)."""
+readers do, see shared/contract/upcasting.py)."""
 
 
 # --- what is documented ----------------------------------------------------------------------

@@ -44,7 +44,7 @@ from shared.eventlog import (
     stream_state,
     subject_filter,
 )
-from shared.schemas import SLUG_PATTERN
+from shared.fields import SLUG_PATTERN
 
 FORMAT = 2
 HEADER, TRAILER = "pulih_export", "pulih_export_end"

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ops.events import export, slug, start_of, tail
+from shared.contract.events import EVENT_AGGREGATES
 from shared.eventlog import LogError, connect, subject_filter
-from shared.schemas import EVENT_AGGREGATES
 
 
 def add_commands(sub: Any) -> None:

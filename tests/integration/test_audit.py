@@ -32,11 +32,11 @@ from services.agreements.main import install as install_agreements
 from services.attendance.main import install as install_attendance
 from services.programs.main import install as install_programs
 from shared.bus import command_subject
+from shared.contract.events import EVENT_AGGREGATES
 from shared.envelope import CommandMeta, NewEvent, StreamId
 from shared.eventlog import subject_filter
 from shared.jetstream import JetStreamEventStore, ensure_stream
 from shared.runtime import Runtime
-from shared.schemas import EVENT_AGGREGATES
 from shared.settings import Settings
 
 PRISON = "lapas-audit"

@@ -16,9 +16,9 @@ from services.reporting.projections import projections
 from services.reporting.read.evaluation import evaluation_report, regional_report
 from services.reporting.read.figures import Window
 from services.reporting.read.live import LiveReadModel, checkpoint_of
+from shared.contract.events import upcast
 from shared.projection import apply as apply_batch
 from shared.store import Recorded
-from shared.upcasting import upcast
 
 pytestmark = pytest.mark.pg
 

@@ -17,13 +17,13 @@ from services.programs.domain import participant
 from services.programs.handlers import TABLE
 from services.reporting.projections import projections
 from shared.command_edge import handle
+from shared.contract.events import current_version
 from shared.envelope import CommandMeta, NewEvent, StreamId, compute_hash, seal
 from shared.executor import Context, Executor
 from shared.folder import Folder
 from shared.jetstream import JetStreamEventStore
 from shared.projection import Folded, Parked
 from shared.runner import ProjectionRunner
-from shared.upcasting import current_version
 
 pytestmark = [pytest.mark.nats, pytest.mark.pg]
 

@@ -16,10 +16,11 @@ from services.attendance import handlers as attendance_handlers
 from services.programs import handlers as program_handlers
 from shared.bus import command_subject
 from shared.command_edge import handle
+from shared.contract.events import EVENT_AGGREGATES, EVENT_SCHEMAS
+from shared.contract.validation import validate
 from shared.eventlog import LogMessage
 from shared.executor import Context, Executor
 from shared.memory_store import InMemoryEventStore, subject_of
-from shared.schemas import EVENT_AGGREGATES, EVENT_SCHEMAS, validate
 from shared.store import utc_now
 
 PRISON = "lapas-audit-demo"

@@ -10,7 +10,8 @@ import re
 import pytest
 
 from ops import docs
-from shared import schemas
+from shared.contract import events as schemas
+from shared.contract.registry import StoredModel
 from shared.envelope import StreamId
 from shared.errors import Detail, Rejected
 from shared.store import Appended, Recorded
@@ -60,7 +61,7 @@ def test_the_documented_replies_are_the_ones_sent():
 
 
 def test_two_models_with_one_name_are_refused():
-    class Partner(schemas._Model):  # same name as the command's Partner, another schema
+    class Partner(StoredModel):  # same name as the command's Partner, another schema
         x: int
 
     with pytest.raises(ValueError, match="two documented models are named Partner"):

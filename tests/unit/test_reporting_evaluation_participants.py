@@ -6,7 +6,7 @@ import pytest
 
 from services.reporting.projections import ParticipantsProjection
 from services.reporting.projections.participants import NEW_ASSESSMENTS, NEW_RELEASES, evolve
-from shared.upcasting import current_version
+from shared.contract.events import current_version
 
 PID = "9a000000-0000-4000-8000-000000000001"
 PROGRAM = "5a1c0000-0000-4000-8000-000000000001"

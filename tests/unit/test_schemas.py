@@ -1,4 +1,4 @@
-"""The contract's event schemas (shared/schemas.py): what `validate` accepts and what it reports.
+"""The contract's event schemas (shared/contract): what `validate` accepts and what it reports.
 
 Every event the services really write is validated in test_audit_demo.py; here, one valid
 envelope per aggregate and each way a stored envelope can be wrong.
@@ -6,8 +6,10 @@ envelope per aggregate and each way a stored envelope can be wrong.
 
 import pytest
 
+from shared.contract.events import EVENT_AGGREGATES, EVENT_SCHEMAS, latest_versions
+from shared.contract.registry import register
+from shared.contract.validation import validate
 from shared.envelope import CommandMeta, NewEvent, StreamId, seal
-from shared.schemas import EVENT_AGGREGATES, EVENT_SCHEMAS, latest_versions, register, validate
 
 PRISON = "lapas-banyuwangi"
 AGREEMENT = "5b2f3c8e-1a2b-4c3d-8e9f-0a1b2c3d4e5f"

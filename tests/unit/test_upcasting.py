@@ -217,7 +217,8 @@ def test_every_registered_chain_starts_at_1_without_gaps():
 
 
 def test_the_registry_agrees_with_the_schemas():
-    from shared import schemas
+    from shared.contract import events as schemas
+    from shared.contract.validation import validate
 
     for event_type, latest in schemas.latest_versions().items():
         assert current_version(event_type) == latest, event_type
@@ -225,5 +226,5 @@ def test_the_registry_agrees_with_the_schemas():
         assert (event_type, version) in schemas.EVENT_SCHEMAS
         assert (event_type, version + 1) in schemas.EVENT_SCHEMAS
     old = sealed("AssessmentRecorded", V1, version=2, prev_hash="ab" * 32)
-    assert schemas.validate(old) == []  # the stored v1 stays valid as stored…
-    assert schemas.validate(upcast(old)) == []  # …and upcasts to a valid v2
+    assert validate(old) == []  # the stored v1 stays valid as stored…
+    assert validate(upcast(old)) == []  # …and upcasts to a valid v2
