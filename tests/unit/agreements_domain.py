@@ -12,8 +12,7 @@ import json
 from datetime import date
 from typing import Any
 
-import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from services.agreements.commands import (
     AmendAgreement,
@@ -26,6 +25,7 @@ from services.agreements.domain import Agreement, decide, evolve
 from services.agreements.handlers import COMMANDS
 from shared.contract.events import Fact, decode
 from shared.errors import Rejected
+from tests.unit import refusals
 
 LRPPN = "3f0c9a52-7d41-4e0b-9a63-5b2d8e1c4f70"
 
@@ -95,18 +95,11 @@ def step(state: Agreement | None, command: BaseModel, today: date,
 
 def reject(code: str, fragment: str, state: Agreement | None, command: BaseModel, today: date,
            renewed: Agreement | None = None) -> Rejected:
-    with pytest.raises(Rejected) as caught:
-        decide(state, command, today, renewed)
-    assert caught.value.code == code
-    assert fragment in caught.value.message
-    return caught.value
+    return refusals.refused(code, fragment, decide, state, command, today, renewed)
 
 
 def invalid_fields(name: str, data: Any) -> list[str]:
-    """Validate like the edge does; the loc paths are what the reply's details name."""
-    with pytest.raises(ValidationError) as caught:
-        COMMANDS[name].model_validate(data)
-    return [".".join(map(str, e["loc"])) for e in caught.value.errors()]
+    return refusals.invalid_fields(COMMANDS, name, data)
 
 
 def lrppn() -> Agreement:

@@ -12,8 +12,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from services.attendance.commands import (
     CancelSession,
@@ -26,6 +25,7 @@ from services.attendance.handlers import COMMANDS
 from shared.contract.events import decode
 from shared.envelope import WIB, date_instant
 from shared.errors import Rejected
+from tests.unit import refusals
 
 PROGRAM = "5b0e7c1a-2d4f-4e8a-9c3b-1f6a7d2e8b40"
 
@@ -142,17 +142,11 @@ def step(state: Session | None, command: BaseModel, program: Roster | None = Non
 
 def reject(code: str, fragment: str, state: Session | None, command: BaseModel,
            program: Roster | None = None, now: datetime = NOW) -> Rejected:
-    with pytest.raises(Rejected) as caught:
-        decide(state, command, now, program)
-    assert caught.value.code == code
-    assert fragment in caught.value.message
-    return caught.value
+    return refusals.refused(code, fragment, decide, state, command, now, program)
 
 
 def invalid_fields(name: str, data: Any) -> list[str]:
-    with pytest.raises(ValidationError) as caught:
-        COMMANDS[name].model_validate(data)
-    return [".".join(map(str, e["loc"])) for e in caught.value.errors()]
+    return refusals.invalid_fields(COMMANDS, name, data)
 
 
 def held() -> Session:

@@ -14,8 +14,7 @@ import json
 from datetime import date
 from typing import Any
 
-import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from services.programs.commands import (
     CloseProgram,
@@ -32,6 +31,7 @@ from services.programs.domain.program import Program
 from services.programs.handlers import COMMANDS
 from shared.contract.events import Fact, decode
 from shared.errors import Rejected
+from tests.unit import refusals
 
 GENNESA = "8a41d2c6-1e7f-4b95-a0d3-c62f9e58b714"
 
@@ -83,18 +83,11 @@ def step(decide: Any, evolve: Any, state: Any, command: BaseModel, today: date =
 def reject(fragment: str, state: Any, command: BaseModel, today: date = TODAY,
            code: str = "rule", **facts: Any) -> Rejected:
     decide = program.decide if command.AGGREGATE == "program" else participant.decide
-    with pytest.raises(Rejected) as caught:
-        decide(state, command, today, **facts)
-    assert caught.value.code == code
-    assert fragment in caught.value.message
-    return caught.value
+    return refusals.refused(code, fragment, decide, state, command, today, **facts)
 
 
 def invalid_fields(name: str, data: Any) -> list[str]:
-    """Validate like the edge does; the loc paths are what the reply's details name."""
-    with pytest.raises(ValidationError) as caught:
-        COMMANDS[name].model_validate(data)
-    return [".".join(map(str, e["loc"])) for e in caught.value.errors()]
+    return refusals.invalid_fields(COMMANDS, name, data)
 
 
 def launch_data(**changes: Any) -> dict[str, Any]:
