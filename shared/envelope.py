@@ -28,6 +28,19 @@ ENVELOPE_FIELDS = (
 )
 
 
+WHOLE_LOG = f"{EVENTS_PREFIX}.>"
+
+
+def subject_filter(prison: str | None = None, event_type: str | None = None, *,
+                   aggregate_type: str | None = None, aggregate_id: str | None = None) -> str:
+    """The subjects of the events matching every field given (None: any); the whole log when
+    none is."""
+    fields = (prison, aggregate_type, aggregate_id, event_type)
+    if all(field is None for field in fields):
+        return WHOLE_LOG
+    return ".".join((EVENTS_PREFIX, *(field or "*" for field in fields)))
+
+
 @dataclass(frozen=True, order=True)
 class StreamId:
     """One aggregate's slice of the log."""

@@ -24,10 +24,10 @@ from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from shared.envelope import EVENTS_PREFIX, STREAM
+# subject_filter and WHOLE_LOG are the envelope's (the store port builds filters too).
+from shared.envelope import EVENTS_PREFIX, STREAM, WHOLE_LOG, subject_filter  # noqa: F401
 
 MSG_ID = "Nats-Msg-Id"
-WHOLE_LOG = f"{EVENTS_PREFIX}.>"
 READ_BATCH = 1000
 TIMEOUT = 10.0
 
@@ -62,16 +62,6 @@ class LogMessage:
 def rfc3339_ns(nanos: int) -> str:
     seconds, fraction = divmod(nanos, 1_000_000_000)
     return f"{datetime.fromtimestamp(seconds, UTC):%Y-%m-%dT%H:%M:%S}.{fraction:09d}Z"
-
-
-def subject_filter(prison: str | None = None, event_type: str | None = None, *,
-                   aggregate_type: str | None = None, aggregate_id: str | None = None) -> str:
-    """The subjects of the events matching every field given (None: any); the whole log when
-    none is."""
-    fields = (prison, aggregate_type, aggregate_id, event_type)
-    if all(field is None for field in fields):
-        return WHOLE_LOG
-    return ".".join((EVENTS_PREFIX, *(field or "*" for field in fields)))
 
 
 async def connect(url: str, name: str, within: float = 5.0) -> Client:

@@ -13,7 +13,6 @@ from nats.aio.client import Client
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
-from shared.contract.events import upcast_records
 from shared.direct import COMMAND_HEADER, TIMEOUT, DirectReader
 from shared.envelope import EVENTS_PREFIX, STREAM, StreamId
 from shared.store import (
@@ -125,12 +124,8 @@ class JetStreamEventStore(EventStore):
         lasts = await self._reader.lasts([f"{EVENTS_PREFIX}.*.{aggregate_type}.{aggregate_id}"])
         return {prefix.split(".")[2] for prefix in lasts}
 
-    async def read_filter(
-        self, subject_filter: str, from_seq: int = 1, *, raw: bool = False
-    ) -> list[Recorded]:
-        """Any subject filter, e.g. one aggregate in whatever prison (the audit report: raw)."""
-        records = await self._reader.read(subject_filter, from_seq)
-        return records if raw else upcast_records(records)
+    async def _read_filter(self, subject_filter: str, from_seq: int) -> list[Recorded]:
+        return await self._reader.read(subject_filter, from_seq)
 
     async def _publish(self, stream: StreamId, envelope: dict[str, Any], expected_last_seq: int,
                        command: str | None) -> tuple[int, bool]:

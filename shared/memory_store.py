@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from shared.contract.events import upcast_records
 from shared.envelope import StreamId
 from shared.history import History, Recorded
 from shared.store import Claim, EventStore, WrongLastSequence
@@ -40,13 +39,10 @@ class InMemoryEventStore(EventStore):
                 if (r.envelope["aggregate_type"], r.envelope["aggregate_id"])
                 == (aggregate_type, aggregate_id)}
 
-    async def read_filter(
-        self, subject_filter: str, from_seq: int = 1, *, raw: bool = False
-    ) -> list[Recorded]:
+    async def _read_filter(self, subject_filter: str, from_seq: int) -> list[Recorded]:
         await asyncio.sleep(0)
-        records = [r for r in self.log[from_seq - 1 :]
-                   if subject_matches(subject_filter, subject_of(r.envelope))]
-        return records if raw else upcast_records(records)
+        return [r for r in self.log[from_seq - 1 :]
+                if subject_matches(subject_filter, subject_of(r.envelope))]
 
     async def _publish(self, stream: StreamId, envelope: dict[str, Any], expected_last_seq: int,
                        command: str | None) -> tuple[int, bool]:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.contract.events import upcast_records
-from shared.envelope import EVENTS_PREFIX, CommandMeta, NewEvent, StreamId, instant, seal
+from shared.envelope import CommandMeta, NewEvent, StreamId, instant, seal, subject_filter
 from shared.history import (
     Appended,
     History,
@@ -107,12 +107,19 @@ class EventStore(ABC):
         unique within a prison only); read from the log, never from the cache."""
 
     @abstractmethod
-    async def read_filter(
-        self, subject_filter: str, from_seq: int = 1, *, raw: bool = False
-    ) -> list[Recorded]:
-        """Every event whose subject matches a NATS filter (`*`, `>`), from a sequence on,
-        upcast to the current schema versions (what a fold needs); `raw=True` gives them exactly
-        as stored (what the audit and hash-chain verification need)."""
+    async def _read_filter(self, subject_filter: str, from_seq: int) -> list[Recorded]:
+        """Every event, as stored, whose subject matches a NATS filter, from a sequence on."""
+
+    async def read(self, prison_id: str | None = None, aggregate_type: str | None = None,
+                   aggregate_id: str | None = None, event_type: str | None = None, *,
+                   from_seq: int = 1, raw: bool = False) -> list[Recorded]:
+        """Every event matching each field given (None: any), from a sequence on, upcast to
+        the current schema versions (what a fold needs); `raw=True` gives them exactly as stored
+        (what the audit and hash-chain verification need)."""
+        records = await self._read_filter(subject_filter(
+            prison_id, event_type, aggregate_type=aggregate_type, aggregate_id=aggregate_id),
+            from_seq)
+        return records if raw else upcast_records(records)
 
     async def load(self, stream: StreamId, *, fresh: bool = True) -> History:
         """The aggregate's history. `fresh=False` trusts the cache: use it only for the aggregate
@@ -149,9 +156,8 @@ class EventStore(ABC):
                                   prison_id: str | None = None) -> list[History]:
         """Every aggregate of a type (in one prison, or in all), each as its history, upcast
         (what a fold needs), in the order each first appears in the log."""
-        prisons = prison_id or "*"
         by_stream: dict[StreamId, list[Recorded]] = {}
-        for record in await self.read_filter(f"{EVENTS_PREFIX}.{prisons}.{aggregate_type}.*.*"):
+        for record in await self.read(prison_id, aggregate_type):
             by_stream.setdefault(StreamId.of(record.envelope), []).append(record)
         return [History(stream, tuple(records)) for stream, records in by_stream.items()]
 

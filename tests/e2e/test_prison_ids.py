@@ -32,7 +32,7 @@ from tests.e2e.test_evaluation_e2e import TO, first_prison
 async def ids_of(stack, prison) -> dict[str, list[str]]:
     """A prison's aggregate ids by type, from the log, in order of creation."""
     found: dict[str, list[str]] = defaultdict(list)
-    for record in await stack.rt.ctx.store.read_filter(f"pulih.events.{prison}.>"):
+    for record in await stack.rt.ctx.store.read(prison):
         ids = found[record.envelope["aggregate_type"]]
         if record.envelope["aggregate_id"] not in ids:
             ids.append(record.envelope["aggregate_id"])

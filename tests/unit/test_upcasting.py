@@ -153,9 +153,9 @@ async def test_store_reads_are_upcast_and_raw_reads_are_as_stored():
     assert history.events[1].envelope["data"]["assessor_role"] is None
     assert history.last_hash == stored["hash"]  # the chain continues from the stored hash
     assert store.log[1].envelope is stored and stored["schema_version"] == 1
-    upcast_read = await store.read_filter(f"pulih.events.{PRISON}.>")
+    upcast_read = await store.read(PRISON)
     assert upcast_read[1].envelope["schema_version"] == 2
-    raw_read = await store.read_filter(f"pulih.events.{PRISON}.>", raw=True)
+    raw_read = await store.read(PRISON, raw=True)
     assert [r.envelope for r in raw_read] == [r.envelope for r in store.log]
 
 

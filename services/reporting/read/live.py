@@ -124,5 +124,4 @@ class LiveReadModel:
                     ) -> list[Recorded]:
         # As stored (never upcast): the audit trail must show what the hashes cover. The
         # route validated every token (prison slug, type, UUID): no wildcard gets in.
-        return await self._store.read_filter(
-            f"pulih.events.{prison_id or '*'}.{aggregate_type}.{aggregate_id}.*", raw=True)
+        return await self._store.read(prison_id, aggregate_type, aggregate_id, raw=True)
