@@ -10,6 +10,26 @@ import orjson
 from nats.aio.client import Client
 
 from ops.checks import printable
+from shared.contract.events import (
+    AgreementAmended,
+    AgreementExpired,
+    AgreementExtended,
+    AgreementSigned,
+    AgreementTerminated,
+    AssessmentRecorded,
+    AttendanceCorrected,
+    ParticipantCompleted,
+    ParticipantEnrolled,
+    ParticipantReadmitted,
+    ParticipantRegistered,
+    ParticipantReleased,
+    ParticipantWithdrawn,
+    ProgramClosed,
+    ProgramLaunched,
+    SessionCancelled,
+    SessionHeld,
+    SessionScheduled,
+)
 from shared.eventlog import LogMessage, read_log, stream_state, subject_filter
 
 
@@ -66,48 +86,55 @@ def _why(d: dict[str, Any], *keys: str) -> str:
     return "".join(f"; {k}: {' '.join(str(d[k]).split())}" for k in keys if d.get(k))
 
 
+# The registry's attendance statuses in the order a reader wants them: attended first.
+MARK_ORDER = ("present", "late", "absent", "excused")
+
+
 def _held(d: dict[str, Any]) -> str:
     marks = Counter(m["status"] for m in d["attendance"])
-    counts = ", ".join(f"{marks[s]} {s}" for s in ("present", "late", "absent", "excused"))
+    counts = ", ".join(f"{marks[s]} {s}" for s in MARK_ORDER)
     return (f"{d['activity']} \"{d['topic']}\" at {d['held_at']}, {d['duration_minutes']} min, "
             f"program {d['program_id']}; {counts}")
 
 
+# A summary reads the data as stored, not as the registry's typed event: a history shows any
+# version and any shape the log holds (a v1 assessment, a malformed body), each value spelled
+# as written (an instant as stored, not re-rendered). Its keys are the registry's types.
 SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
-    "AgreementSigned": lambda d: (
+    AgreementSigned.TYPE: lambda d: (
         f"{d['number']} \"{d['title']}\" with {d['partner']['name']} ({d['partner']['id']}), "
         f"in force {d['effective_from']} to {d['effective_until']}, signed {d['signed_on']}; "
         f"services {', '.join(d['services'])}" + _why(d, "renews")),
-    "AgreementExtended": lambda d: (
+    AgreementExtended.TYPE: lambda d: (
         f"until {d['effective_until']}, signed {d['signed_on']}" + _why(d, "note")),
-    "AgreementAmended": lambda d: (
+    AgreementAmended.TYPE: lambda d: (
         "changes " + ", ".join(f"{k}={v}" for k, v in d["changes"].items())
         + f", signed {d['signed_on']}" + _why(d, "note")),
-    "AgreementTerminated": lambda d: f"on {d['terminated_on']}" + _why(d, "reason"),
-    "AgreementExpired": lambda d: f"on {d['expired_on']}",
-    "ProgramLaunched": lambda d: (
+    AgreementTerminated.TYPE: lambda d: f"on {d['terminated_on']}" + _why(d, "reason"),
+    AgreementExpired.TYPE: lambda d: f"on {d['expired_on']}",
+    ProgramLaunched.TYPE: lambda d: (
         f"\"{d['name']}\" cohort {d['cohort']} under agreement {d['agreement_id']}, "
         f"{d['starts_on']} to {d['ends_on']}, capacity {d['capacity']}; "
         f"activities {', '.join(d['activities'])}"),
-    "ParticipantEnrolled": lambda d: f"participant {d['participant_id']} on {d['enrolled_on']}",
-    "ParticipantWithdrawn": lambda d: (
+    ParticipantEnrolled.TYPE: lambda d: f"participant {d['participant_id']} on {d['enrolled_on']}",
+    ParticipantWithdrawn.TYPE: lambda d: (
         f"participant {d['participant_id']} on {d['withdrawn_on']}"
         + _why(d, "reason", "note")),
-    "ParticipantCompleted": lambda d: (
+    ParticipantCompleted.TYPE: lambda d: (
         f"participant {d['participant_id']} on {d['completed_on']}"),
-    "ProgramClosed": lambda d: f"on {d['closed_on']}",
-    "ParticipantRegistered": lambda d: f"{d['case_type']}, admitted {d['admitted_on']}",
-    "AssessmentRecorded": lambda d: (
+    ProgramClosed.TYPE: lambda d: f"on {d['closed_on']}",
+    ParticipantRegistered.TYPE: lambda d: f"{d['case_type']}, admitted {d['admitted_on']}",
+    AssessmentRecorded.TYPE: lambda d: (
         f"{d['instrument']} {d['phase']} score {d['score']} on {d['assessed_on']}"
         + _why(d, "program_id", "assessor_role")),
-    "ParticipantReleased": lambda d: f"{d['release_type']} on {d['released_on']}",
-    "ParticipantReadmitted": lambda d: f"on {d['readmitted_on']}",
-    "SessionScheduled": lambda d: (
+    ParticipantReleased.TYPE: lambda d: f"{d['release_type']} on {d['released_on']}",
+    ParticipantReadmitted.TYPE: lambda d: f"on {d['readmitted_on']}",
+    SessionScheduled.TYPE: lambda d: (
         f"{d['activity']} \"{d['topic']}\" for {d['scheduled_for']}, "
         f"program {d['program_id']}"),
-    "SessionHeld": _held,
-    "AttendanceCorrected": lambda d: (
+    SessionHeld.TYPE: _held,
+    AttendanceCorrected.TYPE: lambda d: (
         f"participant {d['participant_id']} now {d['status']}" + _why(d, "reason")),
-    "SessionCancelled": lambda d: _why(d, "reason")[2:],
+    SessionCancelled.TYPE: lambda d: _why(d, "reason")[2:],
 }
 

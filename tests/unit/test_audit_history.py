@@ -3,7 +3,10 @@
 import orjson
 
 from ops.checks import printable
-from ops.history import history_json, history_row, history_text
+from ops.history import MARK_ORDER, SUMMARIES, history_json, history_row, history_text
+from shared.contract.events import EVENT_AGGREGATES
+from shared.contract.events.session import EventMark
+from shared.contract.lookup import choices
 
 PRISON = "lapas-banyuwangi"
 AGREEMENT = "5b2f3c8e-1a2b-4c3d-8e9f-0a1b2c3d4e5f"
@@ -83,3 +86,8 @@ def test_stored_text_cannot_drive_the_terminal():
         "terminated_on": "2025-07-08", "reason": "x\x1b[31mred"}, "officer:x:\x07"))
     text = history_text("agreement", AGREEMENT, [row])
     assert "\x1b" not in text and "\x07" not in text and "\\x1b[31mred" in text
+
+
+def test_summaries_cover_every_registered_type_and_every_attendance_status():
+    assert set(SUMMARIES) == set(EVENT_AGGREGATES)
+    assert sorted(MARK_ORDER) == sorted(choices(EventMark, "status"))
