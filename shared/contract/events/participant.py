@@ -28,7 +28,7 @@ class AssessmentRecorded(Event):
 
 
 class AssessmentRecordedV2(AssessmentRecorded):
-    """v2 (shared/upcasting.py): who assessed, null when not recorded."""
+    """v2: who assessed, null when not recorded (a v1 event upcasts to null)."""
 
     assessor_role: AssessorRole | None
 
