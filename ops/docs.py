@@ -8,7 +8,9 @@ is deterministic (sorted keys, two-space indent) so a diff is always a real chan
 The AsyncAPI document comes from a documentation-only broker (ops/docbroker.py). FastStream
 has no request/reply in its AsyncAPI 3 output yet, so each reply is documented there as a
 publisher and then folded here into its command's operation as an AsyncAPI `reply`, on an
-address-less channel (the requester's inbox).
+address-less channel (the requester's inbox). Every message gets real examples
+(ops/examples.py); the servers, credentials, stream and a subscriber to copy come from
+ops/docguide.py.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from faststream.specification import AsyncAPI
 from pydantic import BaseModel
 
 from ops.docbroker import doc_broker
+from ops.docguide import finish
+from ops.examples import attach as attach_examples
 from shared.replies import (  # noqa: F401 (CommandAccepted, CommandRejected: the documented replies)
     CommandAccepted,
     CommandRejected,
@@ -82,6 +86,8 @@ def asyncapi() -> dict[str, Any]:
             message["correlationId"] = {"location": "$message.payload#/correlation_id"}
             message["headers"] = {"type": "object", "required": ["Nats-Msg-Id"], "properties": {
                 "Nats-Msg-Id": {"type": "string", "description": "The event_id."}}}
+    attach_examples(doc)
+    finish(doc)
     return doc
 
 
