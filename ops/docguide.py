@@ -71,7 +71,7 @@ def pulih_subscriber(url, name, subject_filter, seed_file, handle):
 
     @broker.subscriber(
         subject_filter, stream=events,
-        durable=identity,  # the consumer's name: your identity
+        durable=name,  # the consumer's name: your NAME, the one your credentials may create
         config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),  # replay from sequence 1
         pull_sub=PullSub(batch_size=1),  # one at a time: FastStream handles a batch concurrently
         inbox_prefix=f"_INBOX_{{identity}}.".encode(),  # FastStream's default is _INBOX.
@@ -101,20 +101,23 @@ created, and it can read nothing else. The stream already exists, file-stored, k
 deletes and purges are denied. Nobody but Pulih's admin identity creates or changes it, so a
 subscriber never declares it: FastStream needs `JStream("{STREAM}", declare=False)`, because a
 plain `stream="{STREAM}"` declares it at start, finds it exists with another configuration,
-tries to update it to FastStream's defaults and dies with JetStream error 10052 (and without
-the permission to, it fails too).
+tries to update it to FastStream's defaults and dies with JetStream error 10052 ("stream
+configuration update can not cancel deny message deletes"); with subscriber credentials the
+declaration is not even permitted.
 
 ## Replaying the history, then following live
 Create a consumer on `{STREAM}` with deliver policy `all` and your filter: it delivers every
 event the filter covers from the first (stream sequence 1), in log order, then each new one as
-it is written. Make it a durable pull consumer named after your identity
-(`subscriber-NAME`): restarted, it resumes after the last event it acknowledged. Subscriber
-credentials allow exactly that consumer, created with its name and filter
-(`$JS.API.CONSUMER.CREATE.{STREAM}.subscriber-NAME.FILTER`, as nats-py does for a durable pull
-consumer), fetching from it and acknowledging; no direct get, no stream look-up by subject. An
-ordered consumer (`ordered_consumer=True, deliver_policy=DeliverPolicy.ALL`: push, ephemeral,
-no acknowledgements, replays everything on every start) also works where consumers may be
-created freely, on a server without credentials: nats-py creates it without a name.
+it is written. Make it a durable pull consumer named with your NAME: restarted, it resumes
+after the last event it acknowledged; to replay from the start again, delete it first
+(`js.delete_consumer("{STREAM}", NAME)`). Subscriber credentials allow exactly that consumer,
+created with its name and filter (`$JS.API.CONSUMER.CREATE.{STREAM}.NAME.FILTER`, as nats-py
+does for a durable pull consumer), its info, fetching from it, acknowledging and deleting it;
+no other consumer, no direct get, no stream look-up by subject. An ordered consumer
+(`ordered_consumer=True, deliver_policy=DeliverPolicy.ALL`: push, ephemeral, no
+acknowledgements, replays everything on every start) works only on a server without
+credentials: nats-py creates it without a name, on `$JS.API.CONSUMER.CREATE.{STREAM}`, which
+no subscriber may use.
 
 Each event carries `Nats-Msg-Id` (its `event_id`): handle events idempotently by `event_id`,
 since a message not acknowledged (your process stopped) comes again. An aggregate's events

@@ -46,7 +46,12 @@ error: {code, message, details}}`. Each event carries the header `Nats-Msg-Id` (
 `hash` is the SHA-256 of the canonical JSON of the envelope without `hash`, and `prev_hash` chains
 an aggregate's events. An event type may exist in several `schema_version`s: old events are
 never rewritten, so a reader of the log upcasts them to the current version (Pulih's own
-readers do, see shared/contract/upcasting.py)."""
+readers do, see shared/contract/upcasting.py).
+
+Each command's description says which event it writes and the gist of its rules: a broken rule
+is answered `rule`, an aggregate that does not exist in the prison `not_found`, a malformed or
+unknown field `invalid` (its `details` name the fields). A given `occurred_at` falls on the
+command's date in WIB (UTC+7) and is not in the future."""
 
 
 # --- what is documented ----------------------------------------------------------------------

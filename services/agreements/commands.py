@@ -54,11 +54,10 @@ class _Command(Model):
 class SignAgreement(_Command):
     """Record a signed cooperation agreement (PKS) with a partner; writes `AgreementSigned`.
 
-    Rules (`rule` when broken): an agreement id is signed once, and not one another prison
-    already uses; `effective_until` is after `effective_from`; `signed_on` is neither after
-    `effective_until` nor in the future; the signatories include both parties (`prison` and
-    `partner`); `renews`, when given, names another agreement of this prison with the same
-    partner. A given `occurred_at` falls on `signed_on` in WIB (UTC+7) and has happened.
+    Rules: an agreement id is signed once, and not one another prison already uses;
+    `effective_until` is after `effective_from`; `signed_on` is neither after `effective_until`
+    nor in the future; the signatories include both parties (`prison` and `partner`); `renews`,
+    when given, names another agreement of this prison with the same partner.
     """
 
     number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]

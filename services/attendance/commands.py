@@ -64,10 +64,11 @@ class HoldSession(_Command):
     `held_at`; writes `SessionHeld`. A session may be held without being scheduled first.
 
     Rules: the session id is not one another prison already uses; the session is not already
-    held nor cancelled, and if scheduled it is for the same program; the program exists in this prison, offers `activity`, had started and was not
-    closed by `held_at`; `held_at` is not in the future (a given `occurred_at` equals it); the
-    attendance lists every participant active in the program at `held_at` exactly once and
-    nobody else (the reply names each participant at fault).
+    held nor cancelled, and if scheduled it is for the same program; the program exists in this
+    prison, offers `activity`, had started and was not closed by `held_at`; `held_at` is not in
+    the future (a given `occurred_at` equals it); the attendance lists every participant active
+    in the program at `held_at` exactly once and nobody else (the reply names each participant
+    at fault).
     """
 
     program_id: Uuid
