@@ -53,7 +53,8 @@ NKEY = {
         "`PULIH_NATS_URL` set, `PULIH_NATS_CREDENTIALS` unset) takes neither."),
 }
 
-SUBSCRIBER = f'''from faststream import AckPolicy
+SUBSCRIBER = f'''# pip install "faststream[nats]==0.7.8" nkeys  (NatsNKey needs nkeys)
+from faststream import AckPolicy, FastStream
 from faststream.nats import ConsumerConfig, DeliverPolicy, JStream, NatsBroker, NatsMessage
 from faststream.nats import NatsNKey, PullSub
 
@@ -82,7 +83,7 @@ def pulih_subscriber(url, name, subject_filter, seed_file, handle):
 
     return broker
 
-# Run it: asyncio.run(FastStream(pulih_subscriber(URL, NAME, FILTER, SEED, handle)).run())
+# asyncio.run(FastStream(pulih_subscriber(URL, NAME, FILTER, SEED_FILE, handle)).run())
 '''
 
 GUIDE = f"""
