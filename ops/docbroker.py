@@ -11,6 +11,7 @@ schema_version) from the contract's registry (shared/contract).
 
 from __future__ import annotations
 
+import inspect
 import types
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -34,12 +35,12 @@ def doc_broker(commands: dict[str, dict[str, type[BaseModel]]], reply: Any,
                         "PULIH_NATS_URL (`pulih up` starts an embedded one on a free port).")
     for service, table in commands.items():
         for name, model in table.items():
+            about = inspect.cleandoc(model.__doc__ or name)
             request = create_model(f"{name}Request", __base__=CommandRequest,
-                                   __doc__=f"`{name}`: {(model.__doc__ or '').strip()}",
-                                   data=(model, ...))
+                                   __doc__=f"`{name}`: {about}", data=(model, ...))
             address = f"{COMMANDS_PREFIX}.{{prison_id}}.{service}.{name}"
             broker.subscriber(address, queue=f"pulih-{service}", title=f"{service}.{name}",
-                              description=(model.__doc__ or name).strip())(_endpoint(request))
+                              description=about)(_endpoint(request))
             broker.publisher(f"{address}.reply", title=f"{service}.{name}.reply",
                              schema=reply)
             roots += [request, reply]

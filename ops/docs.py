@@ -8,7 +8,9 @@ is deterministic (sorted keys, two-space indent) so a diff is always a real chan
 The AsyncAPI document comes from a documentation-only broker (ops/docbroker.py). FastStream
 has no request/reply in its AsyncAPI 3 output yet, so each reply is documented there as a
 publisher and then folded here into its command's operation as an AsyncAPI `reply`, on an
-address-less channel (the requester's inbox).
+address-less channel (the requester's inbox). Every message gets real examples
+(ops/examples.py); the servers, credentials, stream and a subscriber to copy come from
+ops/docguide.py.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from faststream.specification import AsyncAPI
 from pydantic import BaseModel
 
 from ops.docbroker import doc_broker
+from ops.docguide import finish
+from ops.examples import attach as attach_examples
 from shared.replies import (  # noqa: F401 (CommandAccepted, CommandRejected: the documented replies)
     CommandAccepted,
     CommandRejected,
@@ -42,7 +46,12 @@ error: {code, message, details}}`. Each event carries the header `Nats-Msg-Id` (
 `hash` is the SHA-256 of the canonical JSON of the envelope without `hash`, and `prev_hash` chains
 an aggregate's events. An event type may exist in several `schema_version`s: old events are
 never rewritten, so a reader of the log upcasts them to the current version (Pulih's own
-readers do, see shared/contract/upcasting.py)."""
+readers do, see shared/contract/upcasting.py).
+
+Each command's description says which event it writes and the gist of its rules: a broken rule
+is answered `rule`, an aggregate that does not exist in the prison `not_found`, a malformed or
+unknown field `invalid` (its `details` name the fields). A given `occurred_at` falls on the
+command's date in WIB (UTC+7) and is not in the future."""
 
 
 # --- what is documented ----------------------------------------------------------------------
@@ -82,6 +91,8 @@ def asyncapi() -> dict[str, Any]:
             message["correlationId"] = {"location": "$message.payload#/correlation_id"}
             message["headers"] = {"type": "object", "required": ["Nats-Msg-Id"], "properties": {
                 "Nats-Msg-Id": {"type": "string", "description": "The event_id."}}}
+    attach_examples(doc)
+    finish(doc)
     return doc
 
 

@@ -52,6 +52,14 @@ class _Command(Model):
 
 
 class SignAgreement(_Command):
+    """Record a signed cooperation agreement (PKS) with a partner; writes `AgreementSigned`.
+
+    Rules: an agreement id is signed once, and not one another prison already uses;
+    `effective_until` is after `effective_from`; `signed_on` is neither after `effective_until`
+    nor in the future; the signatories include both parties (`prison` and `partner`); `renews`,
+    when given, names another agreement of this prison with the same partner.
+    """
+
     number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     title: Name
     partner: Partner
@@ -65,6 +73,15 @@ class SignAgreement(_Command):
 
 
 class ExtendAgreement(_Command):
+    """Move an agreement's end date later; writes `AgreementExtended`.
+
+    Rules: the agreement exists in this prison (`not_found`) and is not terminated; `signed_on`
+    falls in its term (not before its signing, not after its current end) and is not in the
+    future; the new `effective_until` is later than the current one; the signatories include
+    both parties. An extension signed in term is accepted after the service wrote
+    `AgreementExpired` (paperwork typed in late) and revives the agreement.
+    """
+
     signed_on: Day
     effective_until: Day
     signatories: Signatories
@@ -83,12 +100,29 @@ class Changes(Model, ChangeRules):
 
 
 class AmendAgreement(_Command):
+    """Change an agreement's title, services or committed sessions per month; writes
+    `AgreementAmended` with the keys given.
+
+    Rules: the agreement exists in this prison (`not_found`), is neither terminated nor expired;
+    `signed_on` falls in its term and is not in the future; at least one value given differs
+    from the current one.
+    """
+
     signed_on: Day
     changes: Changes
     note: Note = None
 
 
 class TerminateAgreement(_Command):
+    """End an agreement early; writes `AgreementTerminated`, after which the
+    agreement accepts no command and no program can be launched under it.
+
+    Rules: the agreement exists in this prison (`not_found`), is neither terminated nor
+    expired; `terminated_on` is not before its signing, not in the future and not after its
+    end (an agreement that runs out is not terminated: the service writes `AgreementExpired`
+    itself the day after `effective_until`).
+    """
+
     terminated_on: Day
     reason: Text
 

@@ -44,7 +44,13 @@ class _Command(Model):
 
 
 class ScheduleSession(_Command):
-    """Plan a session of a program. Facilitators may still be unknown (empty list)."""
+    """Plan a session of a program; writes `SessionScheduled`. Facilitators may
+    still be unknown (an empty list).
+
+    Rules: a session id is scheduled once, and not one another prison already uses; the program
+    exists in this prison, is not closed and offers `activity`; `scheduled_for` is not before
+    the program's `starts_on`.
+    """
 
     program_id: Uuid
     scheduled_for: Instant
@@ -54,7 +60,16 @@ class ScheduleSession(_Command):
 
 
 class HoldSession(_Command):
-    """Record a session as delivered, with one mark per participant active at `held_at`."""
+    """Record a session as delivered, with one mark per participant active at
+    `held_at`; writes `SessionHeld`. A session may be held without being scheduled first.
+
+    Rules: the session id is not one another prison already uses; the session is not already
+    held nor cancelled, and if scheduled it is for the same program; the program exists in this
+    prison, offers `activity`, had started and was not closed by `held_at`; `held_at` is not in
+    the future (a given `occurred_at` equals it); the attendance lists every participant active
+    in the program at `held_at` exactly once and nobody else (the reply names each participant
+    at fault).
+    """
 
     program_id: Uuid
     held_at: Instant
@@ -68,7 +83,13 @@ class HoldSession(_Command):
 
 
 class CorrectAttendance(_Command):
-    """Change one participant's mark in a held session; the original stays in the history."""
+    """Change one participant's mark in a held session, with a reason; writes
+    `AttendanceCorrected` (the original mark stays in the history).
+
+    Rules: the session exists (`not_found`), was held and not cancelled; the participant is in
+    its attendance list with another status; the correction (`occurred_at`, default now) is not
+    before the session was held and not in the future.
+    """
 
     participant_id: Uuid
     status: Status
@@ -76,6 +97,10 @@ class CorrectAttendance(_Command):
 
 
 class CancelSession(_Command):
-    """Call off a session that has not been held."""
+    """Call off a session that has not been held; writes `SessionCancelled`.
+
+    Rules: the session exists (`not_found`), is neither held nor already cancelled;
+    `occurred_at` (default now) is not in the future.
+    """
 
     reason: Reason

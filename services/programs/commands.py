@@ -77,7 +77,13 @@ class ParticipantCommand(Model):
 
 
 class LaunchProgram(ProgramCommand):
-    """Launch a cohort under an agreement of the same prison."""
+    """Launch a program (one cohort) under an agreement of the same prison; writes
+    `ProgramLaunched`.
+
+    Rules: a program id is launched once, and not one another prison already uses; `ends_on` is
+    after `starts_on`; the agreement exists in this prison, is not terminated and is in force on
+    `starts_on`; every activity is one of the agreement's services.
+    """
 
     agreement_id: Uuid
     name: Name
@@ -89,14 +95,27 @@ class LaunchProgram(ProgramCommand):
 
 
 class EnrollParticipant(ProgramCommand):
-    """Enrol a registered participant in custody into an open program."""
+    """Enrol a registered participant in custody into an open program; writes
+    `ParticipantEnrolled`.
+
+    Rules: the program exists in this prison (`not_found`) and is not closed; the participant
+    is registered in this prison, in custody (a released one is readmitted first), not active in
+    the program and has not completed it; `enrolled_on` is in the program's term, not before the
+    participant's current admission nor a withdrawal from this program, and not in the future;
+    the program is not full (`capacity`).
+    """
 
     participant_id: Uuid
     enrolled_on: Day
 
 
 class WithdrawParticipant(ProgramCommand):
-    """Withdraw an active participant from a program, with a reason code."""
+    """Withdraw an active participant from a program, with a reason code;
+    writes `ParticipantWithdrawn`.
+
+    Rules: the program exists (`not_found`) and is not closed; the participant is active in it;
+    `withdrawn_on` is not before the enrolment and not in the future.
+    """
 
     participant_id: Uuid
     withdrawn_on: Day
@@ -105,27 +124,51 @@ class WithdrawParticipant(ProgramCommand):
 
 
 class CompleteParticipant(ProgramCommand):
-    """Record that an active participant completed the program."""
+    """Record that an active participant completed the program; writes
+    `ParticipantCompleted`.
+
+    Rules: the program exists (`not_found`) and is not closed; the participant is active in it;
+    `completed_on` is not before the enrolment and not in the future.
+    """
 
     participant_id: Uuid
     completed_on: Day
 
 
 class CloseProgram(ProgramCommand):
-    """Close a program once nobody is active in it."""
+    """Close a program once nobody is active in it; writes `ProgramClosed`, after
+    which the program accepts no command.
+
+    Rules: the program exists (`not_found`) and is not closed; no participant is active;
+    `closed_on` is not before `starts_on` nor the last enrolment, completion or withdrawal, and
+    not in the future.
+    """
 
     closed_on: Day
 
 
 class RegisterParticipant(ParticipantCommand):
-    """Register a participant (pseudonym only) admitted to this prison."""
+    """Register a participant admitted to this prison, by pseudonym only;
+    writes `ParticipantRegistered`.
+
+    Rules: a participant id is registered once in a prison (the same pseudonym may be
+    registered in another prison: that is a readmission elsewhere); `admitted_on` is not in the
+    future.
+    """
 
     case_type: CaseType
     admitted_on: Day
 
 
 class RecordAssessment(ParticipantCommand):
-    """Record one assessment score, optionally for a program the participant was enrolled in."""
+    """Record one assessment score (an instrument at a phase), optionally for a
+    program the participant was enrolled in; writes `AssessmentRecorded` (schema_version 2).
+
+    Rules: the participant is registered in this prison (`not_found`); `assessed_on` is not
+    before `admitted_on` and not in the future; the score lies in its instrument's range
+    (`invalid` otherwise); `program_id`, when given, names a program of this prison the
+    participant was enrolled in.
+    """
 
     instrument: Instrument
     phase: Phase
@@ -148,13 +191,22 @@ class RecordAssessment(ParticipantCommand):
 
 
 class RecordRelease(ParticipantCommand):
-    """Record a participant's release from custody."""
+    """Record a participant's release from custody; writes `ParticipantReleased`.
+
+    Rules: the participant is registered in this prison (`not_found`) and in custody;
+    `released_on` is not before the current admission and not in the future.
+    """
 
     released_on: Day
     release_type: ReleaseType
 
 
 class RecordReadmission(ParticipantCommand):
-    """Record a participant's admission after a release: the recidivism signal."""
+    """Record a participant's admission after a release, the recidivism
+    signal; writes `ParticipantReadmitted`.
+
+    Rules: the participant is registered in this prison (`not_found`) and was released (not in
+    custody); `readmitted_on` is not before the last release and not in the future.
+    """
 
     readmitted_on: Day

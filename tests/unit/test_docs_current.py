@@ -67,3 +67,53 @@ def test_two_models_with_one_name_are_refused():
     with pytest.raises(ValueError, match="two documented models are named Partner"):
         docs._check_unique_names([docs.command_tables()["agreements"]["SignAgreement"],
                                   Partner])
+
+
+def test_every_command_is_described(generated):
+    doc = json.loads(generated["asyncapi.json"])
+    for service, table in docs.command_tables().items():
+        for name in table:
+            description = doc["operations"][f"{service}.{name}"]["description"]
+            assert re.search(r"writes\s+`[A-Z]\w+`", description), name  # the events it writes
+            assert "Rules:" in description, name  # its rules' gist
+
+
+def test_bindings_are_those_the_nats_binding_spec_allows(generated):
+    """NATS bindings 0.1.0: only an operation binding has a field (`queue`); the channel,
+    server and message bindings are reserved and must not contain any property."""
+    doc = json.loads(generated["asyncapi.json"])
+    places = [*doc["channels"].values(), *doc["servers"].values(),
+              *doc["components"]["messages"].values()]
+    assert all(place.get("bindings", {}).get("nats", {}) == {} for place in places)
+    queues = {}
+    for key, operation in doc["operations"].items():
+        binding = operation.get("bindings", {}).get("nats")
+        if binding is not None:
+            assert set(binding) == {"queue", "bindingVersion"}, key
+            assert binding["bindingVersion"] == "0.1.0"
+            queues[key] = binding["queue"]
+    commands = {f"{s}.{n}": f"pulih-{s}" for s, t in docs.command_tables().items() for n in t}
+    assert queues == commands  # each command service's queue group; events have none
+
+
+def test_the_servers_and_credentials_are_named(generated):
+    doc = json.loads(generated["asyncapi.json"])
+    assert set(doc["servers"]) == {"embedded", "production"}
+    assert "`$PULIH_DATA_DIR/servers.json`" in doc["servers"]["embedded"]["description"]
+    assert "key `nats`" in doc["servers"]["embedded"]["description"]
+    assert doc["servers"]["production"]["variables"]["port"]["default"] == "4222"
+    scheme = doc["components"]["securitySchemes"]["nkey"]
+    for needle in ("--subscriber NAME=FILTER", "inbox_prefix=\"_INBOX_{identity}\"",
+                   "NatsNKey.from_file(SEED_FILE)", "nkeys_seed=SEED_FILE"):
+        assert needle in scheme["description"], needle
+    reference = [{"$ref": "#/components/securitySchemes/nkey"}]
+    assert all(op["security"] == reference for op in doc["operations"].values())
+    assert all(server["security"] == reference for server in doc["servers"].values())
+
+
+def test_the_description_tells_how_to_subscribe(generated):
+    text = json.loads(generated["asyncapi.json"])["info"]["description"]
+    for needle in ("`PULIH_EVENTS`", 'JStream("PULIH_EVENTS", declare=False)', "10052",
+                   "DeliverPolicy.ALL", "durable", "ordered_consumer=True", "```python"):
+        assert needle in text, needle
+    compile(text.split("```python\n", 1)[1].split("```", 1)[0], "snippet", "exec")
