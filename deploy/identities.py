@@ -41,6 +41,6 @@ def how_to_connect(directory: Path, nats_url: str) -> None:
     seed = seed_file(directory, identity)
     subject = command_subject(prison, "agreements", "SignAgreement")
     log.info("nats_credentials", credentials=str(directory), officer_seed=str(seed),
-             command=f"nats req --server {nats_url} --nkey {seed} --inbox-prefix {inbox_prefix(identity)} "
-                     f"{subject} '<command JSON>'",
+             command=f"nats req --server {nats_url} --nkey {seed} "
+                     f"--inbox-prefix {inbox_prefix(identity)} {subject} '<command JSON>'",
              more="pulih auth init DIR --prison P --officer P:NAME --subscriber NAME=FILTER")

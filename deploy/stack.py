@@ -12,7 +12,8 @@ from urllib.parse import urlparse
 
 import structlog
 
-from shared.credentials import REPORTING, SERVICES as SERVICES_IDENTITY
+from shared.credentials import REPORTING
+from shared.credentials import SERVICES as SERVICES_IDENTITY
 from shared.runtime import Runtime, serve
 from shared.settings import Settings
 

@@ -49,7 +49,9 @@ def run_init(settings: Any, args: argparse.Namespace) -> int:
                          f"(public key {identity.public_key}, inbox "
                          f"{inbox_prefix(identity.stem)})\n")
     sys.stderr.write(f"wrote {args.dir / CONFIG}; a running nats-server applies it on "
-                     "`nats-server --signal reload=PID` (or SIGHUP)\n")
+                     "`nats-server --signal reload=PID` (or SIGHUP); after adding a prison, "
+                     "reload twice (nats-server 2.15.1 wires a new account's import on the "
+                     "second reload)\n")
     return 0
 
 

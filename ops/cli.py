@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         from services.reporting.rebuild import replay as do_replay
 
         with stack.servers(settings, need_database=True) as (nats_url, database_url):
-            return asyncio.run(do_replay(stack.secured(settings), nats_url, database_url, args.projection,
+            settings = stack.secured(settings)
+            return asyncio.run(do_replay(settings, nats_url, database_url, args.projection,
                                          args.until, args.into, args.parked))
     return 2
 

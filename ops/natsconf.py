@@ -13,6 +13,15 @@ Every permission is an allow list, so whatever is not named is refused by the se
 - one account per prison (no JetStream): its officers send that prison's commands, imported
   from PULIH with `share: true` so the server stamps each request with `Nats-Request-Info`
   naming the officer's account and user.
+
+Known gaps (nats-server 2.15.1, nats-py 2.16): the stream-wide create subject reporting needs
+(nats-py's ordered consumers name no consumer in it) accepts a body naming an existing consumer,
+so the reporting identity could reconfigure a subscriber's consumer (tests/integration/
+test_subscriber.py shows what is refused); closing it means reporting creating named, filtered
+consumers. And the server does not check a push consumer's deliver subject against its
+creator's permissions (nats-server issue 8274): a reader could have events delivered to a
+subject in PULIH, e.g. a command subject, so the command services must refuse a command that
+carries no `Nats-Request-Info` when credentials are on.
 """
 
 from __future__ import annotations

@@ -8,11 +8,13 @@ import gc
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 import nats
 import structlog
 from faststream.nats import NatsBroker
+from faststream.nats.security import NatsNKey
 from nats.aio.client import Client
 
 from shared.credentials import SERVICES, connect_options, ensure_streams
@@ -32,6 +34,14 @@ def tune_gc() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
+def _broker_options(options: dict[str, Any]) -> dict[str, Any]:
+    """FastStream takes the seed as a security object (its `nkeys_seed` is deprecated)."""
+    if not options:
+        return {}
+    return {"security": NatsNKey.from_file(options["nkeys_seed"]),
+            "inbox_prefix": options["inbox_prefix"]}
+
+
 class Runtime:
     """Shared by the services of one process; each service's main.py installs itself on it.
     With credentials (settings.nats_credentials) its connections are those of `identity`
@@ -46,7 +56,8 @@ class Runtime:
         self.nc: Client | None = None
         self.ctx: Context | None = None
         self._options = connect_options(settings.nats_credentials, identity)
-        self.broker = NatsBroker(nats_url, logger=None, graceful_timeout=5.0, **self._options)
+        self.broker = NatsBroker(nats_url, logger=None, graceful_timeout=5.0,
+                                 **_broker_options(self._options))
         self._pool: asyncpg.Pool | None = None
         self._pool_lock = asyncio.Lock()  # concurrent first calls must share one pool
         self._jobs: list[Callable[[], Awaitable[None]]] = []

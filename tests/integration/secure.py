@@ -5,7 +5,9 @@ violations the server reports to them."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import orjson
 from nats.aio.client import Client
 
 from deploy import demo
-from deploy.embedded import RunningServer
+from deploy.embedded import RunningServer, start_nats
 from ops.auth_cli import write
 from shared.credentials import connect_options, officer
 from shared.envelope import STREAM
@@ -41,7 +43,8 @@ class Conn:
     async def refused(self, subject: str, body: bytes = b"", timeout: float = 5.0) -> None:
         """Publish to `subject` and wait for the server's permission violation naming it."""
         await self.nc.publish(subject, body, reply=self.nc.new_inbox())
-        await until(lambda: any(f'"{subject}"' in v for v in self.violations), timeout,
+        quoted = f'"{subject}"'.lower()  # nats-py lowercases the server's error
+        await until(lambda: any(quoted in v for v in self.violations), timeout,
                     f"no permission violation for {subject}: {self.violations}")
 
 
@@ -82,6 +85,22 @@ class Secure:
         for nc in self.clients:
             if not nc.is_closed:
                 await nc.close()
+
+
+@contextlib.asynccontextmanager
+async def secure_server(root: Path) -> AsyncIterator[Secure]:
+    """A server with prisons A and B, their officers, a subscriber of A, and the agreements
+    service; in `root`."""
+    init(root / "identities", A, B)
+    server = start_nats(root, auth=root / "identities")
+    rt = await services(server, root / "identities")
+    secure = Secure(server, root / "identities")
+    try:
+        yield secure
+    finally:
+        await secure.close()
+        await rt.stop()
+        server.stop()
 
 
 async def services(server: RunningServer, credentials: Path) -> Runtime:

@@ -2,35 +2,19 @@
 an officer sends only its prison's commands; nobody but the command services writes the log;
 nobody can delete, purge or reconfigure the stream or another identity's consumer."""
 
-import tempfile
 import uuid
-from pathlib import Path
 
 import nats.errors
 import orjson
 import pytest
 
 from deploy import demo
-from deploy.embedded import start_nats
 from shared.bus import command_subject
 from shared.envelope import STREAM
 from shared.jetstream import CLAIMS_STREAM, STREAM_CONFIG
-from tests.integration.secure import A, B, SUBSCRIBER, Secure, init, services
+from tests.integration.secure import SUBSCRIBER, A, B
 
 pytestmark = pytest.mark.nats
-
-
-@pytest.fixture(scope="module")
-async def secure(servers_root):
-    root = Path(tempfile.mkdtemp(prefix="secure-", dir=servers_root))
-    init(root / "identities", A, B)
-    server = start_nats(root, auth=root / "identities")
-    rt = await services(server, root / "identities")
-    s = Secure(server, root / "identities")
-    yield s
-    await s.close()
-    await rt.stop()
-    server.stop()
 
 
 async def test_an_officer_sends_its_own_prisons_commands(secure):

@@ -42,10 +42,10 @@ def test_a_rerun_keeps_every_key_and_adds_the_new_ones(tmp_path):
     write(tmp_path, ["lapas-a"], ["lapas-a:budi"])
     before = {i.stem: i.public_key for i in load(tmp_path).identities}
     seeds = {p.name: p.read_text() for p in tmp_path.glob("*.nk")}
-    write(tmp_path, ["lapas-b"], ["lapas-b:sari", "lapas-a:budi"], ["x=pulih.events.>"])
+    write(tmp_path, ["lapas-b"], ["lapas-b:sari", "lapas-a:budi"], ["feed=pulih.events.>"])
     after = {i.stem: i.public_key for i in load(tmp_path).identities}
     assert after.items() >= before.items()
-    assert set(after) - set(before) == {"officer-lapas-b-sari", "subscriber-x"}
+    assert set(after) - set(before) == {"officer-lapas-b-sari", "subscriber-feed"}
     assert all((tmp_path / name).read_text() == text for name, text in seeds.items())
     assert load(tmp_path).prisons == ["lapas-a", "lapas-b"]
     assert set(accounts(load(tmp_path))) == {"PULIH", "prison-lapas-a", "prison-lapas-b"}
@@ -62,7 +62,7 @@ def test_bad_names_and_filters_are_refused(tmp_path, args):
 
 
 def test_no_identity_may_delete_purge_or_update_and_only_admin_creates(tmp_path):
-    write(tmp_path, ["lapas-a"], ["lapas-a:budi"], ["x=pulih.events.lapas-a.>"])
+    write(tmp_path, ["lapas-a"], ["lapas-a:budi"], ["feed=pulih.events.lapas-a.>"])
     allowed = {user["nkey"]: user["permissions"]["publish"]["allow"]
                for account in accounts(load(tmp_path)).values() for user in account["users"]}
     role = {i.public_key: i.role for i in load(tmp_path).identities}
@@ -72,7 +72,7 @@ def test_no_identity_may_delete_purge_or_update_and_only_admin_creates(tmp_path)
                                            "$JS.API.STREAM.UPDATE", "$JS.API.STREAM.MSG"))
             assert "*" not in subject.split(".")[:4] and not subject.startswith("$JS.API.>")
             if subject.startswith("$JS.API.CONSUMER.DELETE"):
-                assert subject == "$JS.API.CONSUMER.DELETE.PULIH_EVENTS.x"  # its own only
+                assert subject == "$JS.API.CONSUMER.DELETE.PULIH_EVENTS.feed"  # its own only
         assert any("STREAM.CREATE" in s for s in subjects) == (role[key] == "admin")
         assert ("pulih.events.>" in subjects) == (role[key] == "services")
 
