@@ -37,6 +37,9 @@ def test_pulih_up_demo_is_secure_by_default(tmp_path):
                                 env=variables, capture_output=True, timeout=120, check=False)
         verify = subprocess.run([*PULIH, "audit", "verify"], env=variables,
                                 capture_output=True, text=True, timeout=120, check=False)
+        replay = subprocess.run([*PULIH, "replay"], env=variables, capture_output=True,
+                                text=True, timeout=120, check=False)
+        after_replay = agreements(port)
     finally:
         code = stop(process)
     logfile.close()
@@ -46,9 +49,9 @@ def test_pulih_up_demo_is_secure_by_default(tmp_path):
 
     identities = tmp_path / "identities"
     assert stat.S_IMODE(identities.stat().st_mode) == 0o700
-    stems = {i["public_key"]: i for i in json.loads(
+    facts = {i["public_key"]: i for i in json.loads(
         (identities / "identities.json").read_text())["identities"]}
-    assert {i["role"] for i in stems.values()} == {"services", "reporting", "admin",
+    assert {i["role"] for i in facts.values()} == {"services", "reporting", "admin",
                                                    "officer", "subscriber"}
     for seed in identities.glob("*.nk"):
         assert stat.S_IMODE(seed.stat().st_mode) == 0o600
@@ -59,3 +62,5 @@ def test_pulih_up_demo_is_secure_by_default(tmp_path):
     events = [orjson.loads(line) for line in export.stdout.splitlines()[1:-1]]
     assert events and {e["envelope"]["actor"] for e in events} == {ACTOR}
     assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert replay.returncode == 0, replay.stderr[-2000:]
+    assert after_replay is not None and len(after_replay) == 3
