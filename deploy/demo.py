@@ -20,17 +20,21 @@ import uuid
 from functools import partial
 from typing import Any
 
+import nats
 import orjson
 import structlog
 from nats.aio.client import Client
 
 from deploy.demo_cohort import PROGRAM_KEY, cohort_commands
 from shared.bus import command_subject
+from shared.credentials import connect_options, officer
 from shared.envelope import STREAM
 from shared.runtime import Runtime
 
 log = structlog.get_logger(__name__)
 PRISON = "lapas-banyuwangi"
+PRISONS = (PRISON,)  # the prisons `pulih up --demo` loads (and the embedded server's identities)
+DEMO_OFFICER = "demo"  # the officer the demo's commands come from, in each prison
 NS = uuid.UUID("3c0d8f4e-2a71-5b9e-8c3d-64656d6f2121")
 Command = tuple[str, str, dict[str, Any]]
 BATCH_SIZE = 16
@@ -44,7 +48,7 @@ def demo_id(name: str, prison: str = PRISON) -> str:
 
 
 def actor(prison: str = PRISON) -> str:
-    return f"officer:{prison}:demo"
+    return f"officer:{prison}:{DEMO_OFFICER}"
 
 
 def program_id(prison: str = PRISON) -> str:
@@ -187,6 +191,15 @@ async def load_demo(rt: Runtime) -> None:
     if info.state.messages:
         log.info("demo_skipped", reason="the log is not empty", messages=info.state.messages)
         return
-    replies = await run_scenario(rt.nc)
+    credentials = rt.settings.nats_credentials
+    if credentials is None:
+        replies = await run_scenario(rt.nc)
+    else:  # an officer sends the demo, as any client would: its actor is the officer's own
+        nc = await nats.connect(rt.nats_url, name="pulih-demo", **connect_options(
+            credentials, officer(PRISON, DEMO_OFFICER)))
+        try:
+            replies = await run_scenario(nc)
+        finally:
+            await nc.drain()
     log.info("demo_loaded", commands=len(replies),
              events=sum(len(reply["events"]) for reply in replies))

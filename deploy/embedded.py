@@ -81,20 +81,23 @@ def free_port() -> int:
 
 
 def start_nats(data_dir: Path, port: int | None = None, *,
-               sync_always: bool = True) -> RunningServer:
+               sync_always: bool = True, auth: Path | None = None) -> RunningServer:
     """nats-server with JetStream, store in ``data_dir/nats``, config in ``data_dir/nats.conf``
     (rewritten at every start), log in ``data_dir/nats.log``, monitoring on a free loopback port.
 
     ``sync_always=False`` (nats-server's default, an fsync every 2 minutes) is only for
     measuring what durability costs (the benchmark); the server says at start which it runs.
     On ``port`` when given (a restart on the same data keeps its clients' URL), else a
-    free one."""
+    free one. With `auth` (a credentials directory of `pulih auth init`), its accounts, users
+    and permissions are included: only those identities connect, each with its permissions,
+    and a config reload (SIGHUP) picks up a re-run of `pulih auth init`."""
     binary = Path(sys.executable).parent / "nats-server"
     if not binary.exists():
         binary = Path(shutil.which("nats-server") or "nats-server")
     data_dir.mkdir(parents=True, exist_ok=True)
     config = data_dir / "nats.conf"
-    config.write_text(nats_config(data_dir / "nats", sync_always))
+    accounts = os.path.relpath(auth / "nats-server.conf", data_dir) if auth else None
+    config.write_text(nats_config(data_dir / "nats", sync_always, accounts))
     port, monitor = port or free_port(), free_port()
     args = [str(binary), "-c", str(config), "-a", "127.0.0.1", "-p", str(port),
             "-m", str(monitor)]  # -m listens on -a's address only
@@ -110,13 +113,16 @@ def start_nats(data_dir: Path, port: int | None = None, *,
     return server
 
 
-def nats_config(store_dir: Path, sync_always: bool = True) -> str:
+def nats_config(store_dir: Path, sync_always: bool = True, accounts: str | None = None) -> str:
     """The embedded nats-server's configuration file: JetStream in `store_dir` (the same layout
-    as `-js -sd store_dir`, so older data dirs keep their streams), every write synced."""
+    as `-js -sd store_dir`, so older data dirs keep their streams), every write synced; with
+    `accounts` (a path relative to this file: nats-server resolves includes from the including
+    file's directory), the identities' config included."""
     sync = "  sync_interval: always  # fsync before every ack (default: every 2 min)\n"
+    include = f"include {json.dumps(accounts)}\n" if accounts else ""
     return ("# Written by Pulih (deploy/embedded.py) at every start of the embedded server.\n"
             f"jetstream {{\n  store_dir: {json.dumps(str(store_dir))}\n"
-            f"{sync if sync_always else ''}}}\n")
+            f"{sync if sync_always else ''}}}\n{include}")
 
 
 def jetstream_config(server: RunningServer) -> dict:

@@ -6,17 +6,21 @@ import contextlib
 import json
 import socket
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlparse
 
 import structlog
 
-from shared.runtime import Runtime
+from shared.credentials import REPORTING
+from shared.credentials import SERVICES as SERVICES_IDENTITY
+from shared.runtime import Runtime, serve
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
 SERVICES = ("agreements", "programs", "attendance", "reporting")
 ANNOUNCE = "servers.json"
+CREDENTIALS = "credentials"  # the announced credentials directory of the embedded NATS
 
 
 @contextlib.contextmanager
@@ -32,10 +36,15 @@ def servers(settings: Settings, need_database: bool) -> Iterator[tuple[str, str 
         database_url = settings.database_url or announced.get("postgres")
         started: dict[str, str] = {}
         if nats_url is None:
-            server = start_nats(settings.data_dir)
+            from deploy.identities import embedded_credentials, how_to_connect
+
+            credentials = embedded_credentials(settings)
+            server = start_nats(settings.data_dir, auth=credentials)
             stack.callback(server.stop)
             nats_url = started["nats"] = server.url
+            started[CREDENTIALS] = str(credentials)
             log.info("embedded_nats_started", url=nats_url)
+            how_to_connect(credentials, nats_url)
         if database_url is None and need_database:
             server = start_postgres(settings.data_dir)
             stack.callback(server.stop)
@@ -46,13 +55,29 @@ def servers(settings: Settings, need_database: bool) -> Iterator[tuple[str, str 
         yield nats_url, database_url
 
 
+def secured(settings: Settings) -> Settings:
+    """`settings` with the credentials to connect with: PULIH_NATS_CREDENTIALS, else those of
+    the embedded NATS server this data dir runs (announced in servers.json), else none. Call it
+    inside `servers()`."""
+    if settings.nats_credentials is not None or settings.nats_url is not None:
+        return settings
+    announced = _announced(settings.data_dir)
+    if CREDENTIALS not in announced:
+        return settings
+    return replace(settings, nats_credentials=Path(announced[CREDENTIALS]))
+
+
 def _announced(data_dir: Path) -> dict[str, str]:
-    """Servers another pulih process started here, if they still answer."""
+    """Servers another pulih process started here, if they still answer (and the credentials
+    of its NATS server)."""
     try:
         urls = json.loads((data_dir / ANNOUNCE).read_text())
     except (OSError, ValueError):
         return {}
-    return {k: v for k, v in urls.items() if _answers(v)}
+    found = {k: v for k, v in urls.items() if k != CREDENTIALS and _answers(v)}
+    if "nats" in found and CREDENTIALS in urls:
+        found[CREDENTIALS] = urls[CREDENTIALS]
+    return found
 
 
 def _announce(data_dir: Path, urls: dict[str, str], stack: contextlib.ExitStack) -> None:
@@ -81,12 +106,23 @@ def installers() -> dict[str, Callable[[Runtime], object]]:
 
 async def run(settings: Settings, names: list[str], nats_url: str, database_url: str | None,
               before_serving: Callable[[Runtime], object] | None = None) -> None:
-    rt = Runtime(settings, nats_url, database_url)
-    await rt.open()
+    """The services in one process. With credentials, the command services and reporting
+    connect as their own identities (two runtimes); without, one runtime as ever."""
+    groups = [names]
+    if settings.nats_credentials is not None:
+        groups = [[n for n in names if n != "reporting"], [n for n in names if n == "reporting"]]
     table = installers()
-    for name in names:
-        table[name](rt)
+    runtimes = []
+    for group in filter(None, groups):
+        identity = REPORTING if group == ["reporting"] else SERVICES_IDENTITY
+        rt = Runtime(settings, nats_url, database_url, identity=identity)
+        await rt.open()
+        for name in group:
+            table[name](rt)
+        runtimes.append(rt)
     if before_serving is not None:
-        rt.first(lambda: before_serving(rt))
-    log.info("pulih_serving", services=names, http_port=settings.http_port)
-    await rt.serve_forever()
+        first = runtimes[0]
+        first.first(lambda: before_serving(first))
+    log.info("pulih_serving", services=names, http_port=settings.http_port,
+             credentials=str(settings.nats_credentials) if settings.nats_credentials else None)
+    await serve(*runtimes)

@@ -17,6 +17,7 @@ from ops.checks import Broken, Summary
 from ops.events import slug
 from ops.history import history, history_json, history_row, history_text
 from ops.verify import entry, verify_file, verify_live
+from shared.credentials import REPORTING, connect_options
 from shared.envelope import AGGREGATE_TYPES
 from shared.eventlog import LogError, connect
 from shared.fields import UUID_PATTERN
@@ -62,7 +63,8 @@ def run(settings: Any, args: argparse.Namespace) -> int:
             except Broken as broken:
                 return _verdict(broken)
         with stack.servers(settings, need_database=False) as (nats_url, _):
-            return asyncio.run(_run(nats_url, args))
+            options = connect_options(stack.secured(settings).nats_credentials, REPORTING)
+            return asyncio.run(_run(nats_url, args, options))
     except (LogError, OSError) as exc:
         sys.stderr.write(f"pulih audit: {exc}\n")
         return 2
@@ -73,8 +75,8 @@ def _verdict(result: Summary | Broken) -> int:
     return 1 if isinstance(result, Broken) else 0
 
 
-async def _run(nats_url: str, args: argparse.Namespace) -> int:
-    nc = await connect(nats_url, "pulih-audit")
+async def _run(nats_url: str, args: argparse.Namespace, options: dict[str, Any]) -> int:
+    nc = await connect(nats_url, "pulih-audit", **options)
     try:
         if args.audit_command == "verify":
             try:

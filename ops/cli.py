@@ -8,7 +8,7 @@ import contextlib
 import sys
 
 from deploy import stack
-from ops import audit, events_cli
+from ops import audit, auth_cli, events_cli
 from shared import logs
 from shared.settings import Settings, SettingsError
 
@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--into", help="name of the past read-model (served with ?as_of=NAME)")
     events_cli.add_commands(sub)
     audit.add_commands(sub)
+    auth_cli.add_commands(sub)  # returns the `auth` group's subparsers, for more auth commands
     args = parser.parse_args(argv)
 
     logs.configure()
@@ -44,12 +45,13 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(settings, list(stack.SERVICES), demo=args.demo)
     if args.command == "run":
         return _serve(settings, [args.service], demo=False)
-    if args.command in ("events", "audit"):
+    if args.command in ("events", "audit", "auth"):
         return args.run(settings, args)
     if args.command == "replay":
         from services.reporting.rebuild import replay as do_replay
 
         with stack.servers(settings, need_database=True) as (nats_url, database_url):
+            settings = stack.secured(settings)
             return asyncio.run(do_replay(settings, nats_url, database_url, args.projection,
                                          args.until, args.into, args.parked))
     return 2
@@ -64,7 +66,7 @@ def _serve(settings: Settings, names: list[str], demo: bool) -> int:
     need_db = "reporting" in names
     with stack.servers(settings, need_database=need_db) as (nats_url, database_url), \
             contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(stack.run(settings, names, nats_url, database_url, hook))
+        asyncio.run(stack.run(stack.secured(settings), names, nats_url, database_url, hook))
     return 0
 
 

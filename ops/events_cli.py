@@ -11,6 +11,7 @@ from typing import Any
 
 from ops.events import export, slug, start_of, tail
 from shared.contract.events import EVENT_AGGREGATES
+from shared.credentials import REPORTING, SERVICES, connect_options, ensure_streams
 from shared.eventlog import LogError, connect, subject_filter
 
 
@@ -68,7 +69,7 @@ def run(settings: Any, args: argparse.Namespace) -> int:
             return 1
     with stack.servers(settings, need_database=False) as (nats_url, _):
         try:
-            return asyncio.run(_run(nats_url, args))
+            return asyncio.run(_run(nats_url, args, stack.secured(settings).nats_credentials))
         except LogError as exc:
             sys.stderr.write(f"pulih events: {exc}\n")
             return 2
@@ -85,8 +86,14 @@ def quiet_stdout() -> int:
     return 0
 
 
-async def _run(nats_url: str, args: argparse.Namespace) -> int:
-    nc = await connect(nats_url, "pulih-events")
+async def _run(nats_url: str, args: argparse.Namespace, credentials: Path | None) -> int:
+    """An import appends (as `services`, after `admin` ensured the streams); the others read
+    (as `reporting`)."""
+    importing = args.events_command == "import"
+    if importing:
+        await ensure_streams(nats_url, credentials)
+    identity = SERVICES if importing else REPORTING
+    nc = await connect(nats_url, "pulih-events", **connect_options(credentials, identity))
     try:
         if args.events_command == "import":
             return await _import(nc, args.file, args.checked)

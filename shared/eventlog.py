@@ -64,15 +64,17 @@ def rfc3339_ns(nanos: int) -> str:
     return f"{datetime.fromtimestamp(seconds, UTC):%Y-%m-%dT%H:%M:%S}.{fraction:09d}Z"
 
 
-async def connect(url: str, name: str, within: float = 5.0) -> Client:
-    """A client that reconnects for ever once connected; LogError if none within `within` s."""
+async def connect(url: str, name: str, within: float = 5.0, **options: Any) -> Client:
+    """A client that reconnects for ever once connected; LogError if none within `within` s.
+    `options`: more `nats.connect` arguments (an identity's, `shared.credentials`)."""
 
     async def quiet(error: Exception) -> None:  # the outcome is reported once, below
         pass
 
     try:
         return await asyncio.wait_for(nats.connect(
-            url, name=name, max_reconnect_attempts=-1, connect_timeout=2, error_cb=quiet),
+            url, name=name, max_reconnect_attempts=-1, connect_timeout=2, error_cb=quiet,
+            **options),
             within)
     except (TimeoutError, OSError, nats.errors.Error) as exc:
         raise LogError(f"cannot reach NATS at {url}: {exc!r}") from None

@@ -8,13 +8,16 @@ import gc
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 import nats
 import structlog
 from faststream.nats import NatsBroker
+from faststream.nats.security import NatsNKey
 from nats.aio.client import Client
 
+from shared.credentials import SERVICES, connect_options, ensure_streams
 from shared.executor import Context
 from shared.jetstream import JetStreamEventStore, ensure_stream
 from shared.settings import Settings
@@ -31,17 +34,30 @@ def tune_gc() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
+def _broker_options(options: dict[str, Any]) -> dict[str, Any]:
+    """FastStream takes the seed as a security object (its `nkeys_seed` is deprecated)."""
+    if not options:
+        return {}
+    return {"security": NatsNKey.from_file(options["nkeys_seed"]),
+            "inbox_prefix": options["inbox_prefix"]}
+
+
 class Runtime:
-    """Shared by the services of one process; each service's main.py installs itself on it."""
+    """Shared by the services of one process; each service's main.py installs itself on it.
+    With credentials (settings.nats_credentials) its connections are those of `identity`
+    (`services` for the command services, `reporting` for reporting), and the streams are
+    ensured as `admin`; without, one open connection as before."""
 
     def __init__(self, settings: Settings, nats_url: str, database_url: str | None,
-                 clock: Callable[[], datetime] = utc_now):
+                 clock: Callable[[], datetime] = utc_now, identity: str = SERVICES):
         self.settings = settings
         self.nats_url, self.database_url = nats_url, database_url
         self.clock = clock
         self.nc: Client | None = None
         self.ctx: Context | None = None
-        self.broker = NatsBroker(nats_url, logger=None, graceful_timeout=5.0)
+        self._options = connect_options(settings.nats_credentials, identity)
+        self.broker = NatsBroker(nats_url, logger=None, graceful_timeout=5.0,
+                                 **_broker_options(self._options))
         self._pool: asyncpg.Pool | None = None
         self._pool_lock = asyncio.Lock()  # concurrent first calls must share one pool
         self._jobs: list[Callable[[], Awaitable[None]]] = []
@@ -49,8 +65,12 @@ class Runtime:
         self._tasks: list[asyncio.Task] = []
 
     async def open(self) -> None:
-        self.nc = await nats.connect(self.nats_url, name="pulih", max_reconnect_attempts=-1)
-        await ensure_stream(self.nc)
+        credentials = self.settings.nats_credentials
+        await ensure_streams(self.nats_url, credentials)
+        self.nc = await nats.connect(self.nats_url, name="pulih", max_reconnect_attempts=-1,
+                                     **self._options)
+        if credentials is None:
+            await ensure_stream(self.nc)
         self.ctx = Context(JetStreamEventStore(self.nc), self.clock)
 
     async def pool(self) -> asyncpg.Pool:
@@ -95,17 +115,25 @@ class Runtime:
                 log.warning("shutdown_step_failed", error=repr(exc))
 
     async def serve_forever(self) -> None:
-        """Start, run until SIGINT/SIGTERM or a job dies, then stop cleanly."""
-        await self.start()
-        stopping = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stopping.set)
-        waiter = asyncio.create_task(stopping.wait())
-        done, _ = await asyncio.wait([waiter, *self._tasks], return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            if task is not waiter and task.exception():
-                log.error("job_died", error=repr(task.exception()))
-        waiter.cancel()
-        await self.stop()
+        await serve(self)
+
+
+async def serve(*runtimes: Runtime) -> None:
+    """Start them in order, run until SIGINT/SIGTERM or a job dies, then stop them all
+    cleanly, the last started first."""
+    for rt in runtimes:
+        await rt.start()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stopping.set)
+    waiter = asyncio.create_task(stopping.wait())
+    jobs = [task for rt in runtimes for task in rt._tasks]
+    done, _ = await asyncio.wait([waiter, *jobs], return_when=asyncio.FIRST_COMPLETED)
+    for task in done:
+        if task is not waiter and task.exception():
+            log.error("job_died", error=repr(task.exception()))
+    waiter.cancel()
+    for rt in reversed(runtimes):
+        await rt.stop()

@@ -23,6 +23,7 @@ PREFIX = "PULIH_"
 # A URL may carry a password: an error about it never repeats the value.
 Url = Annotated[str | None, Field(description="a URL", json_schema_extra={"secret": True})]
 Port = Annotated[int, Field(ge=1, le=65535, description="an integer port 1–65535")]
+Directory = Annotated[Path | None, Field(description="a directory")]
 Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False,
                                  description="a positive number of seconds")]
 
@@ -34,6 +35,8 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     nats_url: Url = None
+    # The identities to connect with (`pulih auth init DIR`); unset: an open server.
+    nats_credentials: Directory = None
     database_url: Url = None
     data_dir: Path = Path(".pulih")
     http_port: Port = 8080

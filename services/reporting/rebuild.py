@@ -32,6 +32,7 @@ from tqdm import tqdm
 from services.reporting.projections import projections
 from services.reporting.read.asof import asof_schema
 from services.reporting.rebuild_until import resolve_until, stream_end
+from shared.credentials import REPORTING, connect_options
 from shared.layout import hold as hold_layout
 from shared.runner import ProjectionRunner
 from shared.runtime import tune_gc
@@ -48,7 +49,7 @@ INFO_DDL = ("CREATE TABLE IF NOT EXISTS replay_info "
 async def replay(settings: Settings, nats_url: str, database_url: str, projection: str = "all",
                  until: str | None = None, into: str | None = None, parked: bool = False) -> int:
     tune_gc()
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(nats_url, **connect_options(settings.nats_credentials, REPORTING))
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
     try:
         live = settings.readmodel_schema

@@ -1,4 +1,6 @@
+import tempfile
 import uuid
+from pathlib import Path
 
 import asyncpg
 import nats
@@ -52,3 +54,12 @@ async def conn(database_url, schema):
     yield connection
     await connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
     await connection.close()
+
+
+@pytest.fixture(scope="module")
+async def secure(servers_root):
+    """A nats-server run with the config `pulih auth init` writes (tests/integration/secure.py)."""
+    from tests.integration.secure import secure_server
+
+    async with secure_server(Path(tempfile.mkdtemp(prefix="secure-", dir=servers_root))) as s:
+        yield s
