@@ -81,20 +81,20 @@ def free_port() -> int:
 
 
 def start_nats(data_dir: Path, port: int | None = None, *,
-               sync_always: bool = True) -> RunningServer:
+               sync_always: bool = True, extra_config: str = "") -> RunningServer:
     """nats-server with JetStream, store in ``data_dir/nats``, config in ``data_dir/nats.conf``
     (rewritten at every start), log in ``data_dir/nats.log``, monitoring on a free loopback port.
 
     ``sync_always=False`` (nats-server's default, an fsync every 2 minutes) is only for
     measuring what durability costs (the benchmark); the server says at start which it runs.
     On ``port`` when given (a restart on the same data keeps its clients' URL), else a
-    free one."""
+    free one. ``extra_config`` is appended to the config file (accounts, users)."""
     binary = Path(sys.executable).parent / "nats-server"
     if not binary.exists():
         binary = Path(shutil.which("nats-server") or "nats-server")
     data_dir.mkdir(parents=True, exist_ok=True)
     config = data_dir / "nats.conf"
-    config.write_text(nats_config(data_dir / "nats", sync_always))
+    config.write_text(nats_config(data_dir / "nats", sync_always) + extra_config)
     port, monitor = port or free_port(), free_port()
     args = [str(binary), "-c", str(config), "-a", "127.0.0.1", "-p", str(port),
             "-m", str(monitor)]  # -m listens on -a's address only

@@ -16,6 +16,7 @@ from faststream.nats import NatsBroker
 from nats.aio.client import Client
 
 from shared.executor import Context
+from shared.identities import Identities
 from shared.jetstream import JetStreamEventStore, ensure_stream
 from shared.settings import Settings
 from shared.store import utc_now
@@ -29,6 +30,13 @@ def tune_gc() -> None:
     Measured: decoding 100k envelopes took 2.8 s with the defaults, 0.7 s without collection."""
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
+
+
+def identities(settings: Settings) -> Identities | None:
+    """Who may send commands, from the credentials directory when one is configured; None (an
+    open server: every sender trusted) otherwise."""
+    directory = getattr(settings, "nats_credentials", None)  # PULIH_NATS_CREDENTIALS
+    return None if directory is None else Identities.load(directory)
 
 
 class Runtime:
@@ -51,7 +59,7 @@ class Runtime:
     async def open(self) -> None:
         self.nc = await nats.connect(self.nats_url, name="pulih", max_reconnect_attempts=-1)
         await ensure_stream(self.nc)
-        self.ctx = Context(JetStreamEventStore(self.nc), self.clock)
+        self.ctx = Context(JetStreamEventStore(self.nc), self.clock, identities(self.settings))
 
     async def pool(self) -> asyncpg.Pool:
         if self._pool is not None:
