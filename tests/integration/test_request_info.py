@@ -14,6 +14,7 @@ import nkeys
 import orjson
 import pytest
 from faststream.nats import NatsBroker
+from faststream.nats.security import NatsNKey
 
 from services.agreements.handlers import TABLE
 from shared.bus import command_router
@@ -65,7 +66,8 @@ async def services(server, accounts, identities):
         await msg.respond(orjson.dumps(msg.headers or {}))
 
     await nc.subscribe("pulih.commands.*.echo.>", cb=echo)
-    broker = NatsBroker(server.url, logger=None, nkeys_seed_str=accounts.services.seed)
+    broker = NatsBroker(server.url, logger=None,
+                        security=NatsNKey.from_seed(accounts.services.seed))
     executor = Executor(Context(JetStreamEventStore(nc), utc_now, identities), TABLE)
     broker.include_router(command_router("agreements", executor))
     await broker.start()
