@@ -3,14 +3,18 @@ recorded are counted and listed as warnings (exit 3), the chain still verifies; 
 identities the report is exactly as before."""
 
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
-from ops import cli
 from ops.checks import Verifier, verify
 from ops.verify import verify_lines
 from shared.identities import Identities
 from tests.unit.identities_kit import member, officer, write
 from tests.unit.test_audit_verify import PRISON, build, changed, entries, export
 
+ROOT = Path(__file__).resolve().parents[2]
 RINA = "officer:lapas-banyuwangi:rina"  # the actor of every event build() writes
 
 
@@ -61,15 +65,22 @@ def test_actors_known_at_the_time_give_no_warning(tmp_path):
     assert "every officer actor is an identity known at the time" in summary.report()
 
 
-def test_the_command_exits_3_on_warnings_and_0_without_identities(tmp_path, capsys):
+def pulih(*args: str) -> subprocess.CompletedProcess:
+    """The command in its own process (it configures logging for the process)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULIH_")}
+    return subprocess.run([sys.executable, "-m", "ops.cli", *args], capture_output=True,
+                          text=True, cwd=ROOT, env=env, timeout=60, check=False)
+
+
+def test_the_command_exits_3_on_warnings_and_0_without_identities(tmp_path):
     path = tmp_path / "log.jsonl"
     path.write_bytes(export(build()))
-    assert verify_lines(io.BytesIO(path.read_bytes()), identities=identities(tmp_path / "ids")
+    ids = identities(tmp_path / "ids").path.parent
+    assert verify_lines(io.BytesIO(path.read_bytes()), identities=Identities.load(ids)
                         ).warnings == 1
-    assert cli.main(["audit", "verify", "--file", str(path), "--identities",
-                     str(tmp_path / "ids")]) == 3
-    assert "actors: WARNING — 1 event(s)" in capsys.readouterr().out
-    assert cli.main(["audit", "verify", "--file", str(path)]) == 0
-    assert "actors" not in capsys.readouterr().out
-    assert cli.main(["audit", "verify", "--file", str(path), "--identities",
-                     str(tmp_path / "none")]) == 2
+    warned = pulih("audit", "verify", "--file", str(path), "--identities", str(ids))
+    assert warned.returncode == 3 and "actors: WARNING — 1 event(s)" in warned.stdout
+    plain = pulih("audit", "verify", "--file", str(path))
+    assert plain.returncode == 0 and "actors" not in plain.stdout
+    missing = pulih("audit", "verify", "--file", str(path), "--identities", str(tmp_path / "x"))
+    assert missing.returncode == 2 and "auth init" in missing.stderr
