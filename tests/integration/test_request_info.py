@@ -114,29 +114,31 @@ async def test_a_variant_spelling_beside_the_stamp_does_not_pass_as_another_send
     assert caught.value.code == "forbidden"
 
 
-@pytest.mark.parametrize("spellings", [
-    ["{name}: {value}"] * 2,  # twice
-    ["{name} : {value}"],  # a space before the colon, which nats-py strips from the name
-    ["{name}:{value}", "{name} :{value}"],
-    ["{upper}: {value}", "{name}: {value}"],
+@pytest.mark.parametrize(("spellings", "received"), [
+    (["{name}: {value}"] * 2, {REQUEST_INFO}),  # twice: both removed
+    (["{name} : {value}"], {REQUEST_INFO}),  # a space before the colon (nats-py strips it)
+    (["{name}:{value}", "{name} :{value}"], {REQUEST_INFO}),
+    (["{upper}: {value}", "{name}: {value}"], {REQUEST_INFO, REQUEST_INFO.upper()}),
 ])
 async def test_a_header_spelled_by_a_raw_client_is_never_taken_for_the_stamp(
-        server, accounts, services, identities, spellings):
+        server, accounts, services, identities, spellings, received):
     """nats-py sends each header once, well formed; the wire protocol can send anything (HPUB,
-    the nkey signed by hand). Budi claims to be Ani, an officer of the same prison: whatever he
-    writes, the service sees the server's stamp naming him, or refuses the request."""
+    the nkey signed by hand). Budi claims to be Ani, an officer of the same prison. Observed on
+    2.15.1: every header of the exact name is removed, however spaced or repeated, before the
+    server's own is added; one in another case is kept beside it, and the edge refuses such a
+    request rather than choose."""
     budi, ani = accounts.officers[A, "budi"], accounts.officers[A, "ani"]
     lines = [f.format(name=REQUEST_INFO, upper=REQUEST_INFO.upper(), value=claim(ani))
              for f in spellings]
     seen = await raw_request(server.url, budi, ECHO, lines)
     print(f"\n{spellings} → the service received {seen}")
-    assert ani.public not in json.dumps(seen.get(REQUEST_INFO))
-    try:
-        found = sender(identities, seen, A)
-    except Rejected as refused:
-        assert refused.code == "forbidden"
+    assert set(seen) == received
+    assert json.loads(seen[REQUEST_INFO])["user"] == budi.public
+    if received == {REQUEST_INFO}:
+        assert sender(identities, seen, A).public_key == budi.public
     else:
-        assert found.public_key == budi.public
+        with pytest.raises(Rejected):
+            sender(identities, seen, A)
 
 
 async def test_inside_the_services_account_nothing_is_stamped(services):
