@@ -81,7 +81,8 @@ def free_port() -> int:
 
 
 def start_nats(data_dir: Path, port: int | None = None, *,
-               sync_always: bool = True, auth: Path | None = None) -> RunningServer:
+               sync_always: bool = True, auth: Path | None = None,
+               extra_config: str = "") -> RunningServer:
     """nats-server with JetStream, store in ``data_dir/nats``, config in ``data_dir/nats.conf``
     (rewritten at every start), log in ``data_dir/nats.log``, monitoring on a free loopback port.
 
@@ -90,14 +91,15 @@ def start_nats(data_dir: Path, port: int | None = None, *,
     On ``port`` when given (a restart on the same data keeps its clients' URL), else a
     free one. With `auth` (a credentials directory of `pulih auth init`), its accounts, users
     and permissions are included: only those identities connect, each with its permissions,
-    and a config reload (SIGHUP) picks up a re-run of `pulih auth init`."""
+    and a config reload (SIGHUP) picks up a re-run of `pulih auth init`.
+    ``extra_config`` is appended to the config file (tests' hand-made accounts)."""
     binary = Path(sys.executable).parent / "nats-server"
     if not binary.exists():
         binary = Path(shutil.which("nats-server") or "nats-server")
     data_dir.mkdir(parents=True, exist_ok=True)
     config = data_dir / "nats.conf"
     accounts = os.path.relpath(auth / "nats-server.conf", data_dir) if auth else None
-    config.write_text(nats_config(data_dir / "nats", sync_always, accounts))
+    config.write_text(nats_config(data_dir / "nats", sync_always, accounts) + extra_config)
     port, monitor = port or free_port(), free_port()
     args = [str(binary), "-c", str(config), "-a", "127.0.0.1", "-p", str(port),
             "-m", str(monitor)]  # -m listens on -a's address only

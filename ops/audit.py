@@ -21,6 +21,7 @@ from shared.credentials import REPORTING, connect_options
 from shared.envelope import AGGREGATE_TYPES
 from shared.eventlog import LogError, connect
 from shared.fields import UUID_PATTERN
+from shared.identities import Identities, IdentitiesError
 
 
 def add_commands(sub: Any) -> None:
@@ -33,6 +34,10 @@ def add_commands(sub: Any) -> None:
     source.add_argument("--file", type=Path, help="verify an export of `pulih events export`")
     source.add_argument("--prison", type=slug,
                         help="verify only this prison's events in the live log")
+    check.add_argument("--identities", type=Path, metavar="DIR",
+                       help="a credentials directory (default: PULIH_NATS_CREDENTIALS): also "
+                       "warn of events whose actor is no identity known when they were recorded "
+                       "(exit 3)")
     show = commands.add_parser("history", help="who did what, when, why: one line per event")
     show.add_argument("aggregate_type", choices=AGGREGATE_TYPES)
     show.add_argument("aggregate_id", type=_uuid)
@@ -51,7 +56,8 @@ def _uuid(value: str) -> str:
 
 def run(settings: Any, args: argparse.Namespace) -> int:
     """Exit 0: verified (or the history shown); 1: a broken link (or no such aggregate);
-    2: the log or the file cannot be read."""
+    2: the log, the file or the identities cannot be read; 3: verified, but some events' actor
+    is no identity known when they were recorded."""
     from deploy import stack
     from shared.runtime import tune_gc
 
@@ -59,28 +65,39 @@ def run(settings: Any, args: argparse.Namespace) -> int:
     try:
         if args.audit_command == "verify" and args.file is not None:
             try:
-                return _verdict(verify_file(args.file))
+                return _verdict(verify_file(args.file, _identities(settings, args)))
             except Broken as broken:
                 return _verdict(broken)
         with stack.servers(settings, need_database=False) as (nats_url, _):
-            options = connect_options(stack.secured(settings).nats_credentials, REPORTING)
-            return asyncio.run(_run(nats_url, args, options))
-    except (LogError, OSError) as exc:
+            secured = stack.secured(settings)
+            options = connect_options(secured.nats_credentials, REPORTING)
+            return asyncio.run(_run(nats_url, args, options, _identities(secured, args)))
+    except (LogError, OSError, IdentitiesError) as exc:
         sys.stderr.write(f"pulih audit: {exc}\n")
         return 2
 
 
+def _identities(settings: Any, args: argparse.Namespace) -> Identities | None:
+    if args.audit_command != "verify":
+        return None
+    directory = args.identities or settings.nats_credentials
+    return None if directory is None else Identities.load(directory)
+
+
 def _verdict(result: Summary | Broken) -> int:
     sys.stdout.write(result.report())
-    return 1 if isinstance(result, Broken) else 0
+    if isinstance(result, Broken):
+        return 1
+    return 3 if result.warnings else 0
 
 
-async def _run(nats_url: str, args: argparse.Namespace, options: dict[str, Any]) -> int:
+async def _run(nats_url: str, args: argparse.Namespace, options: dict[str, Any],
+               identities: Identities | None = None) -> int:
     nc = await connect(nats_url, "pulih-audit", **options)
     try:
         if args.audit_command == "verify":
             try:
-                return _verdict(await verify_live(nc, args.prison))
+                return _verdict(await verify_live(nc, args.prison, identities))
             except Broken as broken:
                 return _verdict(broken)
         messages = await history(nc, args.aggregate_type, args.aggregate_id,

@@ -16,9 +16,11 @@ from typing import Any
 
 import orjson
 
+from ops.actors import ActorCheck
 from shared.contract.events import EVENT_AGGREGATES, EVENT_SCHEMAS
 from shared.contract.validation import validate
 from shared.envelope import ENVELOPE_FIELDS, EVENTS_PREFIX, compute_hash
+from shared.identities import Identities
 
 FIELDS = frozenset(ENVELOPE_FIELDS)
 
@@ -70,6 +72,7 @@ class Summary:
     last_seq: int | None
     types: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    actors: ActorCheck | None = None  # with identities: events by an actor unknown at the time
 
     def report(self) -> str:
         span = f", seq {self.first_seq}..{self.last_seq}" if self.events else ""
@@ -77,7 +80,13 @@ class Summary:
                  f"aggregates{span}, {self.seconds:.2f} s"]
         width = max(map(len, self.types), default=0)
         lines += [f"  {t:<{width}}  {n}" for t, n in sorted(self.types.items())]
-        return "\n".join(lines) + "\n"
+        if self.actors is not None:
+            lines += self.actors.report()
+        return printable("\n".join(lines)) + "\n"
+
+    @property
+    def warnings(self) -> int:
+        return self.actors.count if self.actors is not None else 0
 
 
 class Verifier:
@@ -85,8 +94,10 @@ class Verifier:
     else sequences only increase (one prison's subjects). `partial`: the log starts after
     sequence 1, so each aggregate's chain is checked from its first event seen."""
 
-    def __init__(self, *, contiguous: bool = True, first_seq: int = 1, partial: bool = False):
+    def __init__(self, *, contiguous: bool = True, first_seq: int = 1, partial: bool = False,
+                 identities: Identities | None = None):
         self.contiguous, self.first_seq, self.partial = contiguous, first_seq, partial
+        self.actors = None if identities is None else ActorCheck(identities)
         self.count, self.first, self.last = 0, None, 0
         self.chains: dict[tuple[str, str, str], tuple[int, str]] = {}
         self.event_ids: set[bytes] = set()
@@ -125,6 +136,8 @@ class Verifier:
         self.event_ids.add(event_id)
         self._chain(e, env)
         self.types[env["type"]] += 1
+        if self.actors is not None:
+            self.actors.check(e.seq, e.subject, env)
 
     def _sequence(self, e: Entry) -> None:
         if self.contiguous:
@@ -163,7 +176,7 @@ class Verifier:
     def summary(self, scope: str, started: float) -> Summary:
         return Summary(scope, self.count, len(self.chains), self.first,
                        self.last if self.count else None, self.types,
-                       time.perf_counter() - started)
+                       time.perf_counter() - started, self.actors)
 
 
 def envelope_hash(envelope: dict[str, Any], exact: frozenset[str] = frozenset()) -> str:

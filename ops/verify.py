@@ -24,6 +24,7 @@ from shared.eventlog import (
     stream_state,
     subject_filter,
 )
+from shared.identities import Identities
 
 MESSAGE_KEYS = {1: ("seq", "subject", "msg_id"),  # format → a message line's keys (+ body)
                 2: ("seq", "subject", "time", "msg_id", "headers")}
@@ -39,10 +40,11 @@ def entry(message: LogMessage) -> Entry:
                  body if isinstance(body, dict) else None)
 
 
-async def verify_live(nc: Client, prison: str | None = None) -> Summary:
+async def verify_live(nc: Client, prison: str | None = None,
+                      identities: Identities | None = None) -> Summary:
     """The log as it is when the walk starts: every message up to the stream's last sequence."""
     started, state = time.perf_counter(), await stream_state(nc)
-    verifier = Verifier(contiguous=prison is None)
+    verifier = Verifier(contiguous=prison is None, identities=identities)
     if prison is None and state.messages and state.first_seq != 1:
         raise Broken("sequence", f"the stream starts at seq {state.first_seq}: messages before "
                      "it are gone", expected=1, found=state.first_seq)
@@ -56,13 +58,14 @@ async def verify_live(nc: Client, prison: str | None = None) -> Summary:
     return verifier.summary(scope, started)
 
 
-def verify_file(path: Path) -> Summary:
+def verify_file(path: Path, identities: Identities | None = None) -> Summary:
     """An export file of `pulih events export`."""
     with path.open("rb") as lines:
-        return verify_lines(lines, str(path))
+        return verify_lines(lines, str(path), identities)
 
 
-def verify_lines(lines: Iterable[bytes], name: str = "export") -> Summary:
+def verify_lines(lines: Iterable[bytes], name: str = "export",
+                 identities: Identities | None = None) -> Summary:
     """An export's lines: the header, every message, then the trailer's count and digest."""
     started, digest = time.perf_counter(), hashlib.sha256()
     numbered = enumerate(lines, 1)
@@ -76,7 +79,7 @@ def verify_lines(lines: Iterable[bytes], name: str = "export") -> Summary:
     digest.update(raw)
     filter_, from_seq = header["filter"], header["from_seq"]
     verifier = Verifier(contiguous=filter_ == WHOLE_LOG, first_seq=from_seq,
-                        partial=from_seq != 1)
+                        partial=from_seq != 1, identities=identities)
     end = None
     for n, raw in numbered:
         line = _line(raw, n)

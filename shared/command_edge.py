@@ -17,6 +17,7 @@ from shared.envelope import CommandMeta, canonical_json
 from shared.errors import Detail, Rejected
 from shared.executor import Executor
 from shared.fields import SLUG_PATTERN, Uuid
+from shared.identities import check_actor, sender
 from shared.store import StoreUnavailable
 
 log = structlog.get_logger(__name__)
@@ -73,7 +74,9 @@ def fingerprint(name: str, data: BaseModel) -> str:
 async def handle(
     executor: Executor, name: str, subject: str, raw: bytes, headers: dict[str, str] | None,
 ) -> dict[str, Any]:
-    """One request in, one reply body out: never raises, never echoes command data."""
+    """One request in, one reply body out: never raises, never echoes command data. With
+    identities configured, only an officer of the subject's prison may send, as its own actor
+    (`forbidden` otherwise, checked before the body is read)."""
     started = time.perf_counter()
     prison_id = subject.split(".")[2]
     structlog.contextvars.clear_contextvars()
@@ -82,7 +85,11 @@ async def handle(
         if not _is_slug(prison_id):
             raise Rejected("invalid", "the subject's prison_id is not a valid slug",
                            [Detail("subject.prison_id", "must match " + SLUG_PATTERN)])
+        officer = (None if executor.ctx.identities is None
+                   else sender(executor.ctx.identities, headers, prison_id))
         request, data = parse(raw, executor.table[name].model)
+        if officer is not None:
+            check_actor(officer, request.actor)
         meta = CommandMeta(request.command_id, request.actor,
                            correlation_id=_correlation(headers, request.command_id),
                            fingerprint=fingerprint(name, data))

@@ -20,6 +20,7 @@ from shared.envelope import WIB, CommandMeta, NewEvent, StreamId
 from shared.errors import Rejected
 from shared.folder import Evolve, Folder, FoldMany
 from shared.history import Appended, History
+from shared.identities import Identities
 from shared.store import ConcurrencyConflict, EventStore
 from shared.uniqueness import refuse_id_of_another_prison
 
@@ -28,10 +29,12 @@ MAX_TRIES = 5
 
 @dataclass
 class Context:
-    """What the composition root hands the executor: the log and the clock."""
+    """What the composition root hands the executor: the log, the clock, and who may send
+    commands (None: an open server, every sender trusted, as before identities existed)."""
 
     store: EventStore
     clock: Callable[[], datetime]
+    identities: Identities | None = None
 
     def today(self) -> date:
         return business_date(self.clock())

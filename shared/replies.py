@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.fields import UUID_PATTERN
 
 # The contract's error codes (shared.errors raises them as values).
-Code = Literal["invalid", "not_found", "conflict", "rule", "unavailable"]
+Code = Literal["invalid", "not_found", "conflict", "rule", "unavailable", "forbidden"]
 
 
 class _Reply(BaseModel):

@@ -19,6 +19,7 @@ from nats.aio.client import Client
 
 from shared.credentials import SERVICES, connect_options, ensure_streams
 from shared.executor import Context
+from shared.identities import Identities
 from shared.jetstream import JetStreamEventStore, ensure_stream
 from shared.settings import Settings
 from shared.store import utc_now
@@ -40,6 +41,13 @@ def _broker_options(options: dict[str, Any]) -> dict[str, Any]:
         return {}
     return {"security": NatsNKey.from_file(options["nkeys_seed"]),
             "inbox_prefix": options["inbox_prefix"]}
+
+
+def identities(settings: Settings) -> Identities | None:
+    """Who may send commands, from the credentials directory when one is configured; None (an
+    open server: every sender trusted) otherwise."""
+    directory = settings.nats_credentials  # PULIH_NATS_CREDENTIALS
+    return None if directory is None else Identities.load(directory)
 
 
 class Runtime:
@@ -71,7 +79,7 @@ class Runtime:
                                      **self._options)
         if credentials is None:
             await ensure_stream(self.nc)
-        self.ctx = Context(JetStreamEventStore(self.nc), self.clock)
+        self.ctx = Context(JetStreamEventStore(self.nc), self.clock, identities(self.settings))
 
     async def pool(self) -> asyncpg.Pool:
         if self._pool is not None:

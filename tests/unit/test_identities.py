@@ -1,83 +1,108 @@
-"""`pulih auth init`: identities, keys and the generated config, without a server."""
+"""identities.json read, and a request's sender checked against it, without servers."""
 
-import json
-import stat
+import os
+from datetime import UTC, datetime
+from types import SimpleNamespace
 
-import nkeys
+import orjson
 import pytest
 
-from ops.auth_cli import CONFIG, write
-from ops.cli import main
-from ops.identities import IdentityError, load
-from ops.natsconf import accounts
+from shared import runtime
+from shared.errors import Rejected
+from shared.identities import (
+    REQUEST_INFO,
+    Identities,
+    IdentitiesError,
+    check_actor,
+    sender,
+)
 from shared.settings import Settings
+from tests.unit.identities_kit import member, officer, write
+
+A, B = "lapas-a", "lapas-b"
+BUDI, SARI, SERVICES = "UBUDI", "USARI", "USERVICES"
 
 
-def test_init_writes_seeds_0600_public_facts_and_a_config(tmp_path):
-    directory = tmp_path / "creds"
-    assert main(["auth", "init", str(directory), "--prison", "lapas-a", "--officer",
-                 "lapas-a:budi", "--subscriber", "partner=pulih.events.lapas-a.>"]) == 0
-    seeds = sorted(p.name for p in directory.glob("*.nk"))
-    assert seeds == ["admin.nk", "officer-lapas-a-budi.nk", "reporting.nk", "services.nk",
-                     "subscriber-partner.nk"]
-    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
-    facts = json.loads((directory / "identities.json").read_text())
-    by_stem = {i.stem: i for i in load(directory).identities}
-    for path in directory.glob("*.nk"):
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        seed = path.read_text().strip()
-        assert seed.startswith("SU") and seed not in json.dumps(facts)
-        assert seed not in (directory / CONFIG).read_text()
-        public = nkeys.from_seed(bytearray(seed.encode())).public_key.decode()
-        assert by_stem[path.stem].public_key == public
-    budi = by_stem["officer-lapas-a-budi"]
-    assert (budi.role, budi.account, budi.prison_id, budi.actor) == (
-        "officer", "prison-lapas-a", "lapas-a", "officer:lapas-a:budi")
-    assert by_stem["subscriber-partner"].filter == "pulih.events.lapas-a.>"
-    assert facts["version"] == 1 and all(i["created_at"].endswith("Z")
-                                         for i in facts["identities"])
+@pytest.fixture
+def identities(tmp_path):
+    return Identities.load(write(tmp_path, officer(A, "budi", BUDI, "2025-02-01T00:00:00Z"),
+                                 officer(B, "sari", SARI), member("services", SERVICES)))
 
 
-def test_a_rerun_keeps_every_key_and_adds_the_new_ones(tmp_path):
-    write(tmp_path, ["lapas-a"], ["lapas-a:budi"])
-    before = {i.stem: i.public_key for i in load(tmp_path).identities}
-    seeds = {p.name: p.read_text() for p in tmp_path.glob("*.nk")}
-    write(tmp_path, ["lapas-b"], ["lapas-b:sari", "lapas-a:budi"], ["feed=pulih.events.>"])
-    after = {i.stem: i.public_key for i in load(tmp_path).identities}
-    assert after.items() >= before.items()
-    assert set(after) - set(before) == {"officer-lapas-b-sari", "subscriber-feed"}
-    assert all((tmp_path / name).read_text() == text for name, text in seeds.items())
-    assert load(tmp_path).prisons == ["lapas-a", "lapas-b"]
-    assert set(accounts(load(tmp_path))) == {"PULIH", "prison-lapas-a", "prison-lapas-b"}
+def stamped(account, user, **more):
+    return {REQUEST_INFO: orjson.dumps({"acc": account, "user": user, "rtt": 1, **more}).decode()}
 
 
-@pytest.mark.parametrize("args", [
-    {"prisons": ["Lapas A"]}, {"officers": ["lapas-a"]}, {"officers": ["lapas-a:Budi!"]},
-    {"subscribers": ["x"]}, {"subscribers": ["x=pulih.commands.>"]},
-    {"subscribers": ["x=pulih.events.>.a"]}, {"subscribers": ["x=pulih.events.a b"]},
+def forbidden(call, field):
+    with pytest.raises(Rejected) as caught:
+        call()
+    assert caught.value.code == "forbidden"
+    assert [d.field for d in caught.value.details] == [field]
+    return caught.value
+
+
+def test_an_officer_is_found_by_key_in_its_own_account_only(identities):
+    assert identities.officer("prison-lapas-a", BUDI).actor == "officer:lapas-a:budi"
+    assert identities.officer("prison-lapas-b", BUDI) is None
+    assert identities.officer("PULIH", SERVICES) is None  # not an officer
+    assert identities.by_key("UNKNOWN") is None
+
+
+def test_an_actor_is_known_from_its_creation_on(identities):
+    actor = "officer:lapas-a:budi"
+    assert identities.known_at(actor, datetime(2025, 2, 1, tzinfo=UTC))
+    assert not identities.known_at(actor, datetime(2025, 1, 31, 23, 59, tzinfo=UTC))
+    assert not identities.known_at("officer:lapas-a:nobody", datetime(2030, 1, 1, tzinfo=UTC))
+
+
+def test_a_missing_or_malformed_file_is_a_clear_error(tmp_path):
+    with pytest.raises(IdentitiesError, match="auth init"):
+        Identities.load(tmp_path)
+    (tmp_path / "identities.json").write_text('{"version": 1, "identities": [{"role": "x"}]}')
+    with pytest.raises(IdentitiesError, match=r"identities\.0\.role"):
+        Identities.load(tmp_path)
+
+
+def test_an_officer_added_while_running_is_found_once_the_file_changes(tmp_path, identities):
+    assert identities.by_key("UNEW") is None
+    write(tmp_path, officer(A, "budi", BUDI), officer(A, "new", "UNEW"))
+    os.utime(tmp_path / "identities.json", ns=(1, 1))  # a change even within the mtime's grain
+    assert identities.officer("prison-lapas-a", "UNEW").actor == "officer:lapas-a:new"
+
+
+def test_the_stamped_officer_of_the_subjects_prison_is_the_sender(identities):
+    found = sender(identities, stamped("prison-lapas-a", BUDI), A)
+    assert found.public_key == BUDI
+    check_actor(found, "officer:lapas-a:budi")
+
+
+@pytest.mark.parametrize(("headers", "field"), [
+    (None, "actor"),
+    ({}, "actor"),
+    ({REQUEST_INFO: "not json"}, "actor"),
+    ({REQUEST_INFO: "[1]"}, "actor"),
+    (stamped("prison-lapas-b", SARI), "subject.prison_id"),  # another prison's officer
+    (stamped("PULIH", SERVICES), "subject.prison_id"),  # from inside the services' account
+    (stamped("prison-lapas-a", "UNKNOWN"), "actor"),
+    (stamped("prison-lapas-a", SARI), "actor"),  # B's key claiming A's account
+    ({"acc": "prison-lapas-a"}, "actor"),
+    ({REQUEST_INFO: orjson.dumps({"acc": "prison-lapas-a"}).decode()}, "actor"),  # no `share`
+    # A client's own header in another case beside the server's: refused, not guessed at.
+    ({**stamped("prison-lapas-a", BUDI), REQUEST_INFO.lower(): "{}"}, "actor"),
 ])
-def test_bad_names_and_filters_are_refused(tmp_path, args):
-    with pytest.raises(IdentityError):
-        write(tmp_path, **args)
+def test_anyone_else_is_forbidden(identities, headers, field):
+    forbidden(lambda: sender(identities, headers, A), field)
 
 
-def test_no_identity_may_delete_purge_or_update_and_only_admin_creates(tmp_path):
-    write(tmp_path, ["lapas-a"], ["lapas-a:budi"], ["feed=pulih.events.lapas-a.>"])
-    allowed = {user["nkey"]: user["permissions"]["publish"]["allow"]
-               for account in accounts(load(tmp_path)).values() for user in account["users"]}
-    role = {i.public_key: i.role for i in load(tmp_path).identities}
-    for key, subjects in allowed.items():
-        for subject in subjects:
-            assert not subject.startswith(("$JS.API.STREAM.DELETE", "$JS.API.STREAM.PURGE",
-                                           "$JS.API.STREAM.UPDATE", "$JS.API.STREAM.MSG"))
-            assert "*" not in subject.split(".")[:4] and not subject.startswith("$JS.API.>")
-            if subject.startswith("$JS.API.CONSUMER.DELETE"):
-                assert subject == "$JS.API.CONSUMER.DELETE.PULIH_EVENTS.feed"  # its own only
-        assert any("STREAM.CREATE" in s for s in subjects) == (role[key] == "admin")
-        assert ("pulih.events.>" in subjects) == (role[key] == "services")
+def test_a_body_naming_another_actor_is_forbidden(identities):
+    found = sender(identities, stamped("prison-lapas-a", BUDI), A)
+    refusal = forbidden(lambda: check_actor(found, "officer:lapas-a:sari"), "actor")
+    assert "officer:lapas-a:budi" in refusal.details[0].message
+    assert "sari" not in refusal.message and "budi" not in refusal.message  # logged: no names
 
 
-def test_the_credentials_directory_is_a_setting(tmp_path):
-    settings = Settings.from_env({"PULIH_NATS_CREDENTIALS": str(tmp_path)})
-    assert settings.nats_credentials == tmp_path
-    assert Settings.from_env({}).nats_credentials is None
+def test_the_runtime_reads_identities_only_when_credentials_are_configured(tmp_path):
+    write(tmp_path, officer(A, "budi", BUDI))
+    assert runtime.identities(Settings.from_env({})) is None  # an open server, as before
+    configured = SimpleNamespace(nats_credentials=tmp_path)  # the setting PULIH_NATS_CREDENTIALS
+    assert runtime.identities(configured).by_key(BUDI).actor == "officer:lapas-a:budi"
