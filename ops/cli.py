@@ -8,7 +8,7 @@ import contextlib
 import sys
 
 from deploy import stack
-from ops import audit, events_cli
+from ops import audit, events_cli, tokens
 from shared import logs
 from shared.settings import Settings, SettingsError
 
@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--into", help="name of the past read-model (served with ?as_of=NAME)")
     events_cli.add_commands(sub)
     audit.add_commands(sub)
+    auth = sub.add_parser("auth", help="identities and access: credentials and tokens")
+    tokens.add_commands(auth.add_subparsers(dest="auth_command", required=True))
     args = parser.parse_args(argv)
 
     logs.configure()
@@ -44,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(settings, list(stack.SERVICES), demo=args.demo)
     if args.command == "run":
         return _serve(settings, [args.service], demo=False)
-    if args.command in ("events", "audit"):
+    if args.command in ("events", "audit", "auth"):
         return args.run(settings, args)
     if args.command == "replay":
         from services.reporting.rebuild import replay as do_replay
