@@ -4,6 +4,8 @@ small local HTTP server)."""
 
 import json
 import stat
+import subprocess
+import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import replace
@@ -51,11 +53,12 @@ def test_the_key_is_created_once_private_and_kept(tmp_path):
     assert again.private_bytes_raw() == key.private_bytes_raw()
 
 
-def test_pulih_auth_token_prints_a_token_the_service_accepts(tmp_path, capsys):
+def test_pulih_auth_token_prints_a_token_the_service_accepts(tmp_path):
     creds = tmp_path / "creds"
-    assert cli.main(["auth", "token", str(creds), "--region", f"jatim={B},{A}",
-                     "--ttl", "12h"]) == 0
-    token = capsys.readouterr().out.strip()
+    done = subprocess.run([sys.executable, "-m", "ops.cli", "auth", "token", str(creds),
+                           "--region", f"jatim={B},{A}", "--ttl", "12h"],
+                          capture_output=True, text=True, timeout=60, check=True)
+    token = done.stdout.strip()
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["iss"] == "pulih" and claims["sub"] == "region:jatim"
     assert claims["prisons"] == [A, B] and claims["exp"] - claims["iat"] == 12 * 3600

@@ -22,7 +22,7 @@ class ScopedFake(FakeDeps):
     """FakeDeps whose lists also record the `prisons` they were asked for."""
 
     def __init__(self):
-        super().__init__(rows=([{"prison_id": A}], [{"prison_id": A}]))
+        super().__init__()
         self.reports = [PROGRAM, {**PROGRAM, "prison_id": B}]
         self.prisons: list[object] = []
 
