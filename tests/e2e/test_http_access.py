@@ -6,21 +6,16 @@ real PostgreSQL, over real HTTP."""
 import csv
 import io
 import uuid
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
 import pytest
 
-from deploy.embedded import free_port
 from ops.tokens import ensure_token_key, issue_token, scope_of
-from services.reporting.main import Reporting
-from shared.runtime import Runtime
-from tests.e2e.conftest import _up
 from tests.e2e.helpers import last_seq
 from tests.e2e.test_evaluation_e2e import first_prison, second_prison
-from tests.unit.test_http_tokens import JWK, key_set_server, provider_token
+from tests.unit.test_http_tokens import provider_token
 
 pytestmark = [pytest.mark.nats, pytest.mark.pg]
 HOUR = timedelta(hours=1)
@@ -40,28 +35,15 @@ class Secured:
 
 
 @pytest.fixture(scope="module")
-async def secured(stack, nats_url, database_url, tmp_path_factory):
+async def secured(stack, secured_reports):
     suffix = uuid.uuid4().hex[:8]
     a, b = f"lapas-a-{suffix}", f"lapas-b-{suffix}"
     a_program = await first_prison(stack, a)
     b_program, _ = await second_prison(stack, b)
     await stack.caught_up(await last_seq(stack))
-    creds = tmp_path_factory.mktemp("creds")
-    ensure_token_key(creds)
-    with key_set_server([JWK]) as (jwks_url, _):
-        settings = replace(stack.rt.settings, http_port=free_port(), http_auth=True,
-                           nats_credentials=creds, http_jwks_url=jwks_url)
-        rt = Runtime(settings, nats_url, database_url)
-        await rt.open()
-        rt.job(Reporting(rt).serve_http)
-        await rt.start()
-        try:
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.http_port}"
-                                         ) as http:
-                await stack.until(lambda: _up(http))
-                yield Secured(http, creds, a, b, a_program, b_program)
-        finally:
-            await rt.stop()
+    base_url, creds = secured_reports
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        yield Secured(http, creds, a, b, a_program, b_program)
 
 
 def prisons(response) -> set[str]:
