@@ -8,7 +8,7 @@ import contextlib
 import sys
 
 from deploy import stack
-from ops import audit, auth_cli, events_cli
+from ops import audit, auth_cli, events_cli, tokens
 from shared import logs
 from shared.settings import Settings, SettingsError
 
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--into", help="name of the past read-model (served with ?as_of=NAME)")
     events_cli.add_commands(sub)
     audit.add_commands(sub)
-    auth_cli.add_commands(sub)  # returns the `auth` group's subparsers, for more auth commands
+    tokens.add_commands(auth_cli.add_commands(sub))  # `auth init`, then `auth token`
     args = parser.parse_args(argv)
 
     logs.configure()

@@ -26,6 +26,8 @@ Port = Annotated[int, Field(ge=1, le=65535, description="an integer port 1–655
 Directory = Annotated[Path | None, Field(description="a directory")]
 Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False,
                                  description="a positive number of seconds")]
+# pydantic reads on/off (also true/false, yes/no, 1/0); unset: the default the field documents.
+Switch = Annotated[bool | None, Field(description="on or off")]
 
 
 class SettingsError(ValueError):
@@ -43,6 +45,9 @@ class Settings:
     http_host: str = "127.0.0.1"
     expiry_check_seconds: Seconds = 3600.0
     readmodel_schema: str = "readmodel"
+    # Bearer tokens on the reports; None: on unless http_host is a loopback address.
+    http_auth: Switch = None
+    http_jwks_url: Url = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import uvicorn
 
 from services.reporting.http.app import ReportingDeps, create_app
+from services.reporting.http.tokens import authorizer
 from services.reporting.projections import projections
 from services.reporting.read.live import LiveReadModel
 from shared.layout import stamp
@@ -33,7 +34,8 @@ class Reporting:
         self.reads = LiveReadModel(rt.pool, self.schema, nc=rt.nc, store=rt.ctx.store,
                                    layout=stamp(projections()), runner=lambda: self.runner)
         self.app = create_app(ReportingDeps(reads=self.reads, clock=rt.clock,
-                                            live_schema=self.schema))
+                                            live_schema=self.schema,
+                                            authorize=authorizer(rt.settings)))
 
     async def run_projections(self) -> None:
         self.runner = ProjectionRunner(self.rt.nc, await self.rt.pool(), projections(),

@@ -12,6 +12,8 @@ import pytest
 
 from deploy.embedded import free_port
 from deploy.stack import installers
+from ops.tokens import ensure_token_key
+from services.reporting.main import Reporting
 from shared.bus import command_subject
 from shared.runtime import Runtime
 from shared.settings import Settings
@@ -65,6 +67,31 @@ async def stack(nats_url, database_url):
         yield s
     await nc.drain()
     await rt.stop()
+
+
+@pytest.fixture(scope="session")
+async def secured_reports(stack, nats_url, database_url, tmp_path_factory):
+    """The reporting HTTP service composed as in production with PULIH_HTTP_AUTH on (its key
+    in PULIH_NATS_CREDENTIALS, an OpenID Connect key set at PULIH_HTTP_JWKS_URL), over the
+    stack's read model: yields its base URL and the credentials directory (tokens: ops.tokens)."""
+    from tests.unit.test_http_tokens import JWK, key_set_server
+
+    creds = tmp_path_factory.mktemp("creds")
+    ensure_token_key(creds)
+    with key_set_server([JWK]) as (jwks_url, _):
+        settings = replace(stack.rt.settings, http_port=free_port(), http_auth=True,
+                           nats_credentials=creds, http_jwks_url=jwks_url)
+        rt = Runtime(settings, nats_url, database_url)
+        await rt.open()
+        rt.job(Reporting(rt).serve_http)
+        await rt.start()
+        base_url = f"http://127.0.0.1:{settings.http_port}"
+        try:
+            async with httpx.AsyncClient(base_url=base_url) as http:
+                await stack.until(lambda: _up(http))
+            yield base_url, creds
+        finally:
+            await rt.stop()
 
 
 async def _up(http):

@@ -2,10 +2,15 @@
 NATS and PostgreSQL, with a seeded prison): every generated request, valid or not, gets a
 documented status (never a 5xx) and a body that conforms to the document.
 
+The app runs with bearer tokens on (`secured_reports`), as a non-loopback deployment does: a
+request schemathesis sends with an `Authorization` header carries a valid all-prisons token
+instead of its generated one; one it sends without (a negative case) must be refused (401).
+
 Bounded: a fixed number of examples per operation and generation mode, no example database,
 no shrinking past the first failure's report."""
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import hypothesis
@@ -21,6 +26,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from ops.tokens import ensure_token_key, issue_token, scope_of
 from tests.e2e.helpers import last_seq
 from tests.e2e.test_evaluation_e2e import first_prison
 
@@ -32,7 +38,7 @@ CHECKS = [not_a_server_error, status_code_conformance, response_schema_conforman
 EXAMPLES = 100  # per operation, valid and invalid requests mixed: ≈ 500 requests
 
 
-def fuzz(base_url: str, examples: int) -> dict[str, int]:
+def fuzz(base_url: str, examples: int, token: str) -> dict[str, int]:
     """Runs every operation of the document in both modes; returns requests per operation.
     Raises the first failure (schemathesis names the check, the request and the response)."""
     schema = schemathesis.openapi.from_path(DOC)
@@ -40,11 +46,11 @@ def fuzz(base_url: str, examples: int) -> dict[str, int]:
     for result in schema.get_all_operations():
         operation = result.ok()
         sent[operation.label] = 0
-        _operation_test(operation, base_url, examples, sent)()
+        _operation_test(operation, base_url, examples, sent, token)()
     return sent
 
 
-def _operation_test(operation, base_url: str, examples: int, sent: dict[str, int]):
+def _operation_test(operation, base_url: str, examples: int, sent: dict[str, int], token: str):
     strategy = (operation.as_strategy(GenerationMode.POSITIVE)
                 | operation.as_strategy(GenerationMode.NEGATIVE))
 
@@ -54,6 +60,8 @@ def _operation_test(operation, base_url: str, examples: int, sent: dict[str, int
                          suppress_health_check=list(HealthCheck))
     def run(case):
         sent[operation.label] += 1
+        if case.headers and "Authorization" in case.headers:
+            case.headers["Authorization"] = f"Bearer {token}"
         case.call_and_validate(base_url=base_url, checks=CHECKS, timeout=10)
 
     return run
@@ -62,10 +70,12 @@ def _operation_test(operation, base_url: str, examples: int, sent: dict[str, int
 @pytest.mark.nats
 @pytest.mark.pg
 @pytest.mark.timeout(240)
-async def test_the_reports_keep_the_openapi_document(stack, prison_id):
+async def test_the_reports_keep_the_openapi_document(stack, secured_reports, prison_id):
     await first_prison(stack, prison_id)
     await stack.caught_up(await last_seq(stack))
     # Requests block: sent from a thread while this loop serves them.
-    sent = await asyncio.to_thread(fuzz, str(stack.http.base_url).rstrip("/"), EXAMPLES)
+    base_url, creds = secured_reports
+    token = issue_token(ensure_token_key(creds), scope_of(every=True), timedelta(hours=1))
+    sent = await asyncio.to_thread(fuzz, base_url, EXAMPLES, token)
     print(f"schemathesis: {sum(sent.values())} requests, {sent}")
     assert len(sent) == 6 and all(n > 0 for n in sent.values())

@@ -229,6 +229,7 @@ async def test_openapi_documents_the_contract_errors_not_422():
     async with client(FakeDeps()) as http:
         spec = (await http.get("/openapi.json")).json()
     operation = spec["paths"]["/agreements"]["get"]
-    assert set(operation["responses"]) == {"200", "400", "404", "500", "503"}  # 404: unknown as_of
+    # 401/403: bearer tokens; 404: unknown as_of
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "500", "503"}
     assert "text/csv" in operation["responses"]["200"]["content"]
     assert "HTTPValidationError" not in spec["components"]["schemas"]

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Path, Query
 
 from services.reporting.http import errors
+from services.reporting.http.access import Access, Allowed, open_access
 from services.reporting.http.errors import responses
 from services.reporting.http.evaluation import add_evaluation_routes
 from services.reporting.http.models import (
@@ -56,6 +57,8 @@ class ReportingDeps:
     reads: ReadModel
     clock: Callable[[], datetime]
     live_schema: str = "readmodel"
+    # A request's bearer token (None: none given) -> the prisons it may read; raises 401.
+    authorize: Callable[[str | None], Access] = open_access
 
 
 def create_app(deps: ReportingDeps) -> FastAPI:
@@ -64,11 +67,15 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         version="1",
         description="Read-only reports over the Pulih event log. Every list report also answers "
         "`?format=csv`. Failures carry `{ok: false, error: {code, message, details}}`. "
-        + STRICT_RULES,
+        + STRICT_RULES + " With PULIH_HTTP_AUTH on (the default unless the service listens on "
+        "a loopback address), every route but `/health` needs `Authorization: Bearer TOKEN` "
+        "(401 `unauthenticated` without a valid one); a token sees only its prisons' rows, and "
+        "a `prison_id` or an id of another prison is 403 `forbidden`.",
     )
     app.router.route_class = StrictRoute  # before any route is added
     errors.install(app)
     app.state.resolve_point = partial(resolve, deps.reads, deps.live_schema, deps.clock)
+    app.state.authorize = deps.authorize
     reads = deps.reads
 
     @app.get("/health", response_model=Health, operation_id="health", summary="Projection lag",
@@ -82,7 +89,7 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         summary="Cooperation agreements (PKS)",
         description="One item per agreement, ordered by prison_id, signed_on, agreement_id. "
         "`status` and `days_left` are computed for today's date in WIB.",
-        responses={**LIST_OK, **responses(400, 404, 503)},
+        responses={**LIST_OK, **responses(400, 401, 403, 404, 503)},
     )
     async def agreements(
         *,
@@ -93,9 +100,12 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         status: Annotated[AgreementStatus | None, Query(description="Only this status.")] = None,
         format: FormatQuery = "json",
         point: AtPoint,
+        access: Allowed,
     ) -> Any:
+        access.check(prison_id)
         at = (await point()).found()
-        items = await reads.agreements(at.schema, at.today, prison_id, partner_id, status)
+        items = await reads.agreements(at.schema, at.today, prison_id, partner_id, status,
+                                       **access.rows())
         return listed(items, format, AGREEMENT_COLUMNS)
 
     @app.get(
@@ -104,7 +114,7 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         description="A program (a cohort under an agreement) with its participant counts, "
         "held sessions and attendance rate, from the read model. `?format=csv` gives the same "
         "fields as one CSV row.",
-        responses={**LIST_OK, **responses(400, 404, 503)},
+        responses={**LIST_OK, **responses(400, 401, 403, 404, 503)},
     )
     async def program(
         *,
@@ -112,10 +122,13 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         prison_id: PrisonOfIdQuery = None,
         format: FormatQuery = "json",
         point: AtPoint,
+        access: Allowed,
     ) -> Any:
+        access.check(prison_id)
         found = await reads.program((await point()).found().schema, program_id, prison_id)
         if not found:
             raise not_found(f"no program {program_id}")
+        found = access.visible(found, lambda r: r["prison_id"], "program")
         report = one_prison(found, lambda r: r["prison_id"], "program")[0]
         if format == "csv":
             return csv_response([report], PROGRAM_COLUMNS)
@@ -127,7 +140,7 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         description="Every event of one aggregate straight from the event log, in order, with "
         "its hash chain (`prev_hash`, `hash`). With `as_of`, only the events the replay had "
         "applied (stream sequence up to its checkpoint).",
-        responses={**LIST_OK, **responses(400, 404, 503)},
+        responses={**LIST_OK, **responses(400, 401, 403, 404, 503)},
     )
     async def audit(
         *,
@@ -136,13 +149,16 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         prison_id: PrisonOfIdQuery = None,
         format: FormatQuery = "json",
         point: AtPoint,
+        access: Allowed,
     ) -> Any:
+        access.check(prison_id)
         last_seq = (await point()).found().last_seq
         records = await reads.audit(aggregate_type, aggregate_id, prison_id)
         if last_seq is not None:  # the trail as the replay knew it
             records = [r for r in records if r.seq <= last_seq]
         if not records:
             raise not_found(f"no {aggregate_type} {aggregate_id}")
+        records = access.visible(records, lambda r: r.envelope["prison_id"], aggregate_type)
         records = one_prison(records, lambda r: r.envelope["prison_id"], aggregate_type)
         events = [audit_event(r) for r in records]
         if format == "csv":

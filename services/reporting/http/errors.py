@@ -18,8 +18,8 @@ from services.reporting.read.port import DEPENDENCY_DOWN
 from shared.errors import Detail, Rejected
 
 log = structlog.get_logger("reporting")
-STATUS_OF_CODE = {"invalid": 400, "not_found": 404, "conflict": 409, "rule": 422,
-                  "unavailable": 503}
+STATUS_OF_CODE = {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409,
+                  "rule": 422, "unavailable": 503}
 
 
 def reply(rejected: Rejected) -> JSONResponse:
@@ -30,7 +30,13 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error statuses a route can return (500 on every route)."""
     what = {400: "Invalid parameter: a malformed value, a parameter the report does not take "
                  "(unknown) or one given more than once, or `from` after `to`; `details` name "
-                 "the parameters.", 404: "Not found.",
+                 "the parameters.",
+            401: "No valid bearer token (missing, malformed, expired or not signed by a "
+                 "trusted key) while PULIH_HTTP_AUTH is on: the error body with code "
+                 "`unauthenticated`, and `WWW-Authenticate: Bearer`.",
+            403: "The token does not cover the prison asked for (`prison_id`), or the id "
+                 "belongs only to prisons it does not cover: code `forbidden`.",
+            404: "Not found.",
             503: "A dependency (PostgreSQL or NATS) is down; safe to retry.",
             500: "An unexpected failure inside the service (a database error, a bug): the "
                  "error body, code `unavailable`, its message naming the kind of error; the "
@@ -59,7 +65,8 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    code = {404: "not_found", 503: "unavailable"}.get(exc.status_code, "invalid")
+    code = {401: "unauthenticated", 404: "not_found", 503: "unavailable"}.get(
+        exc.status_code, "invalid")
     body = Rejected(code, str(exc.detail)).body()  # type: ignore[arg-type]
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
 
+from services.reporting.http.access import Allowed
 from services.reporting.http.errors import responses
 from services.reporting.http.models import (
     EVALUATION_COLUMNS,
@@ -36,7 +37,7 @@ def add_evaluation_routes(app: FastAPI, reads: ReadModel) -> None:
         description="One row per program (ordered by prison_id, starts_on, program_id): "
         "participants, completion, sessions, hours, attendance, score change and recidivism "
         "after release (6, 12, 24 calendar months)." + WINDOW_DOC,
-        responses={**LIST_OK, **responses(400, 404, 503)},
+        responses={**LIST_OK, **responses(400, 401, 403, 404, 503)},
     )
     async def evaluation(
         *,
@@ -49,9 +50,11 @@ def add_evaluation_routes(app: FastAPI, reads: ReadModel) -> None:
         to: ToQuery = None,
         format: FormatQuery = "json",
         point: AtPoint,
+        access: Allowed,
     ) -> Any:
+        access.check(prison_id)
         schema, span = await _window(point, from_, to)
-        items = await reads.evaluation(schema, span, prison_id, partner_id)
+        items = await reads.evaluation(schema, span, prison_id, partner_id, **access.rows())
         return listed(items, format, EVALUATION_COLUMNS)
 
     @app.get(
@@ -61,7 +64,7 @@ def add_evaluation_routes(app: FastAPI, reads: ReadModel) -> None:
         "its programs' counts summed (participations: someone in two programs counts twice), "
         "rates and score means recomputed from the summed numerators and denominators, and "
         "`agreements_active`." + WINDOW_DOC,
-        responses={**LIST_OK, **responses(400, 404, 503)},
+        responses={**LIST_OK, **responses(400, 401, 404, 503)},
     )
     async def regional(
         *,
@@ -69,9 +72,11 @@ def add_evaluation_routes(app: FastAPI, reads: ReadModel) -> None:
         to: ToQuery = None,
         format: FormatQuery = "json",
         point: AtPoint,
+        access: Allowed,
     ) -> Any:
         schema, span = await _window(point, from_, to)
-        return listed(await reads.regional(schema, span), format, REGIONAL_COLUMNS)
+        items = await reads.regional(schema, span, **access.rows())
+        return listed(items, format, REGIONAL_COLUMNS)
 
 
 async def _window(point: Callable[[], Awaitable[Point]], from_: date | None, to: date | None

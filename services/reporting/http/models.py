@@ -21,7 +21,10 @@ class ErrorDetail(BaseModel):
 
 
 class ErrorInfo(BaseModel):
-    code: Literal["invalid", "not_found", "conflict", "rule", "unavailable"]
+    # `unauthenticated` (401) is the reports' own: a command is never answered without an
+    # identity, so the contract's command codes have no such code.
+    code: Literal["invalid", "unauthenticated", "forbidden", "not_found", "conflict", "rule",
+                  "unavailable"]
     message: str
     details: list[ErrorDetail]
 

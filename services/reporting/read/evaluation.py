@@ -48,6 +48,7 @@ by its own date, whatever order it was recorded in. The definitions the contract
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -62,6 +63,7 @@ SELECT p.program_id, p.prison_id, a.partner_id, p.agreement_id, p.name AS progra
 FROM programs p
 LEFT JOIN agreements a ON a.prison_id = p.prison_id AND a.agreement_id = p.agreement_id
 WHERE ($1::text IS NULL OR p.prison_id = $1) AND ($2::text IS NULL OR a.partner_id = $2)
+  AND ($3::text[] IS NULL OR p.prison_id = ANY($3))
 ORDER BY p.prison_id, p.starts_on, p.program_id
 """
 
@@ -163,7 +165,8 @@ WHERE m.first_enrolled_on <= $4 AND r.released_on BETWEEN $3 AND $4
 """
 
 _AGREEMENTS = """
-SELECT prison_id, effective_until, terminated_on, expired_on FROM agreements WHERE signed_on <= $1
+SELECT prison_id, effective_until, terminated_on, expired_on FROM agreements
+WHERE signed_on <= $1 AND ($2::text[] IS NULL OR prison_id = ANY($2))
 """
 
 
@@ -204,35 +207,39 @@ def _key(program: asyncpg.Record) -> ProgramKey:
 
 
 async def evaluation_report(conn: asyncpg.Connection, window: Window,
-                            prison_id: str | None = None, partner_id: str | None = None
-                            ) -> list[dict[str, Any]]:
-    """The contract's `/evaluation` items: one row per program (see the module docstring)."""
-    programs = await conn.fetch(_PROGRAMS, prison_id, partner_id)
+                            prison_id: str | None = None, partner_id: str | None = None,
+                            prisons: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """The contract's `/evaluation` items: one row per program (see the module docstring);
+    `prisons` (None: every prison) keeps those prisons' programs only."""
+    programs = await conn.fetch(_PROGRAMS, prison_id, partner_id, prisons)
     figures = await program_figures(conn, [_key(p) for p in programs], window)
     return [{**dict(p), **figures[_key(p)].indicators()} for p in programs]
 
 
-async def regional_report(conn: asyncpg.Connection, window: Window) -> list[dict[str, Any]]:
-    """The contract's `/regional` items: one row per prison (see the module docstring)."""
-    programs = await conn.fetch(_PROGRAMS, None, None)
+async def regional_report(conn: asyncpg.Connection, window: Window,
+                          prisons: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """The contract's `/regional` items: one row per prison (see the module docstring), of
+    `prisons` only when given."""
+    programs = await conn.fetch(_PROGRAMS, None, None, prisons)
     figures = await program_figures(conn, [_key(p) for p in programs], window)
     per_prison: dict[str, Figures] = defaultdict(Figures)
     for p in programs:
         per_prison[p["prison_id"]] += figures[_key(p)]
-    active = await agreements_active(conn, window.end)
+    active = await agreements_active(conn, window.end, prisons)
     return [{"prison_id": prison, **per_prison[prison].indicators(),
              "agreements_active": active.get(prison, 0)}
             for prison in sorted(per_prison.keys() | active.keys())]
 
 
-async def agreements_active(conn: asyncpg.Connection, to: date) -> dict[str, int]:
+async def agreements_active(conn: asyncpg.Connection, to: date,
+                            prisons: Sequence[str] | None = None) -> dict[str, int]:
     """Per prison, the agreements whose `/agreements` status on `to` is `active` or `expiring`
     (`queries.agreement_status` with `to` as today), with the facts dated by then: signed on or
     before `to`, a termination or an expiry counted only when dated on or before `to`. (The
     read model keeps only the current `effective_until`: an extension signed after `to` already
     counts.) Prisons with agreements but none active map to 0."""
     counts: dict[str, int] = defaultdict(int)
-    for r in await conn.fetch(_AGREEMENTS, to):
+    for r in await conn.fetch(_AGREEMENTS, to, prisons):
         terminated = r["terminated_on"] if _by(r["terminated_on"], to) else None
         expired = r["expired_on"] if _by(r["expired_on"], to) else None
         status, _ = agreement_status(to, r["effective_until"], terminated, expired)

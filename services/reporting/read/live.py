@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
@@ -67,22 +67,25 @@ class LiveReadModel:
             yield conn
 
     async def agreements(self, schema: str, today: date, prison_id: str | None,
-                         partner_id: str | None, status: str | None) -> Rows:
+                         partner_id: str | None, status: str | None, *,
+                         prisons: Sequence[str] | None = None) -> Rows:
         async with self._read(schema) as conn:
-            return await list_agreements(conn, today, prison_id, partner_id, status)
+            return await list_agreements(conn, today, prison_id, partner_id, status, prisons)
 
     async def program(self, schema: str, program_id: str, prison_id: str | None) -> Rows:
         async with self._read(schema) as conn:
             return await program_report(conn, program_id, prison_id)
 
     async def evaluation(self, schema: str, window: Window, prison_id: str | None,
-                         partner_id: str | None) -> Rows:
+                         partner_id: str | None, *,
+                         prisons: Sequence[str] | None = None) -> Rows:
         async with self._read(schema) as conn:
-            return await evaluation_report(conn, window, prison_id, partner_id)
+            return await evaluation_report(conn, window, prison_id, partner_id, prisons)
 
-    async def regional(self, schema: str, window: Window) -> Rows:
+    async def regional(self, schema: str, window: Window, *,
+                       prisons: Sequence[str] | None = None) -> Rows:
         async with self._read(schema) as conn:
-            return await regional_report(conn, window)
+            return await regional_report(conn, window, prisons)
 
     async def checkpoint(self, schema: str) -> int | None:
         return await checkpoint_of(await self._pool(), schema, self._layout)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Protocol
 
@@ -18,10 +19,12 @@ Rows = list[dict[str, Any]]
 
 class ReadModel(Protocol):
     """Every report query takes the read-model `schema` to read (the live one or a replay's)
-    and returns the contract's items, filtered and ordered."""
+    and returns the contract's items, filtered and ordered. A list's `prisons` keeps only
+    those prisons' rows (the prisons a bearer token covers); None: every prison."""
 
     async def agreements(self, schema: str, today: date, prison_id: str | None,
-                         partner_id: str | None, status: str | None) -> Rows: ...
+                         partner_id: str | None, status: str | None, *,
+                         prisons: Sequence[str] | None = None) -> Rows: ...
 
     async def program(self, schema: str, program_id: str, prison_id: str | None) -> Rows:
         """The `/programs/{program_id}` body of the program of that id in each prison that
@@ -29,9 +32,11 @@ class ReadModel(Protocol):
         ...
 
     async def evaluation(self, schema: str, window: Window, prison_id: str | None,
-                         partner_id: str | None) -> Rows: ...
+                         partner_id: str | None, *,
+                         prisons: Sequence[str] | None = None) -> Rows: ...
 
-    async def regional(self, schema: str, window: Window) -> Rows: ...
+    async def regional(self, schema: str, window: Window, *,
+                       prisons: Sequence[str] | None = None) -> Rows: ...
 
     async def checkpoint(self, schema: str) -> int | None:
         """The last stream sequence applied into `schema`; None when `schema` holds no

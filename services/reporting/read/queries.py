@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
 
@@ -42,6 +43,7 @@ SELECT agreement_id, prison_id, partner_id, partner_name, number, title, service
        signed_on, effective_from, effective_until, extensions, terminated_on, expired_on
 FROM agreements
 WHERE ($1::text IS NULL OR prison_id = $1) AND ($2::text IS NULL OR partner_id = $2)
+  AND ($3::text[] IS NULL OR prison_id = ANY($3))
 ORDER BY prison_id, signed_on, agreement_id
 """
 
@@ -52,14 +54,16 @@ async def list_agreements(
     prison_id: str | None = None,
     partner_id: str | None = None,
     status: Status | None = None,
+    prisons: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """The contract's agreement items, ordered by prison_id, signed_on, agreement_id.
 
     Status depends on `today`, so it is computed here, not stored, by `agreement_status`; the
     status filter runs after the SQL filters (agreements number in the hundreds, not millions).
+    `prisons` (None: every prison) keeps those prisons' agreements only, in SQL.
     """
     items = []
-    for row in await conn.fetch(_LIST, prison_id, partner_id):
+    for row in await conn.fetch(_LIST, prison_id, partner_id, prisons):
         row_status, days_left = agreement_status(
             today, row["effective_until"], row["terminated_on"], row["expired_on"])
         if status is not None and row_status != status:
