@@ -14,6 +14,7 @@ from typing import Any
 
 from ops.identities import IdentityError, extend, write_atomic
 from ops.natsconf import config_text
+from ops.tokens import ensure_token_key
 from shared.credentials import inbox_prefix
 
 CONFIG = "nats-server.conf"
@@ -60,4 +61,5 @@ def write(directory: Path, prisons: list[str] = (), officers: list[str] = (),
     """Extend the identities in `directory` and rewrite its server config; the new ones."""
     model, created = extend(directory, prisons, officers, subscribers)
     write_atomic(directory / CONFIG, config_text(model), 0o600)
+    ensure_token_key(directory)  # the reports' bearer tokens are signed with it
     return created

@@ -81,3 +81,13 @@ def test_the_credentials_directory_is_a_setting(tmp_path):
     settings = Settings.from_env({"PULIH_NATS_CREDENTIALS": str(tmp_path)})
     assert settings.nats_credentials == tmp_path
     assert Settings.from_env({}).nats_credentials is None
+
+
+def test_init_creates_the_reports_token_key_once(tmp_path):
+    directory = tmp_path / "creds"
+    assert main(["auth", "init", str(directory), "--prison", "lapas-a"]) == 0
+    key = directory / "http-token.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and (directory / "http-token.pub").exists()
+    before = key.read_bytes()
+    assert main(["auth", "init", str(directory), "--prison", "lapas-b"]) == 0
+    assert key.read_bytes() == before  # kept: tokens already issued stay valid
