@@ -12,9 +12,10 @@ import pytest
 
 from deploy.embedded import free_port
 from deploy.stack import installers
-from ops.tokens import ensure_token_key
+from ops.auth_cli import write
 from services.reporting.main import Reporting
 from shared.bus import command_subject
+from shared.credentials import REPORTING
 from shared.runtime import Runtime
 from shared.settings import Settings
 
@@ -77,11 +78,11 @@ async def secured_reports(stack, nats_url, database_url, tmp_path_factory):
     from tests.unit.test_http_tokens import JWK, key_set_server
 
     creds = tmp_path_factory.mktemp("creds")
-    ensure_token_key(creds)
+    write(creds, ["lapas-a"])  # `pulih auth init`: the NATS identities and the token key
     with key_set_server([JWK]) as (jwks_url, _):
         settings = replace(stack.rt.settings, http_port=free_port(), http_auth=True,
                            nats_credentials=creds, http_jwks_url=jwks_url)
-        rt = Runtime(settings, nats_url, database_url)
+        rt = Runtime(settings, nats_url, database_url, identity=REPORTING)
         await rt.open()
         rt.job(Reporting(rt).serve_http)
         await rt.start()
