@@ -12,7 +12,7 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,8 +21,9 @@ from nacl.signing import SigningKey
 
 from shared import credentials as ids
 from shared.fields import SLUG_PATTERN
+from shared.identities import FILE, Identity
+from shared.identities import account_of as prison_account
 
-FILE = "identities.json"
 VERSION = 1
 SERVICE_ACCOUNT = "PULIH"
 SERVICE_ROLES = (ids.SERVICES, ids.REPORTING, ids.ADMIN)
@@ -33,31 +34,6 @@ FILTER_PATTERN = rf"^pulih\.events(?:\.{_TOKEN})*(?:\.>)?$"
 
 class IdentityError(ValueError):
     """A bad prison, name or filter, or a credentials directory that cannot be extended."""
-
-
-def prison_account(prison_id: str) -> str:
-    return f"prison-{prison_id}"
-
-
-@dataclass(frozen=True)
-class Identity:
-    role: str
-    public_key: str
-    account: str
-    prison_id: str | None = None
-    name: str | None = None
-    filter: str | None = None
-    actor: str | None = None
-    created_at: str = ""
-
-    @property
-    def stem(self) -> str:
-        """The identity's name: its seed file's stem and its inbox's suffix."""
-        if self.role == "officer":
-            return ids.officer(self.prison_id, self.name)
-        if self.role == "subscriber":
-            return ids.subscriber(self.name)
-        return self.role
 
 
 @dataclass
@@ -79,7 +55,7 @@ def load(directory: Path) -> Identities:
     raw = json.loads(path.read_text())
     if raw.get("version") != VERSION:
         raise IdentityError(f"{path}: unknown version {raw.get('version')!r}")
-    found = [Identity(**entry) for entry in raw["identities"]]
+    found = [Identity.model_validate(entry) for entry in raw["identities"]]
     prisons = raw.get("prisons") or sorted({i.prison_id for i in found if i.prison_id})
     return Identities(list(prisons), found)
 
@@ -88,7 +64,7 @@ def save(directory: Path, model: Identities) -> None:
     """identities.json: public keys and facts, never a seed. `prisons` beside `identities`
     remembers prisons that have no officer yet."""
     body = {"version": VERSION, "prisons": model.prisons,
-            "identities": [asdict(i) for i in model.identities]}
+            "identities": [i.model_dump(mode="json") for i in model.identities]}
     write_atomic(directory / FILE, json.dumps(body, indent=2) + "\n", 0o644)
 
 
@@ -127,7 +103,8 @@ def extend(directory: Path, prisons: Iterable[str] = (), officers: Iterable[str]
 
 
 def _add(directory: Path, model: Identities, role: str, facts: dict) -> Identity | None:
-    probe = Identity(role, "", **facts)
+    now = datetime.now(UTC).replace(microsecond=0)
+    probe = Identity(role=role, public_key="", created_at=now, **facts)
     held = model.find(probe.stem)
     if held is not None:
         if held.filter != probe.filter:
@@ -141,8 +118,7 @@ def _add(directory: Path, model: Identities, role: str, facts: dict) -> Identity
         seed = nkeys.encode_seed(bytes(SigningKey.generate()), nkeys.PREFIX_BYTE_USER)
         write_atomic(path, seed.decode() + "\n", 0o600)
     public = nkeys.from_seed(bytearray(seed)).public_key.decode()
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    identity = Identity(role, public, created_at=now, **facts)
+    identity = probe.model_copy(update={"public_key": public})
     model.identities.append(identity)
     return identity
 

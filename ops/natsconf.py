@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import json
 
-from ops.identities import SERVICE_ACCOUNT, Identities, Identity, prison_account
+from ops.identities import SERVICE_ACCOUNT, Identities
 from shared.bus import COMMANDS_PREFIX
 from shared.credentials import inbox_prefix
 from shared.envelope import EVENTS_PREFIX, STREAM
+from shared.identities import Identity
+from shared.identities import account_of as prison_account
 from shared.jetstream import CLAIMS_PREFIX, CLAIMS_STREAM
 
 API = "$JS.API"

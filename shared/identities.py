@@ -19,6 +19,7 @@ from typing import Literal
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
+from shared import credentials
 from shared.errors import Detail, Rejected
 
 FILE = "identities.json"
@@ -42,6 +43,15 @@ class Identity(BaseModel):
     filter: str | None = None
     actor: str | None = None
     created_at: AwareDatetime
+
+    @property
+    def stem(self) -> str:
+        """The identity's name: its seed file's stem and its inbox's suffix."""
+        if self.role == OFFICER:
+            return credentials.officer(self.prison_id, self.name)
+        if self.role == "subscriber":
+            return credentials.subscriber(self.name)
+        return self.role
 
 
 class _File(BaseModel):
