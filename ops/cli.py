@@ -9,6 +9,7 @@ import sys
 
 from deploy import stack
 from ops import audit, auth_cli, events_cli, tokens
+from services.reporting.http.tokens import NoTokenKey
 from shared import logs
 from shared.settings import Settings, SettingsError
 
@@ -64,9 +65,13 @@ def _serve(settings: Settings, names: list[str], demo: bool) -> int:
 
         hook = load_demo
     need_db = "reporting" in names
-    with stack.servers(settings, need_database=need_db) as (nats_url, database_url), \
-            contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(stack.run(stack.secured(settings), names, nats_url, database_url, hook))
+    try:
+        with stack.servers(settings, need_database=need_db) as (nats_url, database_url), \
+                contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(stack.run(stack.secured(settings), names, nats_url, database_url, hook))
+    except NoTokenKey as exc:  # the reports would answer every request 401: say how to fix it
+        sys.stderr.write(f"pulih: {exc}\n")
+        return 2
     return 0
 
 

@@ -118,3 +118,16 @@ def test_a_bad_variable_stops_pulih_with_one_line_per_variable_and_no_password()
     assert lines[0] == "pulih: PULIH_HTTP_PORT must be an integer port 1–65535, got 'abc'"
     assert "PULIH_EXPIRY_CHECK_SECONDS must be a positive number of seconds" in done.stderr
     assert "Traceback" not in done.stderr and "s3cret" not in done.stderr
+
+
+def test_reports_open_to_the_network_without_a_token_key_stop_with_one_line(tmp_path):
+    server = start_nats(tmp_path / "nats")
+    try:
+        done = subprocess.run(
+            [*PULIH, "run", "reporting"], capture_output=True, text=True, timeout=120,
+            env=env(PULIH_NATS_URL=server.url, PULIH_DATA_DIR=str(tmp_path),
+                    PULIH_HTTP_HOST="0.0.0.0", PULIH_HTTP_PORT=str(free_port())))
+    finally:
+        server.stop()
+    assert done.returncode == 2, done.stderr
+    assert "PULIH_HTTP_AUTH is on" in done.stderr and "Traceback" not in done.stderr
