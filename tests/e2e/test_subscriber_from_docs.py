@@ -2,11 +2,10 @@
 follows it live, on a real nats-server the command services write to.
 
 The subscriber is the snippet of the document's description, run as it stands; its filter is
-built from the documented subject of an event, `pulih.events.{prison_id}.…`. Credentials plug
-in through `Credentials`: today the server is open (`seed_file` None); with `pulih auth init DIR
---prison … --subscriber docs=pulih.events.lapas-docs-a.>`, start the server with
-`DIR/nats-server.conf`, the services with PULIH_NATS_CREDENTIALS=DIR, and hand the subscriber
-`DIR/subscriber-docs.nk`.
+built from the documented subject of an event, `pulih.events.{prison_id}.…`. It runs twice: on
+an open server, and on one started with `pulih auth init DIR --prison … --officer …
+--subscriber docs=pulih.events.lapas-docs-a.>` (the services connect with PULIH_NATS_CREDENTIALS,
+the commands come from each prison's officer, the subscriber holds only `subscriber-docs.nk`).
 """
 
 from __future__ import annotations
@@ -20,15 +19,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import nats
+import nats.errors
 import orjson
 import pytest
 from faststream.nats import NatsBroker
 from nats.js.errors import APIError
 
 from deploy.embedded import start_nats
+from ops.auth_cli import write
 from services.agreements.main import install as install_agreements
 from services.programs.main import install as install_programs
 from shared.bus import command_subject
+from shared.credentials import SERVICES, connect_options, officer, seed_file, subscriber
 from shared.jetstream import ensure_stream
 from shared.runtime import Runtime
 from shared.settings import Settings
@@ -61,34 +63,48 @@ def prison_filter(prison_id: str) -> str:
     return address.split("{prison_id}")[0] + prison_id + ".>"
 
 
-@pytest.fixture(scope="module")
-async def log(servers_root):
+@pytest.fixture(scope="module", params=["open", "with credentials"])
+async def log(servers_root, request):
     """A private server whose log two prisons' commands wrote; the services keep running."""
-    server = start_nats(Path(tempfile.mkdtemp(prefix="subscriber-", dir=servers_root)))
-    rt = Runtime(replace(Settings.from_env({}), expiry_check_seconds=3600), server.url, None)
+    root = Path(tempfile.mkdtemp(prefix="subscriber-", dir=servers_root))
+    creds = None
+    if request.param == "with credentials":
+        creds = root / "creds"
+        write(creds, [A, B], [f"{A}:docs", f"{B}:docs"], [f"docs={prison_filter(A)}"])
+    server = start_nats(root, auth=creds)
+    settings = replace(Settings.from_env({}), expiry_check_seconds=3600, nats_credentials=creds)
+    rt = Runtime(settings, server.url, None, identity=SERVICES)
     await rt.open()
     install_agreements(rt)
     install_programs(rt)
     await rt.start()
+    # Who sends the commands (each prison's officer) and who may look at the consumer.
+    senders = {p: await nats.connect(server.url, **connect_options(creds, officer(p, "docs")))
+               for p in (A, B)}
+    seed = str(seed_file(creds, subscriber("docs"))) if creds else None
+    inspector = await nats.connect(server.url, **connect_options(creds, subscriber("docs")))
     try:
-        yield Log(rt.nc, server.url, Credentials())
+        yield Log(senders, inspector, server.url, Credentials(seed_file=seed))
     finally:
+        for nc in (*senders.values(), inspector):
+            await nc.close()
         await rt.stop()
         server.stop()
 
 
 @dataclass
 class Log:
+    senders: dict[str, nats.NATS]
     nc: nats.NATS
     url: str
     credentials: Credentials
 
     async def command(self, prison_id: str, service: str, name: str, data: dict) -> list[str]:
-        """Send one command; the event ids it wrote."""
+        """Send one command as the prison's officer; the event ids it wrote."""
         body = {"command_id": uid(), "actor": f"officer:{prison_id}:docs",
                 "expected_version": None, "data": data}
-        reply = orjson.loads((await self.nc.request(command_subject(prison_id, service, name),
-                                                    orjson.dumps(body), timeout=10)).data)
+        reply = orjson.loads((await self.senders[prison_id].request(
+            command_subject(prison_id, service, name), orjson.dumps(body), timeout=10)).data)
         assert reply["ok"] is True, reply
         return [event["event_id"] for event in reply["events"]]
 
@@ -134,6 +150,10 @@ async def test_a_subscriber_from_the_docs_replays_one_prison_then_follows_it(log
     assert all(headers["Nats-Msg-Id"] == envelope["event_id"] for envelope, headers in received)
     seen = {envelope["event_id"] for envelope, _ in received}
     assert not seen & set(b_history + b_live)
+    if log.credentials.seed_file is not None:  # the secured run really is secured
+        with pytest.raises(nats.errors.Error):
+            await nats.connect(log.url, allow_reconnect=False, max_reconnect_attempts=0,
+                               connect_timeout=2)
     consumer = await log.nc.jetstream().consumer_info("PULIH_EVENTS", log.credentials.name)
     assert consumer.config.filter_subject == prison_filter(A)
     assert consumer.config.deliver_policy == "all"
