@@ -40,13 +40,18 @@ class Bus:
     def __init__(self, nc: Client, failures: Failures, timeout: float = 10.0):
         self.nc, self.failures, self.timeout = nc, failures, timeout
 
+    def route(self, prison: str) -> tuple[Client, str]:
+        """The connection a command for `prison` goes through, and the actor it carries."""
+        return self.nc, ACTOR
+
     async def send(self, command: Command) -> dict | None:
         """The reply when it is ok; None (and a counted failure) otherwise."""
         prison, service, name, data = command
-        body = {"command_id": str(uuid.uuid4()), "actor": ACTOR, "expected_version": None,
+        nc, actor = self.route(prison)
+        body = {"command_id": str(uuid.uuid4()), "actor": actor, "expected_version": None,
                 "data": data}
         try:
-            raw = await self.nc.request(command_subject(prison, service, name),
+            raw = await nc.request(command_subject(prison, service, name),
                                         orjson.dumps(body), timeout=self.timeout)
         except (nats.errors.TimeoutError, nats.errors.NoRespondersError) as exc:
             self.failures.add(f"{service}.{name}: {type(exc).__name__}")

@@ -4,8 +4,8 @@
    a nats-server with its default sync, for reference (then stopped);
 2. the four services as processes; the scenario's setup through real commands;
 3. log grown to the small size; one client's latency there (scale, small);
-4. commands with 1 and 32 clients; the peer on the same PostgreSQL (our services idle); live
-   lag under a paced background load;
+4. commands with 1 and 32 clients; 1 client on two small stacks of its own, open and with
+   credentials; the peer on the same PostgreSQL (our services idle); live lag under load;
 5. for each size: grow the log, let the live reporting service catch up, then the raw read
    ceiling and a full rebuild of every projection;
 6. one client's latency at the largest size (scale, large); each service's RSS.
@@ -24,7 +24,7 @@ import asyncpg
 import httpx
 import nats
 
-from bench import ceilings, lag, peer, rebuild, report, scale
+from bench import auth, ceilings, lag, peer, rebuild, report, scale
 from bench.commands import Bus, Failures, MachineryError, drive
 from bench.profile import Cpu, Spy
 from bench.scenario import Scenario
@@ -53,6 +53,7 @@ class Plan:
     scale_max: int = 3000
     peer_s: tuple[float, float] = (8.0, 10.0)
     peer_timeout: float = 90.0
+    auth_commands: int = 1000
 
     @classmethod
     def full(cls) -> Plan:
@@ -62,7 +63,7 @@ class Plan:
     def quick(cls) -> Plan:
         return cls(sizes=[100_000], publish_each_s=2.0, pipelined=10_000, copy_rows=100_000,
                    load_s=(4.0, 6.0), lag_s=6.0, lag_probes=100, scale_s=4.0, scale_max=300,
-                   peer_s=(3.0, 4.0), peer_timeout=30.0)
+                   peer_s=(3.0, 4.0), peer_timeout=30.0, auth_commands=600)
 
 
 class Phases:
@@ -139,6 +140,12 @@ class Phases:
             out[str(clients)] = load.summary()
             show(out[str(clients)])
 
+    async def auth(self, workdir: Path, database_url: str) -> None:
+        step("authentication: 1 client, open nats-server vs one with credentials")
+        self.results["auth"] = await auth.measure(workdir, database_url,
+                                                  self.plan.auth_commands, self.failures)
+        show(self.results["auth"]["ratio"])
+
     async def peer(self, database_url: str) -> None:
         await self.settle(120)
         step("peer: eventsourcing on the same PostgreSQL (Pulih's services idle)")
@@ -212,6 +219,7 @@ async def run(plan: Plan, workdir: Path, nats_url: str, database_url: str,
             await phases.setup()
             small = await phases.latency("scale_small")
             await phases.commands()
+            await phases.auth(workdir, database_url)
             if with_peer:  # now: the same PostgreSQL as the commands met, services idle
                 await phases.peer(database_url)
             await phases.lag()

@@ -38,6 +38,11 @@ NOTES = [
     "measured once the servers and services have gone idle (under 15% of one core together, "
     "e.g. after PostgreSQL's autovacuum of the grown read-model), so the aftermath of growing "
     "the log by a million events in a minute is not charged to its size.",
+    "Authentication: one client on two small stacks of their own (a nats-server syncing "
+    "every write and the three command services as processes, 4 programs of one prison), one "
+    "open and one with `pulih auth init` identities (services, admin-created streams, the "
+    "client as an officer through its prison's account, every command's actor checked); "
+    "rounds alternate between the two, latencies pooled.",
     "Each rebuild is checked: its tables must equal the live read-model's at the same "
     "sequence (rows and a content hash) and nothing may be parked; otherwise its figure is "
     "void and the run exits 1, as it does for any refused command.",
@@ -110,6 +115,17 @@ def rows(r: dict[str, Any]) -> list[dict[str, Any]]:
             f"{_n(theirs.get('p50_ms'), 1)} / {_n(theirs.get('p99_ms'), 1)}",
             _ratio(cmd["p99_ms"], theirs.get("p99_ms")),
             "p99 ≤ 25 ms" if n == "32" else "", cmd["p99_ms"] <= 25 if n == "32" else None)
+
+    auth = r.get("auth")
+    if auth:
+        for key, what in (("open", "open nats-server, as today"),
+                          ("credentials", "with credentials: officer identity, actor check")):
+            a, x = auth[key], auth["ratio"]
+            times = (f"; = {x['p50_ms']}× / {x['p99_ms']}× / {x['commands_per_s']}× open"
+                     if key == "credentials" else "")
+            row("auth", f"1 client, {what} ({a['commands']:,} sent, {a['failed']} failed): "
+                f"p50 / p99 (ms), commands/s{times}",
+                f"{_n(a['p50_ms'], 1)} / {_n(a['p99_ms'], 1)}, {_n(a['commands_per_s'])}/s")
 
     projection = off.get("projection", {}).get("events_per_s")
     for rb in r["rebuild"]:

@@ -33,8 +33,10 @@ def _die_with_parent() -> None:  # in the child, between fork and exec
 
 
 class Services:
-    def __init__(self, workdir: Path, nats_url: str, database_url: str):
+    def __init__(self, workdir: Path, nats_url: str, database_url: str,
+                 credentials: Path | None = None):
         self.workdir, self.nats_url, self.database_url = workdir, nats_url, database_url
+        self.credentials = credentials  # PULIH_NATS_CREDENTIALS: a `pulih auth init` dir
         self.http_port = free_port()
         self.procs: dict[str, subprocess.Popen] = {}
         self.peak_sampled: dict[str, int] = {}
@@ -48,6 +50,9 @@ class Services:
         env = {**os.environ, "PULIH_NATS_URL": self.nats_url,
                "PULIH_DATABASE_URL": self.database_url, "PULIH_HTTP_PORT": str(self.http_port),
                "PULIH_DATA_DIR": str(self.workdir / "pulih")}
+        env.pop("PULIH_NATS_CREDENTIALS", None)
+        if self.credentials is not None:
+            env["PULIH_NATS_CREDENTIALS"] = str(self.credentials)
         for name in names:
             out = (self.workdir / f"{name}.log").open("ab")
             self.procs[name] = subprocess.Popen(
@@ -68,7 +73,8 @@ class Services:
         return "\n".join(text.splitlines()[-lines:])
 
     async def wait_ready(self, nc: Client, http: httpx.AsyncClient, timeout: float = 60,
-                         names: tuple[str, ...] | None = None) -> None:
+                         names: tuple[str, ...] | None = None,
+                         prison: str = "bench-ready") -> None:
         """Each command service answers a request (a harmless malformed one, refused as
         `invalid`, writing nothing) and the reporting service answers /health."""
         deadline = time.monotonic() + timeout
@@ -78,12 +84,13 @@ class Services:
             if time.monotonic() > deadline:
                 raise MachineryError(f"services not ready after {timeout}s: {sorted(pending)}")
             for name in sorted(pending):
-                if await self._answers(nc, http, name):
+                if await self._answers(nc, http, name, prison):
                     pending.discard(name)
             if pending:
                 await asyncio.sleep(0.1)
 
-    async def _answers(self, nc: Client, http: httpx.AsyncClient, name: str) -> bool:
+    async def _answers(self, nc: Client, http: httpx.AsyncClient, name: str,
+                       prison: str) -> bool:
         if name == "reporting":
             with contextlib.suppress(httpx.TransportError):
                 return (await http.get("/health")).status_code == 200
@@ -91,7 +98,7 @@ class Services:
         first = {"agreements": "SignAgreement", "programs": "LaunchProgram",
                  "attendance": "HoldSession"}[name]
         try:
-            reply = await nc.request(command_subject("bench-ready", name, first), b"{}", 1.0)
+            reply = await nc.request(command_subject(prison, name, first), b"{}", 1.0)
         except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
             return False
         return orjson.loads(reply.data).get("ok") is False
