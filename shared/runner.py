@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 import asyncpg
+import nats.errors
 import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -121,6 +122,8 @@ class ProjectionRunner:
                 await asyncio.sleep(DIVERGED_RETRY_S)
                 await self._reload_checkpoint()
             except Exception:
+                if asyncio.current_task().cancelling():  # a failure while stopping: stop
+                    raise asyncio.CancelledError from None
                 log.exception("projection_runner_failed", runner=self.name, last_seq=self.last_seq)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
@@ -207,7 +210,8 @@ class ProjectionRunner:
                 self._writing.task.cancel()
                 await asyncio.gather(self._writing.task, return_exceptions=True)
             self._writing = None
-            await sub.unsubscribe()
+            with contextlib.suppress(nats.errors.Error):  # e.g. closed first, at shutdown
+                await sub.unsubscribe()
 
     async def _written(self) -> None:
         """Wait for the batch being written; its failure is the caller's."""

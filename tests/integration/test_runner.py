@@ -213,3 +213,21 @@ async def test_a_gap_in_the_deliveries_writes_nothing(nc, pool, store, prison_id
     assert await counts(pool, schema) == {}
     await runner.apply(received)
     assert await counts(pool, schema) == {aggregate: list(range(4))}
+
+
+async def test_a_runner_stops_when_cancelled_even_after_its_connection_closed(
+        nats_url, pool, store, prison_id, schema):
+    """Shutdown closes NATS, then cancels the runner: before, unsubscribing on the closed
+    connection raised in the runner's `finally`, replacing the cancellation, and the runner
+    went on retrying for ever (a test teardown hung on it)."""
+    import nats
+
+    last = await write(store, prison_id, [str(uuid.uuid4())], 3)
+    own = await nats.connect(nats_url)
+    runner = ProjectionRunner(own, pool, [Counting(prison_id)], schema=schema)
+    task = asyncio.create_task(runner.run())
+    await runner.wait_for(last)
+    await own.close()
+    task.cancel()
+    done, _ = await asyncio.wait([task], timeout=10)
+    assert task in done and task.cancelled()
