@@ -59,6 +59,29 @@ ReleaseType = Literal[
     "transfer", "other",
 ]
 Role = Literal["instructor", "resource_person", "counselor", "officer"]
+# The rehabilitation pathway (issue 13, docs/pathway.md).
+Track = Literal["medical", "social", "post_rehabilitation"]
+PhaseName = Literal["induction", "primary", "re_entry", "aftercare", "other"]
+RiskBand = Literal["low", "moderate", "high"]
+Setting = Literal["inside", "outside"]
+TeamRole = Literal["doctor", "psychologist", "counselor", "officer", "bnn", "other"]
+IneligibilityReason = Literal[
+    "not_narcotics", "health", "sentence_too_short", "security", "other",
+]
+Substance = Literal[
+    "amphetamine", "methamphetamine", "mdma", "cannabis", "opiates", "cocaine",
+    "benzodiazepines", "synthetic_cannabinoids", "other",
+]
+UrineResult = Literal["negative", "positive", "invalid"]
+TestKind = Literal["scheduled", "random"]
+TestPoint = Literal["start", "middle", "end"]
+ViolationOutcome = Literal["explained", "sanctioned", "dismissed"]
+RevocationReason = Literal["new_offence", "violation_of_conditions", "other"]
+NotHeldReason = Literal[
+    "partner_absent", "security_lockdown", "holiday", "facilitator_ill",
+    "participants_unavailable", "other",
+]
+Compliance = Literal["compliant", "partial", "non_compliant"]
 Status = Literal["present", "absent", "excused", "late"]
 Activity = Service
 
