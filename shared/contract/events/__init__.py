@@ -26,6 +26,7 @@ from shared.contract.events.program import (
     ParticipantWithdrawn,
     ProgramClosed,
     ProgramLaunched,
+    ProgramLaunchedV2,
 )
 from shared.contract.events.session import (
     AttendanceCorrected,
@@ -50,6 +51,6 @@ __all__ = [
     "AssessmentRecordedV2", "AttendanceCorrected", "Changes", "Event", "Fact",
     "ParticipantCompleted", "ParticipantEnrolled", "ParticipantReadmitted",
     "ParticipantRegistered", "ParticipantReleased", "ParticipantWithdrawn", "ProgramClosed",
-    "ProgramLaunched", "SessionCancelled", "SessionHeld", "SessionScheduled",
+    "ProgramLaunched", "ProgramLaunchedV2", "SessionCancelled", "SessionHeld", "SessionScheduled",
     "current_version", "decode", "encode", "latest_versions", "upcast", "upcast_records",
 ]
