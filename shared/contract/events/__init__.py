@@ -24,6 +24,7 @@ from shared.contract.events.program import (
     ParticipantCompleted,
     ParticipantEnrolled,
     ParticipantWithdrawn,
+    PhaseAdvanced,
     ProgramClosed,
     ProgramLaunched,
     ProgramLaunchedV2,
@@ -50,7 +51,8 @@ __all__ = [
     "AgreementExtended", "AgreementSigned", "AgreementTerminated", "AssessmentRecorded",
     "AssessmentRecordedV2", "AttendanceCorrected", "Changes", "Event", "Fact",
     "ParticipantCompleted", "ParticipantEnrolled", "ParticipantReadmitted",
-    "ParticipantRegistered", "ParticipantReleased", "ParticipantWithdrawn", "ProgramClosed",
-    "ProgramLaunched", "ProgramLaunchedV2", "SessionCancelled", "SessionHeld", "SessionScheduled",
+    "ParticipantRegistered", "ParticipantReleased", "ParticipantWithdrawn", "PhaseAdvanced",
+    "ProgramClosed", "ProgramLaunched", "ProgramLaunchedV2", "SessionCancelled", "SessionHeld",
+    "SessionScheduled",
     "current_version", "decode", "encode", "latest_versions", "upcast", "upcast_records",
 ]
