@@ -220,7 +220,7 @@ def scenario() -> list[dict]:
 
 def key(prison, partner, agreement, program, name):
     return {"prison_id": prison, "partner_id": partner, "agreement_id": agreement,
-            "program_id": program, "program_name": name}
+            "program_id": program, "program_name": name, "track": None}  # launched v1
 
 
 def figures(enrolled, active, completed, withdrawn, completion, held, hours, attendance, scores,

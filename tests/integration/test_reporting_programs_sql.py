@@ -155,6 +155,8 @@ EXPECTED_A = {
     # then re-enrolled: active, like P5.
     "enrolled": 6, "active": 2, "completed": 2, "withdrawn": 2,
     "sessions_held": 3, "attendance_rate": 11 / 14,
+    # Launched v1 (upcast): no track nor plan recorded.
+    "track": None, "planned_days": None, "phases": [], "phase_counts": {},
 }
 
 

@@ -123,10 +123,11 @@ class Assessments:
                                list(docs.values()))
 
 
-async def rows_of(conn, schema, prison):
-    """Every row of every read-model table naming `prison`, with the prison and participant
-    ids replaced by placeholders."""
-    aliases = {prison: "PRISON", **{pid: f"P{n}" for n, pid in enumerate(ids(prison), 1)}}
+async def rows_of(conn, schema, prison, own_ids=None):
+    """Every row of every read-model table naming `prison`, with the prison and its own ids
+    (default: its participants') replaced by placeholders."""
+    own_ids = ids(prison) if own_ids is None else own_ids
+    aliases = {prison: "PRISON", **{pid: f"P{n}" for n, pid in enumerate(own_ids, 1)}}
     tables = await conn.fetch("SELECT table_name FROM information_schema.tables WHERE "
                               "table_schema = $1 AND table_name NOT IN ('checkpoint', 'parked')",
                               schema)

@@ -41,6 +41,7 @@ by its own date, whatever order it was recorded in. The definitions the contract
   denominators (score_change: the mean over all the prison's qualifying participant-program
   pairs; hours: minutes summed, then / 60).
 - `agreements_active`: see `agreements_active` below.
+- `track`: the program's track (null when not recorded: launched without one).
 - Nothing is rounded; a rate with a zero denominator is null; `hours_by_activity` and
   `score_change` only hold keys with something behind them (`{}` otherwise).
 """
