@@ -125,7 +125,7 @@ async def test_evaluation_and_regional_of_two_prisons(stack):
     items = (await get("/evaluation", prison_id=second)).json()["items"]
     assert items == [{"prison_id": second, "partner_id": "ipwl-lrppn-bi-banyuwangi",
                       "agreement_id": agreement_b, "program_id": program_b,
-                      "program_name": "Rehabilitasi 2025", **SECOND}]
+                      "program_name": "Rehabilitasi 2025", **SECOND, "track": None}]
 
     # March–April: both sessions, no completion yet, p3's withdrawal and release.
     windowed = (await get("/evaluation", prison_id=first, **{"from": "2025-03-01"},

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Path
+from fastapi import Depends, FastAPI, Path, Request
 
-from services.reporting.http.access import Access, Allowed
+from services.reporting.http.access import Allowed
 from services.reporting.http.errors import responses
 from services.reporting.http.models import (
     PROGRAM_COLUMNS,
@@ -27,19 +28,34 @@ from services.reporting.read.port import ReadModel
 from shared.errors import not_found
 
 ProgramId = Annotated[str, Path(pattern=UUID, description="Lowercase UUID.")]
+RESPONSES = {**LIST_OK, **responses(400, 401, 403, 404, 503)}
+Found = tuple[str, dict[str, Any]]  # the read-model schema, the program's report
 
 
-def add_program_routes(app: FastAPI, reads: ReadModel) -> None:
-    async def one_program(schema: str, program_id: str, prison_id: str | None,
-                          access: Access) -> dict[str, Any]:
-        """The `/programs/{id}` body of the one program of that id this request means: 404
-        when none, 403 when only in prisons the token does not cover, 400 when in several."""
+async def _finder(request: Request, program_id: ProgramId, point: AtPoint, access: Allowed,
+                  prison_id: PrisonOfIdQuery = None) -> Callable[[], Awaitable[Found]]:
+    """The one program of that id the request means, found when the route awaits it (after
+    every parameter is validated, as `AtPoint`): 404 when none, 403 when only in prisons the
+    token does not cover, 400 when in several and `prison_id` is not given."""
+    reads: ReadModel = request.app.state.reads
+
+    async def find() -> Found:
         access.check(prison_id)
+        schema = (await point()).found().schema
         found = await reads.program(schema, program_id, prison_id)
         if not found:
             raise not_found(f"no program {program_id}")
         found = access.visible(found, lambda r: r["prison_id"], "program")
-        return one_prison(found, lambda r: r["prison_id"], "program")[0]
+        return schema, one_prison(found, lambda r: r["prison_id"], "program")[0]
+
+    return find
+
+
+OneProgram = Annotated[Callable[[], Awaitable[Found]], Depends(_finder)]
+
+
+def add_program_routes(app: FastAPI, reads: ReadModel) -> None:
+    app.state.reads = reads
 
     @app.get(
         "/programs/{program_id}", response_model=ProgramReport, operation_id="get_program",
@@ -48,21 +64,11 @@ def add_program_routes(app: FastAPI, reads: ReadModel) -> None:
         "held sessions and attendance rate, its track and phase plan and how many active "
         "participants are in each phase, from the read model. `?format=csv` gives the same "
         "fields as one CSV row (the plan and the counts as compact JSON cells).",
-        responses={**LIST_OK, **responses(400, 401, 403, 404, 503)},
+        responses=RESPONSES,
     )
-    async def program(
-        *,
-        program_id: ProgramId,
-        prison_id: PrisonOfIdQuery = None,
-        format: FormatQuery = "json",
-        point: AtPoint,
-        access: Allowed,
-    ) -> Any:
-        report = await one_program((await point()).found().schema, program_id, prison_id,
-                                   access)
-        if format == "csv":
-            return csv_response([report], PROGRAM_COLUMNS)
-        return report
+    async def program(*, found: OneProgram, format: FormatQuery = "json") -> Any:
+        _, report = await found()
+        return csv_response([report], PROGRAM_COLUMNS) if format == "csv" else report
 
     @app.get(
         "/programs/{program_id}/participants", response_model=Roster,
@@ -71,17 +77,9 @@ def add_program_routes(app: FastAPI, reads: ReadModel) -> None:
         "enrolment (ordered by enrolled_on, participant_id): status, dates, and the phase of "
         "the plan they are in (or were in when they left) and since when. Pseudonyms only. "
         "Found as `/programs/{program_id}` finds the program (`prison_id`, 403, 404).",
-        responses={**LIST_OK, **responses(400, 401, 403, 404, 503)},
+        responses=RESPONSES,
     )
-    async def participants(
-        *,
-        program_id: ProgramId,
-        prison_id: PrisonOfIdQuery = None,
-        format: FormatQuery = "json",
-        point: AtPoint,
-        access: Allowed,
-    ) -> Any:
-        schema = (await point()).found().schema
-        report = await one_program(schema, program_id, prison_id, access)
-        items = await reads.roster(schema, report["prison_id"], program_id)
+    async def participants(*, found: OneProgram, format: FormatQuery = "json") -> Any:
+        schema, report = await found()
+        items = await reads.roster(schema, report["prison_id"], program_id=report["program_id"])
         return listed(items, format, ROSTER_COLUMNS)
