@@ -2,7 +2,8 @@
 
 The shared test stream holds poison events on purpose (tests/integration/test_runner.py), so the
 whole-log checks run on a private nats-server holding only what the services wrote: the demo
-scenario, an amendment and an expiry (all event types), sent through the real command services.
+scenario, an amendment, an expiry and a phase plan (all event types), sent through the real
+command services.
 """
 
 import asyncio
@@ -25,6 +26,7 @@ from deploy.demo import demo_id, run_scenario
 from deploy.embedded import start_nats
 from ops.checks import Broken
 from ops.events import export, tail
+from ops.examples import phased
 from ops.history import history
 from ops.verify import verify_file, verify_live
 from services.agreements.expiry import expire_due
@@ -81,6 +83,8 @@ async def log_url(servers_root):
             "changes": {"committed_sessions_per_month": 6}})
         await command(rt.nc, "agreements", "SignAgreement", {"agreement_id": EXPIRED, **SIGNED})
         assert len(await expire_due(agreements, PRISON)) == 1
+        for service, name, data in phased(PRISON):  # the demo has no phase plan yet
+            await command(rt.nc, service, name, data)
     finally:
         await rt.stop()
     yield server.url

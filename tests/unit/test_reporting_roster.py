@@ -54,8 +54,10 @@ async def test_the_roster_of_an_unknown_program_is_404_and_reads_no_roster():
     async with client(fake) as http:
         response = await http.get("/programs/5a1c0000-0000-4000-8000-00000000dead/participants")
         bad = await http.get("/programs/NOT-A-UUID/participants")
+        typo = await http.get(URL, params={"prison": "lapas-banyuwangi", "format": "pdf"})
     assert_error(response, 404, "not_found", [])
     assert_error(bad, 400, "invalid", ["program_id"])
+    assert_error(typo, 400, "invalid", ["prison"])
     assert not [c for c in fake.calls if c[0] == "roster"]
 
 
