@@ -33,6 +33,7 @@ from shared.contract.events.session import (
     SessionHeld,
     SessionScheduled,
 )
+from shared.contract.events.urine import UrineTestRecorded, ViolationResolved
 from shared.contract.registry import (
     EVENT_AGGREGATES,
     EVENT_SCHEMAS,
@@ -51,5 +52,6 @@ __all__ = [
     "ParticipantCompleted", "ParticipantEnrolled", "ParticipantReadmitted",
     "ParticipantRegistered", "ParticipantReleased", "ParticipantWithdrawn", "ProgramClosed",
     "ProgramLaunched", "SessionCancelled", "SessionHeld", "SessionScheduled",
-    "current_version", "decode", "encode", "latest_versions", "upcast", "upcast_records",
+    "UrineTestRecorded", "ViolationResolved", "current_version", "decode", "encode",
+    "latest_versions", "upcast", "upcast_records",
 ]
