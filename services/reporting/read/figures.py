@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from services.reporting.read.urine import UrineFigures
 from shared.errors import invalid
 
 RECIDIVISM_MONTHS = (6, 12, 24)
@@ -76,6 +77,7 @@ class Figures:
     released: int = 0
     released_after: Counter[int] = field(default_factory=Counter)  # N: released ≥ N months ago
     readmitted_within: Counter[int] = field(default_factory=Counter)  # N: … back within N
+    urine: UrineFigures = field(default_factory=UrineFigures)
 
     def __add__(self, other: Figures) -> Figures:
         # Counter's own `+` drops keys whose sum is not positive, and a score change is often
@@ -119,7 +121,7 @@ class Figures:
         for months in RECIDIVISM_MONTHS:
             row[f"released_{months}m"] = self.released_after[months]
             row[f"readmitted_{months}m"] = self.readmitted_within[months]
-        return row
+        return row | self.urine.indicators()
 
 
 def _plus(a: Any, b: Any) -> Any:
