@@ -116,16 +116,17 @@ def test_nothing_to_divide_gives_null_rates_and_empty_objects():
         "enrolled", "active", "completed", "withdrawn", "completion_rate", "sessions_held",
         "hours_by_activity", "attendance_rate", "score_change", "score_excluded", "released",
         "released_6m",
-        "readmitted_6m", "released_12m", "readmitted_12m", "released_24m", "readmitted_24m",
-        "urine_tests", "urine_positive", "positivity_rate", "violations", "violations_open",
-        "violations_sanctioned"]
-    assert row["positivity_rate"] is None and row["urine_tests"] == 0
+        "readmitted_6m", "released_12m", "readmitted_12m", "released_24m", "readmitted_24m"]
+    urine = Figures().urine.indicators()
+    assert list(urine) == ["urine_tests", "urine_positive", "positivity_rate", "violations",
+                           "violations_open", "violations_sanctioned"]
+    assert urine["positivity_rate"] is None and urine["urine_tests"] == 0
 
 
 def test_urine_figures_sum_and_the_rate_is_recomputed_from_the_sums():
     a = Figures(urine=UrineFigures(tests=4, positive=1, valid=4, open=1, sanctioned=0))
     b = Figures(urine=UrineFigures(tests=3, positive=2, valid=2, open=0, sanctioned=1))
-    row = (a + b).indicators()
+    row = (a + b).urine.indicators()
     assert {k: row[k] for k in ("urine_tests", "urine_positive", "violations", "violations_open",
                                 "violations_sanctioned")} == {
         "urine_tests": 7, "urine_positive": 3, "violations": 3, "violations_open": 1,

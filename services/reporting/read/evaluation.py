@@ -169,7 +169,8 @@ async def evaluation_report(conn: asyncpg.Connection, window: Window,
     `prisons` (None: every prison) keeps those prisons' programs only."""
     programs = await conn.fetch(_PROGRAMS, prison_id, partner_id, prisons)
     figures = await program_figures(conn, [_key(p) for p in programs], window)
-    return [{**dict(p), **figures[_key(p)].indicators()} for p in programs]
+    return [{**dict(p), **figures[_key(p)].indicators(), **figures[_key(p)].urine.indicators()}
+            for p in programs]
 
 
 async def regional_report(conn: asyncpg.Connection, window: Window,
@@ -183,7 +184,7 @@ async def regional_report(conn: asyncpg.Connection, window: Window,
         per_prison[p["prison_id"]] += figures[_key(p)]
     active = await agreements_active(conn, window.end, prisons)
     return [{"prison_id": prison, **per_prison[prison].indicators(),
-             "agreements_active": active.get(prison, 0)}
+             "agreements_active": active.get(prison, 0), **per_prison[prison].urine.indicators()}
             for prison in sorted(per_prison.keys() | active.keys())]
 
 
