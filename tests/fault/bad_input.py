@@ -75,6 +75,12 @@ WRONG = st.one_of(st.booleans(), st.lists(st.integers(0, 9), min_size=1, max_siz
 INT64 = st.integers(-(2**63), 2**63 - 1)
 WRONG_FOR_TEXT = WRONG | INT64 | st.floats(allow_nan=False, allow_infinity=False)
 WRONG_FOR_NUMBER = WRONG | st.sampled_from(["1", "30", "", "1e3", "NaN"])
+# A bool field takes any wrong type but a bool; a substance-keyed object any but an object of
+# substances (`{}` is well-formed: only its match with the panel is a rule).
+WRONG_FOR_BOOL = st.one_of(WRONG.filter(lambda v: not isinstance(v, bool)), INT64,
+                           st.sampled_from(["true", "", "ya"]))
+WRONG_FOR_RESULTS = WRONG.filter(lambda v: v != {})
+WRONG_BY_FIELD = {"witnessed": WRONG_FOR_BOOL, "results": WRONG_FOR_RESULTS}
 SUBJECT_TOKENS = st.sampled_from(["*", ">", "a.b", f"{U}.x", "*.>", U.upper(), f" {U}",
                                   f"{U}\n", "", "..", "$JS.API", U[:-1] + "g"])
 BAD_PRISONS = st.sampled_from(["*", "LAPAS-X", "lapas_x", "-lapas", "l", "x" * 70, "lapas%2A"])
@@ -98,7 +104,8 @@ def bad_request(draw) -> tuple[str, str, str, bytes]:
     field = draw(st.sampled_from(sorted(data)))
     raw = b""
     if kind == "wrong_type":
-        data[field] = draw(WRONG_FOR_NUMBER if field in NUMERIC else WRONG_FOR_TEXT)
+        wrong = WRONG_FOR_NUMBER if field in NUMERIC else WRONG_FOR_TEXT
+        data[field] = draw(WRONG_BY_FIELD[field] if field in WRONG_BY_FIELD else wrong)
     elif kind == "unknown_field":
         extra = draw(st.sampled_from(["nik", "nama", "register_number", "Agreement_id", "x"]))
         data[extra] = draw(st.text(max_size=20))
