@@ -105,7 +105,7 @@ def bad_request(draw) -> tuple[str, str, str, bytes]:
     raw = b""
     if kind == "wrong_type":
         wrong = WRONG_FOR_NUMBER if field in NUMERIC else WRONG_FOR_TEXT
-        data[field] = draw(WRONG_BY_FIELD[field] if field in WRONG_BY_FIELD else wrong)
+        data[field] = draw(WRONG_BY_FIELD.get(field, wrong))
     elif kind == "unknown_field":
         extra = draw(st.sampled_from(["nik", "nama", "register_number", "Agreement_id", "x"]))
         data[extra] = draw(st.text(max_size=20))
