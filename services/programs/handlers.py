@@ -27,7 +27,8 @@ from services.programs.commands import (
     RegisterParticipant,
     WithdrawParticipant,
 )
-from services.programs.domain import agreement_view, enrolments, participant, program
+from services.programs.domain import agreement_view, enrolments, intake, participant, program
+from services.programs.intake_commands import INTAKE_COMMANDS, DecidePlacement
 from shared.envelope import NewEvent
 from shared.executor import Command, Reads, Table, business_date
 
@@ -65,5 +66,9 @@ TABLE: Table = {
         Reads("program", "program", "program_id", enrolments.evolve),)),
     "RecordRelease": _participant(RecordRelease),
     "RecordReadmission": _participant(RecordReadmission),
+    # The intake pipeline (domain/intake.py); a placement reads the program it names.
+    **{model.__name__: _participant(model, reads=(
+        Reads("placement_program", "program", "program_id", intake.program_evolve),)
+        if model is DecidePlacement else ()) for model in INTAKE_COMMANDS},
 }
 COMMANDS = {name: row.model for name, row in TABLE.items() if row.public}

@@ -13,7 +13,9 @@ from services.programs.commands import (
     RecordRelease,
     RegisterParticipant,
 )
+from services.programs.domain import intake
 from services.programs.domain.common import dated, not_before, not_future
+from services.programs.intake_commands import IntakeCommand
 from shared.contract.events import (
     AssessmentRecorded,
     AssessmentRecordedV2,
@@ -25,7 +27,8 @@ from shared.contract.events import (
 from shared.envelope import NewEvent
 from shared.errors import not_found, rule
 
-Command = RegisterParticipant | RecordAssessment | RecordRelease | RecordReadmission
+Command = (RegisterParticipant | RecordAssessment | RecordRelease | RecordReadmission
+           | IntakeCommand)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class Participant:
     released_on: date | None = None
     releases: int = 0
     readmissions: int = 0
+    # The intake pipeline of the latest screened stay (domain/intake.py).
+    intake: intake.Intake | None = None
 
     @property
     def in_custody(self) -> bool:
@@ -51,17 +56,20 @@ def decide(
     today: date,
     *,
     program: Collection[str] | None = None,
+    placement_program: intake.ProgramTrack | None = None,
 ) -> list[NewEvent]:
     """The one event `command` asks for, or `Rejected`.
 
     `program` is what the decision needs of the program `RecordAssessment.program_id` names:
     the participants ever enrolled in it (None when it does not exist in this prison); it is
-    ignored by the other commands.
+    ignored by the other commands. `placement_program`: the program `DecidePlacement` names.
     """
     if isinstance(command, RegisterParticipant):
         return [_register(state, command, today)]
     if state is None:
         raise not_found(f"participant {command.participant_id} not found")
+    if isinstance(command, intake.INTAKE_COMMAND_TYPES):
+        return [intake.decide(state, command, today, placement_program)]
     match command:
         case RecordAssessment():
             return [_assess(state, command, today, program)]
@@ -80,6 +88,8 @@ def evolve(state: Participant | None, fact: Fact) -> Participant:
         return Participant(fact.aggregate_id, event.case_type, admitted_on, admitted_on)
     if state is None:
         raise ValueError(f"{event.TYPE} before ParticipantRegistered")
+    if isinstance(event, intake.INTAKE_EVENT_TYPES):
+        return replace(state, intake=intake.evolve(state, event))
     match event:
         case AssessmentRecorded():
             return state
