@@ -142,6 +142,8 @@ def evolve(doc: dict[str, Any] | None, env: dict[str, Any]) -> dict[str, Any]:
     event) on an unknown schema version, a second registration, an event before it, a step
     out of order, an unknown enum value. An event at or below `version` changes nothing."""
     kind, version = env["type"], env["aggregate_version"]
+    if kind not in TYPES:  # `key` passes no other
+        raise ValueError(f"not an event of the intake read model: {kind!r}")
     if env.get("schema_version", 1) != current_version(kind):
         raise ValueError(f"{kind} schema_version {env['schema_version']} is not understood")
     if doc is not None and version <= doc["version"]:
