@@ -67,31 +67,31 @@ def intake_steps(prison: str = PRISON) -> list[tuple[str, str, dict[str, Any]]]:
     referred, assessed, waitlisted, then placed; 05 refuses; 04 is found ineligible."""
     two, four, five = (demo.demo_id(f"participant/{n:02d}", prison) for n in (2, 4, 5))
     team = [{"role": role} for role in ("doctor", "psychologist", "counselor", "bnn")]
-    steps: list[tuple[str, dict[str, Any]]] = [
-        ("RecordScreening", {"participant_id": two, "screened_on": "2026-06-01",
-                             "instrument": "ASSIST", "score": 29, "risk": "high"}),
-        ("ReferForAssessment", {"participant_id": two, "referred_on": "2026-06-02",
-                                "team": team}),
-        ("ConcludeAssessment", {"participant_id": two, "concluded_on": "2026-06-08",
-                                "instrument": "ASI", "recommended_track": "social",
-                                "recommended_setting": "inside",
-                                "note": "Rehabilitasi sosial di dalam Lapas"}),
+
+    def screened(pid: str, score: int, risk: str) -> tuple[str, dict[str, Any]]:
+        return ("RecordScreening", {"participant_id": pid, "screened_on": "2026-06-01",
+                                    "instrument": "ASSIST", "score": score, "risk": risk})
+
+    def assessed(pid: str, score: int, risk: str, track: str, setting: str,
+                 note: str | None) -> list[tuple[str, dict[str, Any]]]:
+        return [screened(pid, score, risk),
+                ("ReferForAssessment", {"participant_id": pid, "referred_on": "2026-06-02",
+                                        "team": team}),
+                ("ConcludeAssessment", {"participant_id": pid, "concluded_on": "2026-06-08",
+                                        "instrument": "ASI", "recommended_track": track,
+                                        "recommended_setting": setting, "note": note})]
+
+    steps = [
+        *assessed(two, 29, "high", "social", "inside", "Rehabilitasi sosial di dalam Lapas"),
         ("WaitlistParticipant", {"participant_id": two, "waitlisted_on": "2026-06-10",
                                  "track": "social"}),
         ("DecidePlacement", {"participant_id": two, "decided_on": "2026-06-17",
                              "decree_number": "W15.PAS.PAS.12-PK.01.04/2026", "track": "social",
                              "setting": "inside", "program_id": None}),
-        ("RecordScreening", {"participant_id": five, "screened_on": "2026-06-01",
-                             "instrument": "ASSIST", "score": 18, "risk": "moderate"}),
-        ("ReferForAssessment", {"participant_id": five, "referred_on": "2026-06-02",
-                                "team": team}),
-        ("ConcludeAssessment", {"participant_id": five, "concluded_on": "2026-06-08",
-                                "instrument": "ASI", "recommended_track": "medical",
-                                "recommended_setting": "outside", "note": None}),
+        *assessed(five, 18, "moderate", "medical", "outside", None),
         ("RecordRefusal", {"participant_id": five, "refused_on": "2026-06-12",
                            "reason": "Tidak bersedia mengikuti rehabilitasi"}),
-        ("RecordScreening", {"participant_id": four, "screened_on": "2026-06-01",
-                             "instrument": "ASSIST", "score": 6, "risk": "moderate"}),
+        screened(four, 6, "moderate"),
         ("RecordIneligibility", {"participant_id": four, "decided_on": "2026-06-03",
                                  "reason": "not_narcotics", "note": None}),
     ]
