@@ -77,6 +77,44 @@ AMENDMENT = {"agreement_id": demo.LRPPN, "signed_on": "2025-06-02",
              "note": "Tambahan sesi konseling mulai Juni 2025"}
 
 
+
+
+def intake_steps(prison: str = PRISON) -> list[tuple[str, str, dict[str, Any]]]:
+    """The intake pipeline (issue 13 §1), which the demo lacks: participant 02 screened,
+    referred, assessed, waitlisted, then placed; 05 refuses; 04 is found ineligible."""
+    two, four, five = (demo.demo_id(f"participant/{n:02d}", prison) for n in (2, 4, 5))
+    team = [{"role": role} for role in ("doctor", "psychologist", "counselor", "bnn")]
+
+    def screened(pid: str, score: int, risk: str) -> tuple[str, dict[str, Any]]:
+        return ("RecordScreening", {"participant_id": pid, "screened_on": "2026-06-01",
+                                    "instrument": "ASSIST", "score": score, "risk": risk})
+
+    def assessed(pid: str, score: int, risk: str, track: str, setting: str,
+                 note: str | None) -> list[tuple[str, dict[str, Any]]]:
+        return [screened(pid, score, risk),
+                ("ReferForAssessment", {"participant_id": pid, "referred_on": "2026-06-02",
+                                        "team": team}),
+                ("ConcludeAssessment", {"participant_id": pid, "concluded_on": "2026-06-08",
+                                        "instrument": "ASI", "recommended_track": track,
+                                        "recommended_setting": setting, "note": note})]
+
+    steps = [
+        *assessed(two, 29, "high", "social", "inside", "Rehabilitasi sosial di dalam Lapas"),
+        ("WaitlistParticipant", {"participant_id": two, "waitlisted_on": "2026-06-10",
+                                 "track": "social"}),
+        ("DecidePlacement", {"participant_id": two, "decided_on": "2026-06-17",
+                             "decree_number": "W15.PAS.PAS.12-PK.01.04/2026", "track": "social",
+                             "setting": "inside", "program_id": None}),
+        *assessed(five, 18, "moderate", "medical", "outside", None),
+        ("RecordRefusal", {"participant_id": five, "refused_on": "2026-06-12",
+                           "reason": "Tidak bersedia mengikuti rehabilitasi"}),
+        screened(four, 6, "moderate"),
+        ("RecordIneligibility", {"participant_id": four, "decided_on": "2026-06-03",
+                                 "reason": "not_narcotics", "note": None}),
+    ]
+    return [("programs", name, data) for name, data in steps]
+
+
 @dataclass
 class Examples:
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)  # command -> body
@@ -107,7 +145,7 @@ def _examples() -> Examples:
 
 def commands() -> list[tuple[str, str, dict[str, Any]]]:
     return [*demo.scenario(PRISON), ("agreements", "AmendAgreement", AMENDMENT),
-            ("agreements", "SignAgreement", RAN_OUT), *urine_commands()]
+            ("agreements", "SignAgreement", RAN_OUT), *urine_commands(), *intake_steps()]
 
 
 async def _run() -> Examples:

@@ -16,16 +16,23 @@ from shared.contract.events import (
     AgreementExtended,
     AgreementSigned,
     AgreementTerminated,
+    AssessmentConcluded,
     AssessmentRecorded,
     AttendanceCorrected,
     ParticipantCompleted,
     ParticipantEnrolled,
+    ParticipantFoundIneligible,
     ParticipantReadmitted,
     ParticipantRegistered,
     ParticipantReleased,
+    ParticipantWaitlisted,
     ParticipantWithdrawn,
+    PlacementDecided,
+    PlacementRefused,
     ProgramClosed,
     ProgramLaunched,
+    ReferredForAssessment,
+    ScreeningRecorded,
     SessionCancelled,
     SessionHeld,
     SessionScheduled,
@@ -144,5 +151,18 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     AttendanceCorrected.TYPE: lambda d: (
         f"participant {d['participant_id']} now {d['status']}" + _why(d, "reason")),
     SessionCancelled.TYPE: lambda d: _why(d, "reason")[2:],
+    ScreeningRecorded.TYPE: lambda d: (
+        f"{d['instrument']} score {d['score']}, {d['risk']} risk, on {d['screened_on']}"),
+    ReferredForAssessment.TYPE: lambda d: (
+        f"on {d['referred_on']}, team " + ", ".join(m["role"] for m in d["team"])),
+    AssessmentConcluded.TYPE: lambda d: (
+        f"{d['instrument']} on {d['concluded_on']}: {d['recommended_track']} "
+        f"{d['recommended_setting']}" + _why(d, "note")),
+    PlacementDecided.TYPE: lambda d: (
+        f"decree {d['decree_number']} on {d['decided_on']}: {d['track']} {d['setting']}"
+        + _why(d, "program_id")),
+    ParticipantWaitlisted.TYPE: lambda d: f"for {d['track']} on {d['waitlisted_on']}",
+    PlacementRefused.TYPE: lambda d: f"on {d['refused_on']}" + _why(d, "reason"),
+    ParticipantFoundIneligible.TYPE: lambda d: f"on {d['decided_on']}" + _why(d, "reason", "note"),
 }
 

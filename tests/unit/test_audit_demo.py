@@ -1,5 +1,6 @@
-"""Every event the services write, checked by the audit: the demo scenario (plus an amendment and
-an expiry, which it lacks) sent through the three command services' real handlers, in memory."""
+"""Every event the services write, checked by the audit: the demo scenario (plus an amendment,
+an expiry and the intake pipeline, which it lacks) sent through the three command services'
+real handlers, in memory."""
 
 import uuid
 
@@ -8,7 +9,7 @@ import pytest
 
 from deploy.demo import demo_id, scenario
 from ops.checks import Verifier, verify
-from ops.examples import urine_commands
+from ops.examples import intake_steps, urine_commands
 from ops.history import SUMMARIES, history_row
 from ops.verify import entry
 from services.agreements import handlers as agreement_handlers
@@ -51,7 +52,7 @@ async def demo_log(prison: str) -> list[LogMessage]:
                              command_subject(prison, service, name), body, None)
         assert reply["ok"], (name, reply)
 
-    for service, name, data in scenario(prison):
+    for service, name, data in [*scenario(prison), *intake_steps(prison)]:
         await send(service, name, data)
     await send("agreements", "AmendAgreement", {
         "agreement_id": demo_id("agreement/lrppn-bi-2025", prison), "signed_on": "2025-06-02",
@@ -71,7 +72,7 @@ async def demo():
 
 
 def test_the_registry_covers_every_event_type_of_the_contract():
-    assert len(EVENT_AGGREGATES) == 20
+    assert len(EVENT_AGGREGATES) == 27  # 18, urine tests' 2 and the intake pipeline's 7
     assert {t for t, v in EVENT_SCHEMAS if v == 1} == set(EVENT_AGGREGATES)
     for model in EVENT_SCHEMAS.values():  # the AsyncAPI document is generated from these
         assert model.model_json_schema()["additionalProperties"] is False

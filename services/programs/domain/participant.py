@@ -14,8 +14,9 @@ from services.programs.commands import (
     RecordRelease,
     RegisterParticipant,
 )
-from services.programs.domain import urine
+from services.programs.domain import intake, urine
 from services.programs.domain.common import dated, not_before, not_future
+from services.programs.intake_commands import IntakeCommand
 from shared.contract.events import (
     AssessmentRecorded,
     AssessmentRecordedV2,
@@ -28,7 +29,7 @@ from shared.envelope import NewEvent
 from shared.errors import not_found, rule
 
 Command = (RegisterParticipant | RecordAssessment | RecordRelease | RecordReadmission
-           | urine.Command)
+           | urine.Command | IntakeCommand)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class Participant:
     releases: int = 0
     readmissions: int = 0
     urine: urine.UrineRecord = field(default_factory=urine.UrineRecord)
+    # The intake pipeline of the latest screened stay (domain/intake.py).
+    intake: intake.Intake | None = None
 
     @property
     def in_custody(self) -> bool:
@@ -55,14 +58,15 @@ def decide(
     today: date,
     *,
     program: Collection[str] | None = None,
+    placement_program: intake.ProgramTrack | None = None,
     **facts: Any,
 ) -> list[NewEvent]:
     """The one event `command` asks for, or `Rejected`.
 
     `program` is what the decision needs of the program `RecordAssessment.program_id` names:
     the participants ever enrolled in it (None when it does not exist in this prison); it is
-    ignored by the other commands. Urine tests and violations are decided in `urine`, with the
-    `facts` their rows read.
+    ignored by the other commands. `placement_program`: the program `DecidePlacement` names.
+    Urine tests and violations are decided in `urine`, with the `facts` their rows read.
     """
     if isinstance(command, RegisterParticipant):
         return [_register(state, command, today)]
@@ -70,6 +74,8 @@ def decide(
         raise not_found(f"participant {command.participant_id} not found")
     if isinstance(command, urine.COMMANDS):
         return [urine.decide(state, command, today, **facts)]
+    if isinstance(command, intake.INTAKE_COMMAND_TYPES):
+        return [intake.decide(state, command, today, placement_program)]
     match command:
         case RecordAssessment():
             return [_assess(state, command, today, program)]
@@ -90,6 +96,8 @@ def evolve(state: Participant | None, fact: Fact) -> Participant:
         raise ValueError(f"{event.TYPE} before ParticipantRegistered")
     if isinstance(event, urine.EVENTS):
         return replace(state, urine=urine.evolve(state.urine, event))
+    if isinstance(event, intake.INTAKE_EVENT_TYPES):
+        return replace(state, intake=intake.evolve(state, event))
     match event:
         case AssessmentRecorded():
             return state

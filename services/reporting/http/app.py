@@ -14,6 +14,7 @@ from services.reporting.http import errors
 from services.reporting.http.access import Access, Allowed, open_access
 from services.reporting.http.errors import responses
 from services.reporting.http.evaluation import add_evaluation_routes
+from services.reporting.http.intake import add_intake_routes
 from services.reporting.http.models import (
     AGREEMENT_COLUMNS,
     AUDIT_COLUMNS,
@@ -166,5 +167,6 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         return {"events": events}
 
     add_evaluation_routes(app, reads)
+    add_intake_routes(app, reads)
     return app
 

@@ -210,7 +210,7 @@ def evolve(doc: dict[str, Any] | None, env: dict[str, Any]) -> dict[str, Any]:
         new = _readmitted(doc, env["data"])
     elif kind == ASSESSED:
         new = _assessed(doc, env)
-    else:  # the participant's other events feed other read models (urine.py)
+    else:  # the participant's other events feed other read models (urine.py, intake.py)
         new = dict(doc)
     new["version"] = version
     return new

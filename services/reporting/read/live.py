@@ -12,6 +12,7 @@ from nats.aio.client import Client
 
 from services.reporting.read.evaluation import evaluation_report, regional_report
 from services.reporting.read.figures import Window
+from services.reporting.read.intake import intake_report
 from services.reporting.read.port import DEPENDENCY_DOWN, Rows
 from services.reporting.read.queries import list_agreements, program_report
 from shared.envelope import STREAM, WIB
@@ -86,6 +87,11 @@ class LiveReadModel:
                        prisons: Sequence[str] | None = None) -> Rows:
         async with self._read(schema) as conn:
             return await regional_report(conn, window, prisons)
+
+    async def intake(self, schema: str, window: Window, prison_id: str | None, *,
+                     prisons: Sequence[str] | None = None) -> Rows:
+        async with self._read(schema) as conn:
+            return await intake_report(conn, window, prison_id, prisons)
 
     async def checkpoint(self, schema: str) -> int | None:
         return await checkpoint_of(await self._pool(), schema, self._layout)

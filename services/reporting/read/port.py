@@ -38,6 +38,11 @@ class ReadModel(Protocol):
     async def regional(self, schema: str, window: Window, *,
                        prisons: Sequence[str] | None = None) -> Rows: ...
 
+    async def intake(self, schema: str, window: Window, prison_id: str | None, *,
+                     prisons: Sequence[str] | None = None) -> Rows:
+        """The `/intake` rows: one per prison with a stay screened inside `window`."""
+        ...
+
     async def checkpoint(self, schema: str) -> int | None:
         """The last stream sequence applied into `schema`; None when `schema` holds no
         read-model today's queries can read."""

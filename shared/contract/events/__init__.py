@@ -13,6 +13,16 @@ from shared.contract.events.agreement import (
     AgreementTerminated,
     Changes,
 )
+from shared.contract.events.intake import (
+    INTAKE_EVENTS,
+    AssessmentConcluded,
+    ParticipantFoundIneligible,
+    ParticipantWaitlisted,
+    PlacementDecided,
+    PlacementRefused,
+    ReferredForAssessment,
+    ScreeningRecorded,
+)
 from shared.contract.events.participant import (
     AssessmentRecorded,
     AssessmentRecordedV2,
@@ -46,7 +56,10 @@ from shared.contract.registry import (
 from shared.contract.upcasting import current_version, upcast, upcast_records
 
 __all__ = [
-    "EVENT_AGGREGATES", "EVENT_SCHEMAS", "AgreementAmended", "AgreementExpired",
+    "EVENT_AGGREGATES", "EVENT_SCHEMAS", "INTAKE_EVENTS", "AssessmentConcluded",
+    "ParticipantFoundIneligible", "ParticipantWaitlisted", "PlacementDecided",
+    "PlacementRefused", "ReferredForAssessment", "ScreeningRecorded",
+    "AgreementAmended", "AgreementExpired",
     "AgreementExtended", "AgreementSigned", "AgreementTerminated", "AssessmentRecorded",
     "AssessmentRecordedV2", "AttendanceCorrected", "Changes", "Event", "Fact",
     "ParticipantCompleted", "ParticipantEnrolled", "ParticipantReadmitted",
