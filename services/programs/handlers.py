@@ -27,6 +27,7 @@ from services.programs.commands import (
     RegisterParticipant,
     WithdrawParticipant,
 )
+from services.programs.commands_custody import RecordDeath, RecordTransfer, RevokeParole
 from services.programs.domain import agreement_view, enrolments, participant, program
 from shared.envelope import NewEvent
 from shared.executor import Command, Reads, Table, business_date
@@ -65,5 +66,8 @@ TABLE: Table = {
         Reads("program", "program", "program_id", enrolments.evolve),)),
     "RecordRelease": _participant(RecordRelease),
     "RecordReadmission": _participant(RecordReadmission),
+    "RecordTransfer": _participant(RecordTransfer, prison=True),
+    "RevokeParole": _participant(RevokeParole),
+    "RecordDeath": _participant(RecordDeath),
 }
 COMMANDS = {name: row.model for name, row in TABLE.items() if row.public}

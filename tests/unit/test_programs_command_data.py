@@ -32,7 +32,8 @@ def test_public_commands() -> None:
     assert set(COMMANDS) == {
         "LaunchProgram", "EnrollParticipant", "WithdrawParticipant", "CompleteParticipant",
         "CloseProgram", "RegisterParticipant", "RecordAssessment", "RecordRelease",
-        "RecordReadmission"}
+        "RecordReadmission",
+        "RecordTransfer", "RevokeParole", "RecordDeath"}
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -13,6 +13,12 @@ from shared.contract.events.agreement import (
     AgreementTerminated,
     Changes,
 )
+from shared.contract.events.custody import (
+    ConditionalReleaseRevoked,
+    ParticipantDied,
+    ParticipantReleasedV2,
+    ParticipantTransferred,
+)
 from shared.contract.events.participant import (
     AssessmentRecorded,
     AssessmentRecordedV2,
@@ -47,7 +53,8 @@ from shared.contract.upcasting import current_version, upcast, upcast_records
 __all__ = [
     "EVENT_AGGREGATES", "EVENT_SCHEMAS", "AgreementAmended", "AgreementExpired",
     "AgreementExtended", "AgreementSigned", "AgreementTerminated", "AssessmentRecorded",
-    "AssessmentRecordedV2", "AttendanceCorrected", "Changes", "Event", "Fact",
+    "AssessmentRecordedV2", "AttendanceCorrected", "Changes", "ConditionalReleaseRevoked",
+    "Event", "Fact", "ParticipantDied", "ParticipantReleasedV2", "ParticipantTransferred",
     "ParticipantCompleted", "ParticipantEnrolled", "ParticipantReadmitted",
     "ParticipantRegistered", "ParticipantReleased", "ParticipantWithdrawn", "ProgramClosed",
     "ProgramLaunched", "SessionCancelled", "SessionHeld", "SessionScheduled",
