@@ -216,7 +216,7 @@ def evolve(doc: dict[str, Any] | None, env: dict[str, Any]) -> dict[str, Any]:
     elif kind == custody.TRANSFERRED:
         new = _released(doc, custody.as_release(env["data"]))
     elif kind == custody.REVOKED:
-        new = custody.revoked(doc, env["data"], _release_row)
+        new = custody.revoked(doc, env["data"])
     elif kind == custody.DIED:
         new = custody.died(doc, env["data"])
     else:
