@@ -31,6 +31,11 @@ TYPES = ("bool", "text", "date")
 RELEASE_COLUMNS = ("conditional", "to_prison_id", "revoked_on")
 RELEASE_TYPES = ("bool", "text", "date")
 REGISTERED = {"conditional": None, "to_prison_id": None, "died_on": None}
+# /recidivism follows a person (a pseudonym) through every prison.
+DDL = """
+CREATE INDEX IF NOT EXISTS releases_person_idx ON releases (participant_id);
+CREATE INDEX IF NOT EXISTS participants_person_idx ON participants (participant_id);
+"""
 
 def _day(value: Any) -> date:
     return date.fromisoformat(value)

@@ -94,6 +94,7 @@ CREATE INDEX IF NOT EXISTS assessments_program_idx
     ON assessments (prison_id, program_id, instrument, participant_id)
     WHERE program_id IS NOT NULL;
 """
+DDL += custody.DDL
 
 COLUMNS = ("participant_id", "prison_id", "case_type", "admitted_on", "in_custody", "releases",
            "released_on", "release_type", "custody_since", "version", *custody.COLUMNS)
