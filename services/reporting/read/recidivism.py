@@ -64,7 +64,10 @@ class Person:
                 return True
         return False
 
-    def first_return(self, release: Row, to: date) -> Return | None:
+    def first_return(self, release: Row, to: date, *, revocation: bool = True
+                     ) -> Return | None:
+        """The return that counts for `release` (`revocation=False`: the first admission,
+        the contract's readmission, which `/evaluation` uses)."""
         start = release["released_on"]
         # (prison, day, the stay's number there): a registration starts stay 1, the
         # readmission ending release n starts stay n + 1. The released stay's own start is
@@ -77,7 +80,7 @@ class Person:
                  if start <= on <= to and (prison, stay) != own
                  and not self.is_transfer_arrival(prison, on)]
         revoked = release["revoked_on"]
-        if revoked is not None and revoked <= to:
+        if revocation and revoked is not None and revoked <= to:
             found.append(Return(revoked, REVOCATION))
         return min(found, key=lambda r: (r.on, r.kind != REVOCATION), default=None)
 
