@@ -3,7 +3,7 @@ ministry's stock-based figure, a different measure)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
 
@@ -19,6 +19,8 @@ from services.reporting.http.recidivism_models import (
 )
 from services.reporting.http.tabular import listed
 from services.reporting.read.port import ReadModel
+from services.reporting.read.recidivism import WINDOWS
+from shared.errors import Detail, Rejected
 
 PrisonQuery = Annotated[str | None, Query(
     pattern=SLUG, description="Only this (releasing) prison.")]
@@ -42,13 +44,17 @@ def add_recidivism_routes(app: FastAPI, reads: ReadModel) -> None:
         cohort: Annotated[int | None, Query(ge=1900, le=2999, description="Only this release "
                                             "year.")] = None,
         prison_id: PrisonQuery = None,
-        window: Annotated[Literal[6, 12, 24, 36] | None, Query(
-            description="Only this follow-up window, in calendar months.")] = None,
+        window: Annotated[int | None, Query(
+            description="Only this follow-up window, in calendar months: 6, 12, 24 or 36.",
+            json_schema_extra={"enum": list(WINDOWS)})] = None,
         to: ToQuery = None,
         format: FormatQuery = "json",
         point: AtPoint,
         access: Allowed,
     ) -> Any:
+        if window is not None and window not in WINDOWS:
+            message = "window must be one of 6, 12, 24, 36 (calendar months)"
+            raise Rejected("invalid", message, [Detail("window", message)])
         access.check(prison_id)
         at = (await point()).found()
         items = await reads.recidivism(at.schema, to or at.today, cohort, window, prison_id,
