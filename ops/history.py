@@ -18,11 +18,14 @@ from shared.contract.events import (
     AgreementTerminated,
     AssessmentRecorded,
     AttendanceCorrected,
+    ConditionalReleaseRevoked,
     ParticipantCompleted,
+    ParticipantDied,
     ParticipantEnrolled,
     ParticipantReadmitted,
     ParticipantRegistered,
     ParticipantReleased,
+    ParticipantTransferred,
     ParticipantWithdrawn,
     ProgramClosed,
     ProgramLaunched,
@@ -127,8 +130,14 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     AssessmentRecorded.TYPE: lambda d: (
         f"{d['instrument']} {d['phase']} score {d['score']} on {d['assessed_on']}"
         + _why(d, "program_id", "assessor_role")),
-    ParticipantReleased.TYPE: lambda d: f"{d['release_type']} on {d['released_on']}",
+    ParticipantReleased.TYPE: lambda d: (
+        f"{d['release_type']} on {d['released_on']}"
+        + ("" if d.get("conditional") is None else
+           f", {'conditional' if d['conditional'] else 'final'}")),
     ParticipantReadmitted.TYPE: lambda d: f"on {d['readmitted_on']}",
+    ParticipantTransferred.TYPE: lambda d: f"to {d['to_prison_id']} on {d['transferred_on']}",
+    ConditionalReleaseRevoked.TYPE: lambda d: f"on {d['revoked_on']}" + _why(d, "reason"),
+    ParticipantDied.TYPE: lambda d: f"on {d['died_on']}",
     SessionScheduled.TYPE: lambda d: (
         f"{d['activity']} \"{d['topic']}\" for {d['scheduled_for']}, "
         f"program {d['program_id']}"),
