@@ -1,13 +1,13 @@
 """The example messages of docs/asyncapi.json: what Pulih really sends and writes.
 
-The demo scenario (deploy/demo.py), plus the amendment, the expiry and the custody commands
-it lacks, goes through the three command services' real edge (`shared.command_edge.handle`)
-onto the in-memory log, at a fixed clock and with command ids derived from their place in the
-list, so the examples are the same at every generation. The first request of each command and
-its reply are its examples, the first event of each type that type's. The error replies are real too: each request sent
-again with a key no command has (`invalid`: a NIK is refused, never stored), and sent again
-under a new command_id once the scenario is done (`rule` or `not_found`: already signed,
-already held...).
+The demo scenario (deploy/demo.py), plus the amendment, the expiry and the custody commands it
+lacks, goes through the three command services' real edge (`shared.command_edge.handle`) onto
+the in-memory log, at a fixed clock and with command ids derived from their place in the list,
+so the examples are the same at every generation. The first request of each command and its
+reply are its examples, the first event of each type that type's. The error replies are real
+too: each request sent again with a key no command has (`invalid`: a NIK is refused, never
+stored), and sent again under a new command_id once the scenario is done (`rule` or
+`not_found`: already signed, already held...).
 
 Every example is checked here against the model it documents, so the document cannot show a
 message Pulih would refuse; tests/unit/test_docs_examples.py checks each one again against the
