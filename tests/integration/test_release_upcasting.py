@@ -10,34 +10,17 @@ import pytest
 from services.programs.handlers import TABLE
 from services.reporting.projections import projections
 from shared.command_edge import handle
-from shared.envelope import CommandMeta, NewEvent, StreamId, seal
+from shared.envelope import StreamId
 from shared.executor import Context, Executor
 from shared.jetstream import JetStreamEventStore
 from shared.runner import ProjectionRunner
+from tests.integration.raw_log import publish_old
 
 pytestmark = [pytest.mark.nats, pytest.mark.pg]
 
 NOW = datetime(2025, 9, 1, 3, 0, tzinfo=UTC)
 # release type -> what v1 upcasts `conditional` to
 TYPES = {"parole": True, "expiration": False, "other": None}
-
-
-async def publish_v1_release(nc, prison, participant_id, release_type):
-    """What a writer from before v2 appended: v1 data (no `conditional`), sealed and chained."""
-    stream = StreamId(prison, "participant", participant_id)
-    history = await JetStreamEventStore(nc).load(stream)
-    command = str(uuid.uuid4())
-    envelope = seal(stream, NewEvent("ParticipantReleased", {
-        "released_on": "2025-06-02", "release_type": release_type},
-        "2025-06-02T00:00:00+07:00", 1), CommandMeta(command, "officer:x:rina", command),
-        index=0, version=history.version + 1, prev_hash=history.last_hash,
-        recorded_at="2025-06-02T01:00:00.000000+00:00")
-    ack = await nc.jetstream().publish(
-        stream.subject("ParticipantReleased"), orjson.dumps(envelope),
-        headers={"Nats-Msg-Id": envelope["event_id"],
-                 "Nats-Expected-Last-Subject-Sequence": str(history.last_seq),
-                 "Nats-Expected-Last-Subject-Sequence-Subject": stream.filter})
-    return ack.seq
 
 
 async def test_a_v1_release_is_read_as_v2_by_the_domain_and_the_read_models(nc, pool,
@@ -55,7 +38,9 @@ async def test_a_v1_release_is_read_as_v2_by_the_domain_and_the_read_models(nc, 
         assert (await send("RegisterParticipant", {
             "participant_id": pid, "case_type": "narcotics_user",
             "admitted_on": "2025-01-06"}))["ok"]
-        await publish_v1_release(nc, prison_id, pid, release_type)
+        await publish_old(nc, StreamId(prison_id, "participant", pid), "ParticipantReleased",
+                          {"released_on": "2025-06-02", "release_type": release_type},
+                          "2025-06-02")
     revoke = {"revoked_on": "2025-07-01", "reason": "violation_of_conditions"}
     revoked = await send("RevokeParole", {"participant_id": people["parole"], **revoke})
     assert revoked["ok"] and revoked["events"][0]["type"] == "ConditionalReleaseRevoked"
