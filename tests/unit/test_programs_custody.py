@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from services.programs.commands import RecordRelease
+from services.programs.commands import EnrollParticipant, RecordRelease
 from services.programs.commands_custody import RecordDeath, RecordTransfer, RevokeParole
 from services.programs.domain import participant
 from services.programs.domain.participant import Participant
 from shared.contract.events import decode
+from tests.unit.programs_domain import PROGRAM, launched
+from tests.unit.programs_domain import reject as reject_program
 from tests.unit.test_programs_participant import (
     ALIF,
     TODAY,
@@ -237,3 +239,16 @@ def test_invalid_fields(model, data, field):
     with pytest.raises(ValidationError) as caught:
         model.model_validate({"participant_id": ALIF, **data})
     assert [e["loc"][0] for e in caught.value.errors()] == [field]
+
+
+# --- what EnrollParticipant reads of it ----------------------------------------------------
+
+@pytest.mark.parametrize(("state", "fragment"), [
+    (moved, "participant is transferred out: record a readmission (a return) before enrolling"),
+    (dead, "participant died: no enrolment"),
+])
+def test_a_transferred_or_dead_participant_is_not_enrolled(state, fragment):
+    command = EnrollParticipant(program_id=PROGRAM, participant_id=ALIF, enrolled_on="2025-03-03")
+    error = reject_program(fragment, launched(), command, TODAY, participant=state())
+    assert error.details[0].field == "participant_id"
+    assert not state().in_custody

@@ -51,7 +51,7 @@ class Participant:
 
     @property
     def in_custody(self) -> bool:
-        return self.released_on is None and self.transferred_on is None
+        return self.released_on is None and self.transferred_on is None and self.died_on is None
 
 
 def decide(
