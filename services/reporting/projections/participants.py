@@ -1,10 +1,12 @@
 """The `participants`, `releases` and `assessments` read models, from the participant events.
 
 - `participants`: one row per participant: prison, case type, admission, whether in custody,
-  how many releases so far and the latest release's date and type.
+  how many releases so far and the latest release's date and type (then `conditional`,
+  `to_prison_id`, `died_on`: see `custody.py`).
 - `releases`: one row per release, numbered per participant (`n` = 1, 2, …), with the
   readmission that ended it (`readmitted_on`, null while still out). A participant released,
-  readmitted and released again has two rows: every release and readmission is kept.
+  readmitted and released again has two rows: every release and readmission is kept. A
+  transfer is a row of type `transfer`; a revocation ends a row with `revoked_on` (custody.py).
 - `assessments`: one row per AssessmentRecorded (v2: with `assessor_role`, null when not
   recorded); `version` (the participant's aggregate_version) orders assessments recorded for
   the same day. Older schema versions reach this projection upcast by the runner.
