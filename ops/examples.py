@@ -1,13 +1,13 @@
 """The example messages of docs/asyncapi.json: what Pulih really sends and writes.
 
-The demo scenario (deploy/demo.py), plus the amendment and the expiry it lacks, goes through the
-three command services' real edge (`shared.command_edge.handle`) onto the in-memory log, at a
-fixed clock and with command ids derived from their place in the list, so the examples are the
-same at every generation. The first request of each command and its reply are its examples,
-the first event of each type that type's. The error replies are real too: each request sent
-again with a key no command has (`invalid`: a NIK is refused, never stored), and sent again
-under a new command_id once the scenario is done (`rule` or `not_found`: already signed,
-already held...).
+The demo scenario (deploy/demo.py), plus the amendment, the expiry and the custody commands it
+lacks, goes through the three command services' real edge (`shared.command_edge.handle`) onto
+the in-memory log, at a fixed clock and with command ids derived from their place in the list,
+so the examples are the same at every generation. The first request of each command and its
+reply are its examples, the first event of each type that type's. The error replies are real
+too: each request sent again with a key no command has (`invalid`: a NIK is refused, never
+stored), and sent again under a new command_id once the scenario is done (`rule` or
+`not_found`: already signed, already held...).
 
 Every example is checked here against the model it documents, so the document cannot show a
 message Pulih would refuse; tests/unit/test_docs_examples.py checks each one again against the
@@ -113,6 +113,19 @@ def intake_steps(prison: str = PRISON) -> list[tuple[str, str, dict[str, Any]]]:
                                  "reason": "not_narcotics", "note": None}),
     ]
     return [("programs", name, data) for name, data in steps]
+# Issue 13's custody commands, which the demo lacks: a parole revoked, a transfer, a death.
+PAROLED = demo.demo_id("participant/example-paroled")
+MOVED = demo.demo_id("participant/example-moved")
+CUSTODY = [
+    *[("programs", "RegisterParticipant", {"participant_id": p, "case_type": "narcotics_user",
+                                           "admitted_on": "2024-02-01"}) for p in (PAROLED, MOVED)],
+    ("programs", "RecordRelease", {"participant_id": PAROLED, "released_on": "2025-01-06",
+                                   "release_type": "parole"}),
+    ("programs", "RevokeParole", {"participant_id": PAROLED, "revoked_on": "2025-04-07",
+                                  "reason": "violation_of_conditions"}),
+    ("programs", "RecordDeath", {"participant_id": PAROLED, "died_on": "2025-05-05"}),
+    ("programs", "RecordTransfer", {"participant_id": MOVED, "transferred_on": "2025-02-03",
+                                    "to_prison_id": "lapas-jember"})]
 
 
 @dataclass
@@ -145,7 +158,8 @@ def _examples() -> Examples:
 
 def commands() -> list[tuple[str, str, dict[str, Any]]]:
     return [*demo.scenario(PRISON), ("agreements", "AmendAgreement", AMENDMENT),
-            ("agreements", "SignAgreement", RAN_OUT), *urine_commands(), *intake_steps()]
+            ("agreements", "SignAgreement", RAN_OUT), *urine_commands(), *intake_steps(),
+            *CUSTODY]
 
 
 async def _run() -> Examples:

@@ -19,12 +19,15 @@ from shared.contract.events import (
     AssessmentConcluded,
     AssessmentRecorded,
     AttendanceCorrected,
+    ConditionalReleaseRevoked,
     ParticipantCompleted,
+    ParticipantDied,
     ParticipantEnrolled,
     ParticipantFoundIneligible,
     ParticipantReadmitted,
     ParticipantRegistered,
     ParticipantReleased,
+    ParticipantTransferred,
     ParticipantWaitlisted,
     ParticipantWithdrawn,
     PlacementDecided,
@@ -136,7 +139,10 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     AssessmentRecorded.TYPE: lambda d: (
         f"{d['instrument']} {d['phase']} score {d['score']} on {d['assessed_on']}"
         + _why(d, "program_id", "assessor_role")),
-    ParticipantReleased.TYPE: lambda d: f"{d['release_type']} on {d['released_on']}",
+    ParticipantReleased.TYPE: lambda d: (
+        f"{d['release_type']} on {d['released_on']}"
+        + ("" if d.get("conditional") is None else
+           f", {'conditional' if d['conditional'] else 'final'}")),
     ParticipantReadmitted.TYPE: lambda d: f"on {d['readmitted_on']}",
     UrineTestRecorded.TYPE: lambda d: (
         f"{d['kind']} test {d['test_id']} on {d['tested_on']}: "
@@ -144,6 +150,9 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
         + _why(d, "point", "program_id")),
     ViolationResolved.TYPE: lambda d: (
         f"test {d['test_id']} {d['outcome']} on {d['resolved_on']}" + _why(d, "note")),
+    ParticipantTransferred.TYPE: lambda d: f"to {d['to_prison_id']} on {d['transferred_on']}",
+    ConditionalReleaseRevoked.TYPE: lambda d: f"on {d['revoked_on']}" + _why(d, "reason"),
+    ParticipantDied.TYPE: lambda d: f"on {d['died_on']}",
     SessionScheduled.TYPE: lambda d: (
         f"{d['activity']} \"{d['topic']}\" for {d['scheduled_for']}, "
         f"program {d['program_id']}"),

@@ -27,6 +27,7 @@ from services.programs.commands import (
     RegisterParticipant,
     WithdrawParticipant,
 )
+from services.programs.commands_custody import RecordDeath, RecordTransfer, RevokeParole
 from services.programs.domain import (
     agreement_view,
     enrolments,
@@ -82,5 +83,8 @@ TABLE: Table = {
     **{model.__name__: _participant(model, reads=(
         Reads("placement_program", "program", "program_id", intake.program_evolve),)
         if model is DecidePlacement else ()) for model in INTAKE_COMMANDS},
+    "RecordTransfer": _participant(RecordTransfer, prison=True),
+    "RevokeParole": _participant(RevokeParole),
+    "RecordDeath": _participant(RecordDeath),
 }
 COMMANDS = {name: row.model for name, row in TABLE.items() if row.public}

@@ -34,7 +34,8 @@ def test_public_commands() -> None:
         "CloseProgram", "RegisterParticipant", "RecordAssessment", "RecordRelease",
         "RecordReadmission", "RecordUrineTest", "ResolveViolation",
         "RecordScreening", "ReferForAssessment", "ConcludeAssessment",
-        "DecidePlacement", "WaitlistParticipant", "RecordRefusal", "RecordIneligibility"}
+        "DecidePlacement", "WaitlistParticipant", "RecordRefusal", "RecordIneligibility",
+        "RecordTransfer", "RevokeParole", "RecordDeath"}
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

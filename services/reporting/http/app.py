@@ -37,6 +37,7 @@ from services.reporting.http.params import (
     StrictRoute,
     one_prison,
 )
+from services.reporting.http.recidivism import add_recidivism_routes
 from services.reporting.http.tabular import csv_response, listed
 from services.reporting.read.asof import resolve
 from services.reporting.read.port import ReadModel
@@ -168,5 +169,6 @@ def create_app(deps: ReportingDeps) -> FastAPI:
 
     add_evaluation_routes(app, reads)
     add_intake_routes(app, reads)
+    add_recidivism_routes(app, reads)
     return app
 

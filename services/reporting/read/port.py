@@ -41,6 +41,15 @@ class ReadModel(Protocol):
     async def intake(self, schema: str, window: Window, prison_id: str | None, *,
                      prisons: Sequence[str] | None = None) -> Rows:
         """The `/intake` rows: one per prison with a stay screened inside `window`."""
+    async def recidivism(self, schema: str, to: date, cohort: int | None, window: int | None,
+                         prison_id: str | None, *,
+                         prisons: Sequence[str] | None = None) -> Rows:
+        """`/recidivism` rows (services/reporting/read/recidivism.py)."""
+        ...
+
+    async def recidivism_stock(self, schema: str, on: date, prison_id: str | None, *,
+                               prisons: Sequence[str] | None = None) -> Rows:
+        """`/recidivism/stock` rows (services/reporting/read/stock.py)."""
         ...
 
     async def checkpoint(self, schema: str) -> int | None:

@@ -13,6 +13,12 @@ from shared.contract.events.agreement import (
     AgreementTerminated,
     Changes,
 )
+from shared.contract.events.custody import (
+    ConditionalReleaseRevoked,
+    ParticipantDied,
+    ParticipantReleasedV2,
+    ParticipantTransferred,
+)
 from shared.contract.events.intake import (
     INTAKE_EVENTS,
     AssessmentConcluded,
@@ -61,7 +67,8 @@ __all__ = [
     "PlacementRefused", "ReferredForAssessment", "ScreeningRecorded",
     "AgreementAmended", "AgreementExpired",
     "AgreementExtended", "AgreementSigned", "AgreementTerminated", "AssessmentRecorded",
-    "AssessmentRecordedV2", "AttendanceCorrected", "Changes", "Event", "Fact",
+    "AssessmentRecordedV2", "AttendanceCorrected", "Changes", "ConditionalReleaseRevoked",
+    "Event", "Fact", "ParticipantDied", "ParticipantReleasedV2", "ParticipantTransferred",
     "ParticipantCompleted", "ParticipantEnrolled", "ParticipantReadmitted",
     "ParticipantRegistered", "ParticipantReleased", "ParticipantWithdrawn", "ProgramClosed",
     "ProgramLaunched", "SessionCancelled", "SessionHeld", "SessionScheduled",
