@@ -42,8 +42,9 @@ async def read_log(nc: Client, timeout: float = 120) -> list[dict]:
 
     if last == 0:
         return []
-    sub = await js.subscribe("pulih.events.>", ordered_consumer=True, cb=take,
-                             deliver_policy=DeliverPolicy.ALL)
+    # The stream named: finding it by subject ($JS.API.STREAM.NAMES) is not a `reporting` right.
+    sub = await js.subscribe("pulih.events.>", stream="PULIH_EVENTS", ordered_consumer=True,
+                             cb=take, deliver_policy=DeliverPolicy.ALL)
     try:
         await asyncio.wait_for(done.wait(), timeout)
     finally:
@@ -181,12 +182,13 @@ async def settle(cluster: Cluster, sent: list[Sent], figure: Figure, rebuild: bo
     """Once the load has stopped: wait until the reporting service has applied the whole log,
     then fill in `figure` and return every difference found (none when all is well):
     commands not all `ok`, events lost, doubled or never acknowledged, reports that differ from
-    the log, tables that differ from a from-scratch rebuild, parked events."""
+    the log, tables that differ from a from-scratch rebuild, parked events, permission
+    violations (with credentials: a component that stepped outside its identity's rights)."""
     final = await cluster.stream_last_seq()
     await cluster.caught_up(final, timeout=60)
     log = await read_log(cluster.nc)
     check = delivered(sent, log)
-    figure.sent, figure.acked = len(sent), sum(s.ok for s in sent)
+    figure.mode, figure.sent, figure.acked = cluster.mode, len(sent), sum(s.ok for s in sent)
     figure.retried = sum(s.attempts - 1 for s in sent)
     figure.events, figure.lost, figure.doubled = check.events, check.lost, check.doubled
     figure.note = figure.note or (f"{sum(s.attempts > 1 for s in sent)} commands answered "
@@ -198,6 +200,7 @@ async def settle(cluster: Cluster, sent: list[Sent], figure: Figure, rebuild: bo
     health = await cluster.health()
     if any(p["parked"] for p in health["projections"].values()):
         problems.append(f"parked events: {health['projections']}")
+    problems += cluster.violations()[:5]
     problems += await report_differences(cluster, expected_reports(log))
     if rebuild:
         problems += await rebuild_differences(cluster, final)

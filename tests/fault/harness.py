@@ -5,6 +5,14 @@ on fixed ports, so either can be killed with SIGKILL and started again on the sa
 same URL; the four services run as separate processes (`python -m ops.cli run NAME`, what an
 operator runs, via `bench.services.Services`) and are killed and restarted the same way.
 Every wait is a condition with a deadline.
+
+Two modes (`MODES`). `open`: a server without accounts, every client connects as nobody.
+`credentials`: the server runs the config of `pulih auth init` (officers of `prisons`), the
+services get PULIH_NATS_CREDENTIALS (command services as `services`, reporting as `reporting`,
+streams created as `admin`), the reports require a bearer token (PULIH_HTTP_AUTH=on; the test's
+HTTP client holds an all-prisons token), each prison's commands go through a connection of its
+own officer carrying that officer's actor, and the test reads the log as `reporting`. A
+restarted server or service comes back with the same credentials and configuration.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -26,10 +35,18 @@ from nats.aio.client import Client
 
 from bench.services import Services
 from deploy.embedded import RunningServer, free_port, start_nats, start_postgres
+from ops.auth_cli import write
+from ops.tokens import ensure_token_key, issue_token, scope_of
+from shared.credentials import REPORTING, connect_options, officer
 
 ROOT = Path(__file__).resolve().parents[2]
 PULIH = [sys.executable, "-m", "ops.cli"]
 FIGURES: list[Figure] = []  # every test's figures, printed in a table at the end of the run
+OPEN, CREDENTIALS = "open", "credentials"
+MODES = (OPEN, CREDENTIALS)
+OPEN_ACTOR = "officer:fault:load"  # an open server authenticates nobody: any actor is taken
+OFFICER = "fault"  # the officer of each prison in the credentials mode
+VIOLATION = "Permissions Violation"  # how nats-server logs a refused publish or subscribe
 
 
 @dataclass
@@ -37,6 +54,7 @@ class Figure:
     """What one fault test measured: the README's reliability table, one row."""
 
     fault: str
+    mode: str = OPEN
     sent: int = 0
     acked: int = 0
     retried: int = 0
@@ -48,8 +66,8 @@ class Figure:
 
     def row(self) -> str:
         recovery = ", ".join(f"{s:.2f}" for s in self.recovery_s) or "-"
-        return (f"{self.fault} | {self.sent} | {self.acked} | {self.retried} | {self.events} | "
-                f"{self.lost} | {self.doubled} | {recovery} | {self.note}")
+        return (f"{self.fault} | {self.mode} | {self.sent} | {self.acked} | {self.retried} | "
+                f"{self.events} | {self.lost} | {self.doubled} | {recovery} | {self.note}")
 
 
 def record(figure: Figure) -> Figure:
@@ -74,15 +92,19 @@ async def until(probe: Callable[[], Awaitable[object]], timeout: float, what: st
 
 
 class Cluster:
-    """Servers and services of one test. `nc` and `http` are the test's own clients."""
+    """Servers and services of one test, in one of `MODES`. `nc` (the test's reads: stream
+    info, the log) and `http` are the test's own clients; `route(prison)` is the connection and
+    actor for that prison's commands."""
 
-    def __init__(self, data_dir: Path):
-        self.dir = data_dir
+    def __init__(self, data_dir: Path, mode: str = OPEN, prisons: tuple[str, ...] = ()):
+        self.dir, self.mode, self.prisons = data_dir, mode, prisons
+        self.credentials = data_dir / "identities" if mode == CREDENTIALS else None
         self.nats_port, self.pg_port = free_port(), free_port()
         self.nats: RunningServer | None = None
         self.pg: RunningServer | None = None
         self.services: Services | None = None
         self.nc: Client | None = None
+        self.officers: dict[str, Client] = {}  # prison → its officer's connection
         self.http: httpx.AsyncClient | None = None
 
     @property
@@ -95,32 +117,67 @@ class Cluster:
 
     def env(self) -> dict[str, str]:
         base = {k: v for k, v in os.environ.items() if not k.startswith("PULIH_")}
+        secure = {} if self.credentials is None else {
+            "PULIH_NATS_CREDENTIALS": str(self.credentials)}
         return {**base, "PULIH_NATS_URL": self.nats_url, "PULIH_DATABASE_URL": self.database_url,
-                "PULIH_DATA_DIR": str(self.dir / "pulih")}
+                "PULIH_DATA_DIR": str(self.dir / "pulih"), **secure}
+
+    def route(self, prison: str) -> tuple[Client, str]:
+        """The connection `prison`'s commands go through and the actor they carry."""
+        if self.credentials is None:
+            return self.nc, OPEN_ACTOR
+        return self.officers[prison], f"officer:{prison}:{OFFICER}"
 
     async def start(self, names: tuple[str, ...] = ("agreements", "programs", "attendance",
                                                     "reporting")) -> Cluster:
-        self.nats = start_nats(self.dir, self.nats_port)
+        headers = {}
+        if self.credentials is not None:  # `pulih auth init DIR --officer P:fault ...`
+            write(self.credentials, officers=[f"{p}:{OFFICER}" for p in self.prisons])
+            token = issue_token(ensure_token_key(self.credentials), scope_of(every=True),
+                                timedelta(hours=2))
+            headers = {"Authorization": f"Bearer {token}"}
+        self.nats = start_nats(self.dir, self.nats_port, auth=self.credentials)
         self.pg = start_postgres(self.dir, self.pg_port)
-        self.services = Services(self.dir, self.nats_url, self.database_url)
+        self.services = Services(self.dir, self.nats_url, self.database_url, self.credentials,
+                                 http_auth=self.credentials is not None)
         self.services.start(names)
-        self.nc = await nats.connect(self.nats_url, max_reconnect_attempts=-1,
-                                     reconnect_time_wait=0.1, name="fault-test")
-        self.http = httpx.AsyncClient(base_url=self.services.base_url, timeout=30)
-        await self.services.wait_ready(self.nc, self.http, timeout=120)
+        self.nc = await self._connect(REPORTING, "fault-test")
+        if self.credentials is not None:
+            for prison in self.prisons:
+                self.officers[prison] = await self._connect(officer(prison, OFFICER),
+                                                            f"fault-officer-{prison}")
+        self.http = httpx.AsyncClient(base_url=self.services.base_url, timeout=30,
+                                      headers=headers)
+        prison = self.prisons[0] if self.prisons else "bench-ready"
+        await self.services.wait_ready(self.route(prison)[0], self.http, timeout=120,
+                                       prison=prison)
         return self
+
+    async def _connect(self, identity: str, name: str) -> Client:
+        """A connection that reconnects for ever (servers are killed), as `identity` when the
+        mode has credentials."""
+        return await nats.connect(self.nats_url, max_reconnect_attempts=-1,
+                                  reconnect_time_wait=0.1, name=name,
+                                  **connect_options(self.credentials, identity))
 
     async def stop(self) -> None:
         if self.http is not None:
             await self.http.aclose()
-        if self.nc is not None:
-            with contextlib.suppress(Exception):
-                await self.nc.close()
+        for nc in (self.nc, *self.officers.values()):
+            if nc is not None:
+                with contextlib.suppress(Exception):
+                    await nc.close()
         if self.services is not None:
             self.services.stop()
         for server in (self.pg, self.nats):
             if server is not None:
                 server.stop()
+
+    def violations(self) -> list[str]:
+        """The permission violations nats-server logged (only a server with accounts has
+        any): under faults, every component must stay within its identity's permissions."""
+        text = self.nats.log_path.read_bytes().decode(errors="replace") if self.nats else ""
+        return [line for line in text.splitlines() if VIOLATION in line]
 
     # -- faults ------------------------------------------------------------------------------
 
@@ -141,7 +198,7 @@ class Cluster:
 
     def restart_nats(self) -> float:
         """Start it again on its data and port; the monotonic time it was up."""
-        self.nats = start_nats(self.dir, self.nats_port)
+        self.nats = start_nats(self.dir, self.nats_port, auth=self.credentials)
         return time.monotonic()
 
     async def kill_postgres(self) -> None:

@@ -33,7 +33,7 @@ async def schemas(cluster: Cluster) -> set[str]:
 @pytest.mark.parametrize("args", [("replay",), ("replay", "--projection", "sessions")],
                          ids=["full", "sessions"])
 async def test_replay_while_commands_flow(cluster, args):
-    load = Load(cluster.nc)
+    load = Load(cluster.route)
     await load.setup()
     # Recovery: each replay's run time, start to swap.
     figure = Figure(f"`pulih {' '.join(args)}` ×{ROUNDS + 1}; {ROUNDS * GAP}+ commands")
