@@ -46,7 +46,9 @@ OPEN, CREDENTIALS = "open", "credentials"
 MODES = (OPEN, CREDENTIALS)
 OPEN_ACTOR = "officer:fault:load"  # an open server authenticates nobody: any actor is taken
 OFFICER = "fault"  # the officer of each prison in the credentials mode
-VIOLATION = "Permissions Violation"  # how nats-server logs a refused publish or subscribe
+# How nats-server 2.15 logs a refused publish or subscription, and a refused connection.
+VIOLATIONS = ("Publish Violation", "Subscription Violation", "authentication error",
+              "Authorization Violation")
 
 
 @dataclass
@@ -174,10 +176,11 @@ class Cluster:
                 server.stop()
 
     def violations(self) -> list[str]:
-        """The permission violations nats-server logged (only a server with accounts has
-        any): under faults, every component must stay within its identity's permissions."""
+        """The permission and authentication violations nats-server logged (only a server with
+        accounts has any): under faults, every component must stay within its identity's
+        rights and reconnect with valid credentials."""
         text = self.nats.log_path.read_bytes().decode(errors="replace") if self.nats else ""
-        return [line for line in text.splitlines() if VIOLATION in line]
+        return [line for line in text.splitlines() if any(v in line for v in VIOLATIONS)]
 
     # -- faults ------------------------------------------------------------------------------
 

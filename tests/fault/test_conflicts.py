@@ -48,3 +48,4 @@ async def test_a_thousand_concurrent_commands_on_one_aggregate(cluster):
     code, out = await cluster.pulih("audit", "verify", "--prison", PRISON)
     assert code == 0, out
     assert cluster.violations() == []
+    assert {e["actor"] for e in history} == {cluster.route(PRISON)[1]}
