@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fault.harness import FIGURES, MODES, Cluster
+from tests.fault.harness import FIGURES, Cluster
 from tests.fault.load import PRISONS
+from tests.fault.modes import MODES
 
 
 @pytest.fixture(params=MODES)

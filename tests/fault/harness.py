@@ -5,14 +5,7 @@ on fixed ports, so either can be killed with SIGKILL and started again on the sa
 same URL; the four services run as separate processes (`python -m ops.cli run NAME`, what an
 operator runs, via `bench.services.Services`) and are killed and restarted the same way.
 Every wait is a condition with a deadline.
-
-Two modes (`MODES`). `open`: a server without accounts, every client connects as nobody.
-`credentials`: the server runs the config of `pulih auth init` (officers of `prisons`), the
-services get PULIH_NATS_CREDENTIALS (command services as `services`, reporting as `reporting`,
-streams created as `admin`), the reports require a bearer token (PULIH_HTTP_AUTH=on; the test's
-HTTP client holds an all-prisons token), each prison's commands go through a connection of its
-own officer carrying that officer's actor, and the test reads the log as `reporting`. A
-restarted server or service comes back with the same credentials and configuration.
+In either of two modes (tests/fault/modes.py): an open server, or `pulih auth init` identities.
 """
 
 from __future__ import annotations
@@ -25,7 +18,6 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -35,20 +27,13 @@ from nats.aio.client import Client
 
 from bench.services import Services
 from deploy.embedded import RunningServer, free_port, start_nats, start_postgres
-from ops.auth_cli import write
-from ops.tokens import ensure_token_key, issue_token, scope_of
 from shared.credentials import REPORTING, connect_options, officer
+from tests.fault import modes
+from tests.fault.modes import CREDENTIALS, OFFICER, OPEN, OPEN_ACTOR
 
 ROOT = Path(__file__).resolve().parents[2]
 PULIH = [sys.executable, "-m", "ops.cli"]
 FIGURES: list[Figure] = []  # every test's figures, printed in a table at the end of the run
-OPEN, CREDENTIALS = "open", "credentials"
-MODES = (OPEN, CREDENTIALS)
-OPEN_ACTOR = "officer:fault:load"  # an open server authenticates nobody: any actor is taken
-OFFICER = "fault"  # the officer of each prison in the credentials mode
-# How nats-server 2.15 logs a refused publish or subscription, and a refused connection.
-VIOLATIONS = ("Publish Violation", "Subscription Violation", "authentication error",
-              "Authorization Violation")
 
 
 @dataclass
@@ -94,7 +79,7 @@ async def until(probe: Callable[[], Awaitable[object]], timeout: float, what: st
 
 
 class Cluster:
-    """Servers and services of one test, in one of `MODES`. `nc` (the test's reads: stream
+    """Servers and services of one test, in one of `modes.MODES`. `nc` (the test's reads: stream
     info, the log) and `http` are the test's own clients; `route(prison)` is the connection and
     actor for that prison's commands."""
 
@@ -107,6 +92,7 @@ class Cluster:
         self.services: Services | None = None
         self.nc: Client | None = None
         self.officers: dict[str, Client] = {}  # prison → its officer's connection
+        self.probed = 0  # violations logged by the start's own probe (`modes.refused`)
         self.http: httpx.AsyncClient | None = None
 
     @property
@@ -128,16 +114,11 @@ class Cluster:
         """The connection `prison`'s commands go through and the actor they carry."""
         if self.credentials is None:
             return self.nc, OPEN_ACTOR
-        return self.officers[prison], f"officer:{prison}:{OFFICER}"
+        return self.officers[prison], modes.actor(prison)
 
     async def start(self, names: tuple[str, ...] = ("agreements", "programs", "attendance",
                                                     "reporting")) -> Cluster:
-        headers = {}
-        if self.credentials is not None:  # `pulih auth init DIR --officer P:fault ...`
-            write(self.credentials, officers=[f"{p}:{OFFICER}" for p in self.prisons])
-            token = issue_token(ensure_token_key(self.credentials), scope_of(every=True),
-                                timedelta(hours=2))
-            headers = {"Authorization": f"Bearer {token}"}
+        headers = {} if self.credentials is None else modes.init(self.credentials, self.prisons)
         self.nats = start_nats(self.dir, self.nats_port, auth=self.credentials)
         self.pg = start_postgres(self.dir, self.pg_port)
         self.services = Services(self.dir, self.nats_url, self.database_url, self.credentials,
@@ -153,6 +134,9 @@ class Cluster:
         prison = self.prisons[0] if self.prisons else "bench-ready"
         await self.services.wait_ready(self.route(prison)[0], self.http, timeout=120,
                                        prison=prison)
+        if self.credentials is not None:
+            await modes.refused(self.nats_url, self.services.base_url)
+            self.probed = len(self.violations())  # that refusal, logged: not the test's
         return self
 
     async def _connect(self, identity: str, name: str) -> Client:
@@ -179,8 +163,7 @@ class Cluster:
         """The permission and authentication violations nats-server logged (only a server with
         accounts has any): under faults, every component must stay within its identity's
         rights and reconnect with valid credentials."""
-        text = self.nats.log_path.read_bytes().decode(errors="replace") if self.nats else ""
-        return [line for line in text.splitlines() if any(v in line for v in VIOLATIONS)]
+        return modes.violations(self.nats.log_path)[self.probed:] if self.nats else []
 
     # -- faults ------------------------------------------------------------------------------
 

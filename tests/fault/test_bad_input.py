@@ -32,7 +32,7 @@ from shared.bus import command_subject
 from shared.credentials import REPORTING, connect_options, officer
 from shared.envelope import STREAM
 from tests.fault.bad_input import PRISON, SERVICE, VALID, bad_request
-from tests.fault.harness import CREDENTIALS, MODES, OFFICER, OPEN_ACTOR
+from tests.fault.modes import CREDENTIALS, MODES, OFFICER, OPEN_ACTOR, actor
 from tests.integration.secure import Conn
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(180)]
@@ -132,7 +132,7 @@ async def _ok(response) -> bool:
 
 async def test_bad_input_is_refused_structurally_and_writes_nothing(services):
     sender, reader, secure, procs, url = services
-    nc, actor = sender.nc, f"officer:{PRISON}:{OFFICER}" if secure else OPEN_ACTOR
+    nc, sender_actor = sender.nc, actor(PRISON) if secure else OPEN_ACTOR
     cases = _cases(CASES)
     started = time.monotonic()
     async with httpx.AsyncClient(base_url=url, timeout=10) as http:
@@ -165,7 +165,8 @@ async def test_bad_input_is_refused_structurally_and_writes_nothing(services):
         # And the services still work: one valid command is accepted.
         sender.violations.clear()
         valid = await _request(nc, command_subject(PRISON, "programs", "RegisterParticipant"),
-                               orjson.dumps({"command_id": str(uuid.uuid4()), "actor": actor,
+                               orjson.dumps({"command_id": str(uuid.uuid4()),
+                                             "actor": sender_actor,
                                              "expected_version": None,
                                              "data": {**VALID["RegisterParticipant"],
                                                       "participant_id": str(uuid.uuid4())}}))
