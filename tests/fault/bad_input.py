@@ -16,6 +16,7 @@ SERVICE = {**{n: "agreements" for n in AGREEMENTS}, **{n: "programs" for n in PR
            **{n: "attendance" for n in ATTENDANCE}}
 MODELS = {**AGREEMENTS, **PROGRAMS, **ATTENDANCE}
 U = "0c5e3c1e-6a43-4a5b-9b59-6f1f0d2c1a01"
+PRISON = "lapas-fault"  # every case's prison but `bad_prison`'s
 PEOPLE = [{"name": "A", "title": "Kalapas", "party": "prison"},
           {"name": "B", "title": "Ketua", "party": "partner"}]
 TUTOR = {"name": "Siti", "organization": "Yayasan", "role": "counselor"}
@@ -112,7 +113,7 @@ def bad_request(draw) -> tuple[str, str, str, bytes]:
     data = dict(VALID[name])
     body = {"command_id": str(uuid.uuid4()), "actor": "officer:x:y", "expected_version": None,
             "data": data}
-    prison = "lapas-fault"
+    prison = PRISON
     kind = draw(st.sampled_from(["wrong_type", "unknown_field", "huge_list", "deep_nesting",
                                  "raw_value", "subject_token", "bad_prison", "top_level"]))
     field = draw(st.sampled_from(sorted(data)))
