@@ -29,8 +29,11 @@ from shared.contract.events.program import (
 )
 from shared.contract.events.session import (
     AttendanceCorrected,
+    AttendanceCorrectedV2,
     SessionCancelled,
     SessionHeld,
+    SessionHeldV2,
+    SessionNotHeld,
     SessionScheduled,
 )
 from shared.contract.registry import (
@@ -47,9 +50,11 @@ from shared.contract.upcasting import current_version, upcast, upcast_records
 __all__ = [
     "EVENT_AGGREGATES", "EVENT_SCHEMAS", "AgreementAmended", "AgreementExpired",
     "AgreementExtended", "AgreementSigned", "AgreementTerminated", "AssessmentRecorded",
-    "AssessmentRecordedV2", "AttendanceCorrected", "Changes", "Event", "Fact",
+    "AssessmentRecordedV2", "AttendanceCorrected", "AttendanceCorrectedV2", "Changes", "Event",
+    "Fact",
     "ParticipantCompleted", "ParticipantEnrolled", "ParticipantReadmitted",
     "ParticipantRegistered", "ParticipantReleased", "ParticipantWithdrawn", "ProgramClosed",
-    "ProgramLaunched", "SessionCancelled", "SessionHeld", "SessionScheduled",
+    "ProgramLaunched", "SessionCancelled", "SessionHeld", "SessionHeldV2", "SessionNotHeld",
+    "SessionScheduled",
     "current_version", "decode", "encode", "latest_versions", "upcast", "upcast_records",
 ]
