@@ -19,12 +19,15 @@ INDICATORS = {
     "attendance_rate": 0.8, "score_change": {"ASSIST": -7.333333333333333, "URICA": 3.0},
     "score_excluded": {"ASSIST": 1}, "released": 4, "released_6m": 4, "readmitted_6m": 1,
     "released_12m": 3, "readmitted_12m": 1, "released_24m": 0, "readmitted_24m": 0}
+SESSIONS = {"sessions_not_held": 2, "not_held_by_reason": {"holiday": 1, "security_lockdown": 1},
+            "makeup_sessions": 1, "compliance_rate": 0.75}
 ROW = {"prison_id": "lapas-banyuwangi", "partner_id": "yayasan-gennesa", "agreement_id": AID,
-       "program_id": PROGRAM_ID, "program_name": "Rehabilitasi Sosial", **INDICATORS}
+       "program_id": PROGRAM_ID, "program_name": "Rehabilitasi Sosial", **INDICATORS,
+       **SESSIONS}
 EMPTY = {**ROW, "partner_id": None, "enrolled": 0, "active": 0, "completed": 0, "withdrawn": 0,
          "completion_rate": None, "attendance_rate": None, "hours_by_activity": {},
          "score_change": {}, "score_excluded": {}}
-PRISON = {"prison_id": "lapas-banyuwangi", **INDICATORS, "agreements_active": 2}
+PRISON = {"prison_id": "lapas-banyuwangi", **INDICATORS, "agreements_active": 2, **SESSIONS}
 
 
 def fake(**kw) -> FakeDeps:
@@ -72,7 +75,8 @@ async def test_evaluation_and_regional_as_csv():
     assert (blank["partner_id"], blank["attendance_rate"], blank["score_change"]) == ("", "", "{}")
     header, row = csv.reader(io.StringIO(regional.text))
     assert header == list(REGIONAL_COLUMNS) == list(PRISON)
-    assert header[0] == "prison_id" and header[-1] == "agreements_active" and row[-1] == "2"
+    assert header[0] == "prison_id" and header[-1] == "compliance_rate" and row[-1] == "0.75"
+    assert dict(zip(header, row, strict=True))["agreements_active"] == "2"  # before issue 13's
 
 
 @pytest.mark.parametrize("url, field", [

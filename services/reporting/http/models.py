@@ -96,6 +96,8 @@ class ProgramReport(BaseModel):
     attendance_rate: float | None = Field(
         ge=0, le=1, description="(present + late) / (present + late + absent) over the held "
         "sessions' marks, corrections applied, excused left out; null when that is 0 / 0.")
+    sessions_not_held: int = Field(description="Sessions recorded not held "
+                                   "(RecordSessionNotHeld), whatever the reason.")
 
 
 class AuditEvent(BaseModel):
@@ -166,7 +168,23 @@ class Indicators(BaseModel):
     readmitted_24m: int = Field(description="As readmitted_6m, within 24 calendar months.")
 
 
-class EvaluationItem(Indicators, ProgramKey):
+class SessionIndicators(BaseModel):
+    """Appended for issue 13 (sessions not held, make-ups, compliance), after every v1 field."""
+
+    sessions_not_held: int = Field(description="Sessions recorded not held whose planned_for "
+                                   "WIB day is inside the window.")
+    not_held_by_reason: dict[str, int] = Field(
+        description="sessions_not_held per reason (partner_absent, security_lockdown, holiday, "
+        "facilitator_ill, participants_unavailable, other); only reasons with some.")
+    makeup_sessions: int = Field(description="Sessions (not held or cancelled) made up by a "
+                                 "session held inside the window, each counted once.")
+    compliance_rate: float | None = Field(
+        ge=0, le=1, description="compliant / marks with a compliance recorded, among the present "
+        "and late marks of the held sessions inside the window, corrections applied; null when "
+        "no mark has one.")
+
+
+class EvaluationItem(SessionIndicators, Indicators, ProgramKey):
     """One program's evaluation."""
 
 
@@ -174,11 +192,13 @@ class EvaluationList(BaseModel):
     items: list[EvaluationItem]
 
 
-class RegionalItem(Indicators, PrisonKey):
-    """One prison: its programs' counts summed, rates and means recomputed from the sums."""
-
+class _RegionalIndicators(Indicators, PrisonKey):
     agreements_active: int = Field(description="The prison's agreements whose /agreements "
                                    "status on `to` is active or expiring.")
+
+
+class RegionalItem(SessionIndicators, _RegionalIndicators):
+    """One prison: its programs' counts summed, rates and means recomputed from the sums."""
 
 
 class RegionalList(BaseModel):
