@@ -28,6 +28,7 @@ from shared.contract.events import (
     ProgramLaunched,
     SessionCancelled,
     SessionHeld,
+    SessionNotHeld,
     SessionScheduled,
 )
 from shared.eventlog import LogMessage, read_log, stream_state, subject_filter
@@ -93,8 +94,11 @@ MARK_ORDER = ("present", "late", "absent", "excused")
 def _held(d: dict[str, Any]) -> str:
     marks = Counter(m["status"] for m in d["attendance"])
     counts = ", ".join(f"{marks[s]} {s}" for s in MARK_ORDER)
+    graded = Counter(m["compliance"] for m in d["attendance"] if m.get("compliance"))
+    compliance = ("; compliance " + ", ".join(f"{graded[c]} {c}" for c in sorted(graded))
+                  if graded else "")
     return (f"{d['activity']} \"{d['topic']}\" at {d['held_at']}, {d['duration_minutes']} min, "
-            f"program {d['program_id']}; {counts}")
+            f"program {d['program_id']}; {counts}{compliance}" + _why(d, "makeup_for"))
 
 
 # A summary reads the data as stored, not as the registry's typed event: a history shows any
@@ -134,7 +138,10 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
         f"program {d['program_id']}"),
     SessionHeld.TYPE: _held,
     AttendanceCorrected.TYPE: lambda d: (
-        f"participant {d['participant_id']} now {d['status']}" + _why(d, "reason")),
+        f"participant {d['participant_id']} now {d['status']}"
+        + _why(d, "compliance", "reason")),
     SessionCancelled.TYPE: lambda d: _why(d, "reason")[2:],
+    SessionNotHeld.TYPE: lambda d: (
+        f"planned for {d['planned_for']}, program {d['program_id']}" + _why(d, "reason", "note")),
 }
 

@@ -6,10 +6,10 @@ the upcasters joining them sit here, beside them.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, NotRequired
 
 from pydantic import ConfigDict, Field, field_validator, with_config
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 from shared.contract.fields import (
     Activity,
