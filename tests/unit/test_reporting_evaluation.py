@@ -116,3 +116,16 @@ def test_nothing_to_divide_gives_null_rates_and_empty_objects():
         "hours_by_activity", "attendance_rate", "score_change", "score_excluded", "released",
         "released_6m",
         "readmitted_6m", "released_12m", "readmitted_12m", "released_24m", "readmitted_24m"]
+
+
+def test_session_indicators_sum_per_prison_and_recompute_the_rate():
+    a = Figures(makeups=1, compliant=2, graded=2)
+    a.not_held_by_reason.update({"holiday": 1, "security_lockdown": 2})
+    b = Figures(makeups=1, compliant=1, graded=4)
+    b.not_held_by_reason.update({"holiday": 1})
+    assert (a + b).session_indicators() == {
+        "sessions_not_held": 5, "not_held_by_reason": {"holiday": 2, "security_lockdown": 2},
+        "makeup_sessions": 2, "compliance_rate": 3 / 6}  # not the mean of 1.0 and 0.25
+    assert Figures().session_indicators() == {
+        "sessions_not_held": 0, "not_held_by_reason": {}, "makeup_sessions": 0,
+        "compliance_rate": None}
