@@ -80,6 +80,12 @@ async def log_url(servers_root):
             "agreement_id": LRPPN, "signed_on": "2025-06-02", "note": "Tambahan sesi",
             "changes": {"committed_sessions_per_month": 6}})
         await command(rt.nc, "agreements", "SignAgreement", {"agreement_id": EXPIRED, **SIGNED})
+        # Not in the demo yet (issue 13 §6): a session lost to a lockdown.
+        await command(rt.nc, "attendance", "RecordSessionNotHeld", {
+            "session_id": demo_id("session/not-held", PRISON),
+            "program_id": demo_id(cohort.PROGRAM_KEY, PRISON),
+            "planned_for": "2025-08-20T09:00:00+07:00", "reason": "security_lockdown",
+            "note": None})
         assert len(await expire_due(agreements, PRISON)) == 1
     finally:
         await rt.stop()
