@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import reduce
 from typing import Any
 
 from pydantic import BaseModel
@@ -153,21 +154,19 @@ class Executor:
         return history, [None if other is None else next(found) for other in others]
 
     async def _scan(self, prison_id: str, row: Command, command: BaseModel) -> dict[str, Any]:
-        """The state of each `scan` read, fresh from the log on every try."""
+        """The state of each `scan` read, fresh from the log on every try (None when the
+        command's `id_field` is null)."""
         states: dict[str, Any] = {}
         for spec in row.reads:
             if spec.scan is None:
                 continue
             states[spec.name] = None
-            if getattr(command, spec.id_field, None) is None:
-                continue
-            records = await self.ctx.store.read(prison_id, spec.aggregate, event_type=spec.scan)
-            facts = [decode(record.envelope) for record in records]
-            if spec.fold_many is not None:
-                states[spec.name] = spec.fold_many(None, facts)
-            else:
-                for fact in facts:
-                    states[spec.name] = spec.evolve(states[spec.name], fact)
+            if getattr(command, spec.id_field, None) is not None:
+                records = await self.ctx.store.read(prison_id, spec.aggregate,
+                                                    event_type=spec.scan)
+                facts = [decode(record.envelope) for record in records]
+                states[spec.name] = (spec.fold_many(None, facts) if spec.fold_many
+                                     else reduce(spec.evolve, facts, None))
         return states
 
     def _decide(self, row: Command, history: History, command: BaseModel,
