@@ -55,6 +55,23 @@ RAN_OUT = {
     "signatories": [demo.PRISON_HEAD, {"name": "Kepala BLK", "title": "Kepala Balai",
                                        "party": "partner"}],
     "renews": None, "committed_sessions_per_month": 2}
+
+
+def urine_commands(prison: str = PRISON) -> list[tuple[str, str, dict[str, Any]]]:
+    """A random test of a cohort participant during the program, positive, and its violation
+    sanctioned (the demo scenario has no urine test yet)."""
+    who = demo.demo_id("participant/02", prison)
+    test = demo.demo_id("urine-test/participant-02/2025-09-15", prison)
+    return [("programs", "RecordUrineTest", {
+        "participant_id": who, "test_id": test, "tested_on": "2025-09-15", "kind": "random",
+        "point": None, "panel": ["methamphetamine", "cannabis"],
+        "results": {"methamphetamine": "positive", "cannabis": "negative"},
+        "witnessed": True, "program_id": demo.program_id(prison)}),
+        ("programs", "ResolveViolation", {
+            "participant_id": who, "test_id": test, "resolved_on": "2025-09-18",
+            "outcome": "sanctioned", "note": "Sidang TPP: hak remisi ditunda"})]
+
+
 AMENDMENT = {"agreement_id": demo.LRPPN, "signed_on": "2025-06-02",
              "changes": {"committed_sessions_per_month": 6},
              "note": "Tambahan sesi konseling mulai Juni 2025"}
@@ -95,7 +112,7 @@ def _examples() -> Examples:
 
 def commands() -> list[tuple[str, str, dict[str, Any]]]:
     return [*demo.scenario(PRISON), ("agreements", "AmendAgreement", AMENDMENT),
-            ("agreements", "SignAgreement", RAN_OUT),
+            ("agreements", "SignAgreement", RAN_OUT), *urine_commands(),
             ("attendance", "RecordSessionNotHeld", NOT_HELD)]
 
 

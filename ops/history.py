@@ -30,6 +30,8 @@ from shared.contract.events import (
     SessionHeld,
     SessionNotHeld,
     SessionScheduled,
+    UrineTestRecorded,
+    ViolationResolved,
 )
 from shared.eventlog import LogMessage, read_log, stream_state, subject_filter
 
@@ -133,6 +135,12 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
         + _why(d, "program_id", "assessor_role")),
     ParticipantReleased.TYPE: lambda d: f"{d['release_type']} on {d['released_on']}",
     ParticipantReadmitted.TYPE: lambda d: f"on {d['readmitted_on']}",
+    UrineTestRecorded.TYPE: lambda d: (
+        f"{d['kind']} test {d['test_id']} on {d['tested_on']}: "
+        + ", ".join(f"{s} {r}" for s, r in d["results"].items())
+        + _why(d, "point", "program_id")),
+    ViolationResolved.TYPE: lambda d: (
+        f"test {d['test_id']} {d['outcome']} on {d['resolved_on']}" + _why(d, "note")),
     SessionScheduled.TYPE: lambda d: (
         f"{d['activity']} \"{d['topic']}\" for {d['scheduled_for']}, "
         f"program {d['program_id']}"),

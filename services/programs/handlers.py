@@ -27,7 +27,8 @@ from services.programs.commands import (
     RegisterParticipant,
     WithdrawParticipant,
 )
-from services.programs.domain import agreement_view, enrolments, participant, program
+from services.programs.domain import agreement_view, enrolments, participant, program, urine
+from services.programs.urine_commands import RecordUrineTest, ResolveViolation
 from shared.envelope import NewEvent
 from shared.executor import Command, Reads, Table, business_date
 
@@ -65,5 +66,9 @@ TABLE: Table = {
         Reads("program", "program", "program_id", enrolments.evolve),)),
     "RecordRelease": _participant(RecordRelease),
     "RecordReadmission": _participant(RecordReadmission),
+    # Each member's enrolment spans: a test names a program the participant is in that day.
+    "RecordUrineTest": _participant(RecordUrineTest, reads=(
+        Reads("memberships", "program", "program_id", urine.memberships),)),
+    "ResolveViolation": _participant(ResolveViolation),
 }
 COMMANDS = {name: row.model for name, row in TABLE.items() if row.public}

@@ -95,7 +95,10 @@ def row(enrolled, active, completed, withdrawn, sessions, hours, attendance, sco
             "attendance_rate": attendance, "score_change": scores, "score_excluded": {},
             "released": released,
             **dict(zip(["released_6m", "readmitted_6m", "released_12m", "readmitted_12m",
-                        "released_24m", "readmitted_24m"], recidivism, strict=True))}
+                        "released_24m", "readmitted_24m"], recidivism, strict=True)),
+            # No urine test here (test_urine_commands.py has them).
+            "urine_tests": 0, "urine_positive": 0, "positivity_rate": None, "violations": 0,
+            "violations_open": 0, "violations_sanctioned": 0}
 
 
 # Issue 13's session fields, appended: neither prison records a session not held nor a make-up

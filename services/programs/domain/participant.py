@@ -4,8 +4,9 @@ readmission): state, `decide` and `evolve`."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from services.programs.commands import (
     RecordAssessment,
@@ -13,6 +14,7 @@ from services.programs.commands import (
     RecordRelease,
     RegisterParticipant,
 )
+from services.programs.domain import urine
 from services.programs.domain.common import dated, not_before, not_future
 from shared.contract.events import (
     AssessmentRecorded,
@@ -25,7 +27,8 @@ from shared.contract.events import (
 from shared.envelope import NewEvent
 from shared.errors import not_found, rule
 
-Command = RegisterParticipant | RecordAssessment | RecordRelease | RecordReadmission
+Command = (RegisterParticipant | RecordAssessment | RecordRelease | RecordReadmission
+           | urine.Command)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class Participant:
     released_on: date | None = None
     releases: int = 0
     readmissions: int = 0
+    urine: urine.UrineRecord = field(default_factory=urine.UrineRecord)
 
     @property
     def in_custody(self) -> bool:
@@ -51,17 +55,21 @@ def decide(
     today: date,
     *,
     program: Collection[str] | None = None,
+    **facts: Any,
 ) -> list[NewEvent]:
     """The one event `command` asks for, or `Rejected`.
 
     `program` is what the decision needs of the program `RecordAssessment.program_id` names:
     the participants ever enrolled in it (None when it does not exist in this prison); it is
-    ignored by the other commands.
+    ignored by the other commands. Urine tests and violations are decided in `urine`, with the
+    `facts` their rows read.
     """
     if isinstance(command, RegisterParticipant):
         return [_register(state, command, today)]
     if state is None:
         raise not_found(f"participant {command.participant_id} not found")
+    if isinstance(command, urine.COMMANDS):
+        return [urine.decide(state, command, today, **facts)]
     match command:
         case RecordAssessment():
             return [_assess(state, command, today, program)]
@@ -80,6 +88,8 @@ def evolve(state: Participant | None, fact: Fact) -> Participant:
         return Participant(fact.aggregate_id, event.case_type, admitted_on, admitted_on)
     if state is None:
         raise ValueError(f"{event.TYPE} before ParticipantRegistered")
+    if isinstance(event, urine.EVENTS):
+        return replace(state, urine=urine.evolve(state.urine, event))
     match event:
         case AssessmentRecorded():
             return state

@@ -168,6 +168,21 @@ class Indicators(BaseModel):
     readmitted_24m: int = Field(description="As readmitted_6m, within 24 calendar months.")
 
 
+class UrineIndicators(BaseModel):
+    """Urine tests and violations, after the v1 fields (services/reporting/read/urine.py)."""
+
+    urine_tests: int = Field(description="Urine tests dated inside the window that name the "
+                             "program or were taken while the participant was enrolled in it.")
+    urine_positive: int = Field(description="Of those, tests with at least one positive result.")
+    positivity_rate: float | None = Field(
+        ge=0, le=1, description="urine_positive / tests with at least one result that is not "
+        "invalid; null when there is none.")
+    violations: int = Field(description="Violations those tests opened (one per positive test).")
+    violations_open: int = Field(description="Of those, not resolved on or before `to`.")
+    violations_sanctioned: int = Field(description="Of those, resolved `sanctioned` on or "
+                                       "before `to`.")
+
+
 class SessionIndicators(BaseModel):
     """Appended for issue 13 (sessions not held, make-ups, compliance), after every v1 field."""
 
@@ -184,7 +199,7 @@ class SessionIndicators(BaseModel):
         "no mark has one.")
 
 
-class EvaluationItem(SessionIndicators, Indicators, ProgramKey):
+class EvaluationItem(SessionIndicators, UrineIndicators, Indicators, ProgramKey):
     """One program's evaluation."""
 
 
@@ -192,12 +207,12 @@ class EvaluationList(BaseModel):
     items: list[EvaluationItem]
 
 
-class _RegionalIndicators(Indicators, PrisonKey):
+class RegionalV1(Indicators, PrisonKey):
     agreements_active: int = Field(description="The prison's agreements whose /agreements "
                                    "status on `to` is active or expiring.")
 
 
-class RegionalItem(SessionIndicators, _RegionalIndicators):
+class RegionalItem(SessionIndicators, UrineIndicators, RegionalV1):
     """One prison: its programs' counts summed, rates and means recomputed from the sums."""
 
 

@@ -42,7 +42,7 @@ from shared.projection import KeyedProjection
 # the fold itself (measured with `python -m bench.folds`). What it checks comes from the registry.
 PARTICIPANT_TYPES = types_of("participant")
 REGISTERED, RELEASED = ParticipantRegistered.TYPE, ParticipantReleased.TYPE
-READMITTED = ParticipantReadmitted.TYPE
+READMITTED, ASSESSED = ParticipantReadmitted.TYPE, AssessmentRecorded.TYPE
 CASE_TYPES = choices(ParticipantRegistered, "case_type")
 INSTRUMENTS = choices(AssessmentRecorded, "instrument")
 PHASES = choices(AssessmentRecorded, "phase")
@@ -208,8 +208,10 @@ def evolve(doc: dict[str, Any] | None, env: dict[str, Any]) -> dict[str, Any]:
         new = _released(doc, env["data"])
     elif kind == READMITTED:
         new = _readmitted(doc, env["data"])
-    else:
+    elif kind == ASSESSED:
         new = _assessed(doc, env)
+    else:  # the participant's other events feed other read models (urine.py)
+        new = dict(doc)
     new["version"] = version
     return new
 

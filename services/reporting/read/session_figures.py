@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncpg
 
 from services.reporting.read.figures import Figures
-from services.reporting.read.keys import WANTED, ProgramKey
+from services.reporting.read.scores import WANTED
 
 _HELD = f"""
 WITH {WANTED}
@@ -62,7 +62,7 @@ GROUP BY x.prison_id, x.program_id, x.not_held_reason
 """
 
 
-async def count_sessions(conn: asyncpg.Connection, figures: dict[ProgramKey, Figures],
+async def count_sessions(conn: asyncpg.Connection, figures: dict[tuple[str, str], Figures],
                          span: tuple) -> None:
     """Add each program's session figures over the window; `span` is (prisons, programs,
     from, to), the queries' four parameters."""

@@ -36,6 +36,7 @@ from shared.contract.events.session import (
     SessionNotHeld,
     SessionScheduled,
 )
+from shared.contract.events.urine import UrineTestRecorded, ViolationResolved
 from shared.contract.registry import (
     EVENT_AGGREGATES,
     EVENT_SCHEMAS,
@@ -55,6 +56,6 @@ __all__ = [
     "ParticipantCompleted", "ParticipantEnrolled", "ParticipantReadmitted",
     "ParticipantRegistered", "ParticipantReleased", "ParticipantWithdrawn", "ProgramClosed",
     "ProgramLaunched", "SessionCancelled", "SessionHeld", "SessionHeldV2", "SessionNotHeld",
-    "SessionScheduled",
-    "current_version", "decode", "encode", "latest_versions", "upcast", "upcast_records",
+    "SessionScheduled", "UrineTestRecorded", "ViolationResolved", "current_version", "decode",
+    "encode", "latest_versions", "upcast", "upcast_records",
 ]
