@@ -30,13 +30,13 @@ from tests.unit.attendance_domain import (
 MISSED = "c1000000-0000-4000-8000-000000000001"
 MAKEUP = "c1000000-0000-4000-8000-000000000002"
 OTHER_PROGRAM = "c1000000-0000-4000-8000-0000000000ff"
+# A session lost to a lockdown on Monday 17 March.
+LOCKDOWN = {"session_id": MISSED, "program_id": PROGRAM, "reason": "security_lockdown",
+            "planned_for": "2025-03-17T09:00:00+07:00", "note": "Razia blok"}
 
 
 def not_held(**changes: Any) -> RecordSessionNotHeld:
-    data = {"session_id": MISSED, "program_id": PROGRAM,
-            "planned_for": "2025-03-17T09:00:00+07:00", "reason": "security_lockdown",
-            "note": "Razia blok"}
-    return RecordSessionNotHeld.model_validate({**data, **changes})
+    return RecordSessionNotHeld.model_validate({**LOCKDOWN, **changes})
 
 
 def run(state: Session | None, command: BaseModel, session_id: str = MISSED,
