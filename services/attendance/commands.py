@@ -66,7 +66,7 @@ class HoldSession(_Command):
     `held_at`; writes `SessionHeld`. A session may be held without being scheduled first.
 
     Rules: the session id is not one another prison already uses; the session is not already
-    held nor cancelled, and if scheduled it is for the same program; the program exists in this
+    held, cancelled nor recorded not held, and if scheduled it is for the same program; the program exists in this
     prison, offers `activity`, had started and was not closed by `held_at`; `held_at` is not in
     the future (a given `occurred_at` equals it); the attendance lists every participant active
     in the program at `held_at` exactly once and nobody else (the reply names each participant
@@ -96,7 +96,8 @@ class CorrectAttendance(_Command):
     `AttendanceCorrected` schema_version 2 (the original mark stays in the history).
 
     The mark becomes `status` with `compliance` (null when left out: not recorded).
-    Rules: the session exists (`not_found`), was held and not cancelled; the participant is in
+    Rules: the session exists (`not_found`), was held (not cancelled, not recorded not held);
+    the participant is in
     its attendance list with another status or another compliance; a compliance only with
     present or late; the correction (`occurred_at`, default now) is not before the session was
     held and not in the future.
@@ -111,8 +112,8 @@ class CorrectAttendance(_Command):
 class CancelSession(_Command):
     """Call off a session that has not been held; writes `SessionCancelled`.
 
-    Rules: the session exists (`not_found`), is neither held nor already cancelled;
-    `occurred_at` (default now) is not in the future.
+    Rules: the session exists (`not_found`), is neither held, already cancelled nor recorded
+    not held; `occurred_at` (default now) is not in the future.
     """
 
     reason: Reason
