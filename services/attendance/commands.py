@@ -66,11 +66,11 @@ class HoldSession(_Command):
     `held_at`; writes `SessionHeld`. A session may be held without being scheduled first.
 
     Rules: the session id is not one another prison already uses; the session is not already
-    held, cancelled nor recorded not held, and if scheduled it is for the same program; the program exists in this
-    prison, offers `activity`, had started and was not closed by `held_at`; `held_at` is not in
-    the future (a given `occurred_at` equals it); the attendance lists every participant active
-    in the program at `held_at` exactly once and nobody else (the reply names each participant
-    at fault); a `compliance` only on a present or late mark.
+    held, cancelled nor recorded not held, and if scheduled it is for the same program; the
+    program exists in this prison, offers `activity`, had started and was not closed by
+    `held_at`; `held_at` is not in the future (a given `occurred_at` equals it); the attendance
+    lists every participant active in the program at `held_at` exactly once and nobody else
+    (the reply names each participant at fault); a `compliance` only on a present or late mark.
 
     Make-up: `makeup_for` names the session this one replaces: another session of the same
     program in this prison that was recorded not held (`RecordSessionNotHeld`) or cancelled,
@@ -97,10 +97,9 @@ class CorrectAttendance(_Command):
 
     The mark becomes `status` with `compliance` (null when left out: not recorded).
     Rules: the session exists (`not_found`), was held (not cancelled, not recorded not held);
-    the participant is in
-    its attendance list with another status or another compliance; a compliance only with
-    present or late; the correction (`occurred_at`, default now) is not before the session was
-    held and not in the future.
+    the participant is in its attendance list with another status or another compliance; a
+    compliance only with present or late; the correction (`occurred_at`, default now) is not
+    before the session was held and not in the future.
     """
 
     participant_id: Uuid
