@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from services.attendance.commands import RecordSessionNotHeld
 from services.attendance.domain import Session, decide, evolve, fold_makeups
-from shared.contract.events import decode
+from shared.contract.events import decode, upcast
 from shared.errors import Rejected
 from tests.unit import refusals
 from tests.unit.attendance_domain import (
@@ -196,3 +196,24 @@ def test_a_v1_correction_keeps_working_on_a_v1_mark() -> None:
     reject("already marked present", state, correct(ANDI, "present"))
     state = run(state, correct(ANDI, "late"), SESSION)
     assert (state.status_of(ANDI), state.compliance_of(ANDI)) == ("late", None)
+
+
+# --- upcasting v1 ------------------------------------------------------------------------------
+
+def test_v1_session_events_upcast_to_v2_with_nulls_and_fold() -> None:
+    held_v1 = {**hold().model_dump(mode="json", exclude={"session_id", "occurred_at",
+                                                         "makeup_for"}),
+               "attendance": marks(ANDI, BUDI, CAHYO)}
+    envelope = {"type": "SessionHeld", "schema_version": 1, "aggregate_id": SESSION,
+                "occurred_at": "2025-03-10T09:00:00+07:00", "data": held_v1}
+    up = upcast(envelope)
+    assert up["schema_version"] == 2 and up["data"]["makeup_for"] is None
+    assert [m["compliance"] for m in up["data"]["attendance"]] == [None, None, None]
+    assert envelope["data"] == held_v1  # pure
+    fixed = upcast({**envelope, "type": "AttendanceCorrected", "data": {
+        "participant_id": BUDI, "status": "late", "reason": "salah catat"}})
+    assert (fixed["schema_version"], fixed["data"]["compliance"]) == (2, None)
+    state = evolve(evolve(None, decode(up)), decode(fixed))
+    assert state.marks == ((ANDI, "present"), (BUDI, "late"), (CAHYO, "present"))
+    assert state.compliance == ((ANDI, None), (BUDI, None), (CAHYO, None))
+    assert state.makeup_for is None
