@@ -16,16 +16,26 @@ from shared.contract.events import (
     AgreementExtended,
     AgreementSigned,
     AgreementTerminated,
+    AssessmentConcluded,
     AssessmentRecorded,
     AttendanceCorrected,
+    ConditionalReleaseRevoked,
     ParticipantCompleted,
+    ParticipantDied,
     ParticipantEnrolled,
+    ParticipantFoundIneligible,
     ParticipantReadmitted,
     ParticipantRegistered,
     ParticipantReleased,
+    ParticipantTransferred,
+    ParticipantWaitlisted,
     ParticipantWithdrawn,
+    PlacementDecided,
+    PlacementRefused,
     ProgramClosed,
     ProgramLaunched,
+    ReferredForAssessment,
+    ScreeningRecorded,
     SessionCancelled,
     SessionHeld,
     SessionNotHeld,
@@ -133,7 +143,10 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     AssessmentRecorded.TYPE: lambda d: (
         f"{d['instrument']} {d['phase']} score {d['score']} on {d['assessed_on']}"
         + _why(d, "program_id", "assessor_role")),
-    ParticipantReleased.TYPE: lambda d: f"{d['release_type']} on {d['released_on']}",
+    ParticipantReleased.TYPE: lambda d: (
+        f"{d['release_type']} on {d['released_on']}"
+        + ("" if d.get("conditional") is None else
+           f", {'conditional' if d['conditional'] else 'final'}")),
     ParticipantReadmitted.TYPE: lambda d: f"on {d['readmitted_on']}",
     UrineTestRecorded.TYPE: lambda d: (
         f"{d['kind']} test {d['test_id']} on {d['tested_on']}: "
@@ -141,6 +154,9 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
         + _why(d, "point", "program_id")),
     ViolationResolved.TYPE: lambda d: (
         f"test {d['test_id']} {d['outcome']} on {d['resolved_on']}" + _why(d, "note")),
+    ParticipantTransferred.TYPE: lambda d: f"to {d['to_prison_id']} on {d['transferred_on']}",
+    ConditionalReleaseRevoked.TYPE: lambda d: f"on {d['revoked_on']}" + _why(d, "reason"),
+    ParticipantDied.TYPE: lambda d: f"on {d['died_on']}",
     SessionScheduled.TYPE: lambda d: (
         f"{d['activity']} \"{d['topic']}\" for {d['scheduled_for']}, "
         f"program {d['program_id']}"),
@@ -149,6 +165,19 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
         f"participant {d['participant_id']} now {d['status']}"
         + _why(d, "compliance", "reason")),
     SessionCancelled.TYPE: lambda d: _why(d, "reason")[2:],
+    ScreeningRecorded.TYPE: lambda d: (
+        f"{d['instrument']} score {d['score']}, {d['risk']} risk, on {d['screened_on']}"),
+    ReferredForAssessment.TYPE: lambda d: (
+        f"on {d['referred_on']}, team " + ", ".join(m["role"] for m in d["team"])),
+    AssessmentConcluded.TYPE: lambda d: (
+        f"{d['instrument']} on {d['concluded_on']}: {d['recommended_track']} "
+        f"{d['recommended_setting']}" + _why(d, "note")),
+    PlacementDecided.TYPE: lambda d: (
+        f"decree {d['decree_number']} on {d['decided_on']}: {d['track']} {d['setting']}"
+        + _why(d, "program_id")),
+    ParticipantWaitlisted.TYPE: lambda d: f"for {d['track']} on {d['waitlisted_on']}",
+    PlacementRefused.TYPE: lambda d: f"on {d['refused_on']}" + _why(d, "reason"),
+    ParticipantFoundIneligible.TYPE: lambda d: f"on {d['decided_on']}" + _why(d, "reason", "note"),
     SessionNotHeld.TYPE: lambda d: (
         f"planned for {d['planned_for']}, program {d['program_id']}" + _why(d, "reason", "note")),
 }

@@ -80,6 +80,8 @@ class Command:
     creates: bool = False
     # False: issued by the service itself (a timer), never over the public subject.
     public: bool = True
+    # True: `decide` also gets the prison of the command's subject, as keyword `prison_id`.
+    prison: bool = False
 
 
 Table = Mapping[str, Command]
@@ -174,6 +176,8 @@ class Executor:
         facts = {spec.name: None if other is None else self.fold(spec.evolve, other,
                                                                   spec.fold_many)
                  for spec, other in zip(row.reads, read, strict=True) if spec.scan is None}
+        if row.prison:
+            facts["prison_id"] = history.stream.prison_id
         return row.decide(self.fold(row.evolve, history), command, self.ctx.clock(),
                           **facts, **scanned)
 

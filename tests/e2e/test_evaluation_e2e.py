@@ -109,8 +109,9 @@ NO_SESSION_NEWS = {"sessions_not_held": 0, "not_held_by_reason": {}, "makeup_ses
 # 2/3. Releases: p3 on 1 Apr (back 1 Sep, within 6 months), p1 on 15 Jul (not back).
 FIRST = row(3, 1, 1, 1, 2, {"counseling": 1.5, "skills_training": 1.0}, 5 / 6,
             {"ASSIST": -8.0}, 2, 2, 1, 2, 1, 0, 0)
-# q1 released 2025-08-01, back 2026-09-01: more than 12 months later.
-SECOND = row(1, 0, 1, 0, 1, {"counseling": 2.0}, 1.0, {}, 1, 1, 0, 1, 0, 0, 0)
+# q1 "released" 2025-08-01 with release_type transfer: a transfer, not a release (contract
+# v2), so neither released nor followed (the return on 2026-09-01 is not a readmission).
+SECOND = row(1, 0, 1, 0, 1, {"counseling": 2.0}, 1.0, {}, 0, 0, 0, 0, 0, 0, 0)
 
 
 async def test_evaluation_and_regional_of_two_prisons(stack):

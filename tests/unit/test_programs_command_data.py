@@ -32,7 +32,10 @@ def test_public_commands() -> None:
     assert set(COMMANDS) == {
         "LaunchProgram", "EnrollParticipant", "WithdrawParticipant", "CompleteParticipant",
         "CloseProgram", "RegisterParticipant", "RecordAssessment", "RecordRelease",
-        "RecordReadmission", "RecordUrineTest", "ResolveViolation"}
+        "RecordReadmission", "RecordUrineTest", "ResolveViolation",
+        "RecordScreening", "ReferForAssessment", "ConcludeAssessment",
+        "DecidePlacement", "WaitlistParticipant", "RecordRefusal", "RecordIneligibility",
+        "RecordTransfer", "RevokeParole", "RecordDeath"}
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

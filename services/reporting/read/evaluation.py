@@ -31,11 +31,16 @@ by its own date, whatever order it was recorded in. The definitions the contract
   the commands bounded scores can hold one) counts as not recorded: it is left out (the first
   intake and last exit are taken among the others) and counted in `score_excluded`, per
   instrument. Differences and sums are exact (numeric), the mean is rounded once, to a float.
-- Releases: a participant's release for a program is their first release dated on or after
-  their first enrolment in it (earlier releases ended earlier stays; a later one, after a
-  readmission, belongs to a later stay). It counts when dated inside the window. The release
-  type does not matter, nor whether or why the participant was withdrawn. `readmitted_Nm` uses
-  the readmission that ended that very release. Month arithmetic: `figures.add_months`.
+- Releases: a participant's release for a program is their first release in the program's
+  prison dated on or after their first enrolment in it (earlier releases ended earlier stays;
+  a later one, after a readmission, belongs to a later stay). A transfer (ParticipantTransferred
+  or a v1 release of type `transfer`) is not a release (contract v2): never counted, never
+  taken as the program's release. It counts when dated inside the window. The release type
+  does not matter otherwise, nor whether or why the participant was withdrawn.
+  `readmitted_Nm` uses the first admission after that very release (contract v2): a
+  readmission or a registration in any prison, the arrival after a transfer excluded
+  (`recidivism.Person.first_return`); a parole revocation is not a readmission (see
+  `/recidivism`). Month arithmetic: `figures.add_months`.
 - `/regional`: one row per prison that has a program, or an agreement signed on or before
   `to`, ordered by prison_id; fields: prison_id, the indicators above (enrolled … readmitted_24m),
   `agreements_active`, then the urine and the session fields. Counts are sums of the prison's
@@ -61,6 +66,7 @@ import asyncpg
 
 from services.reporting.read.figures import Figures, Window
 from services.reporting.read.queries import agreement_status
+from services.reporting.read.recidivism_sql import readmissions
 from services.reporting.read.scores import RANGES, SCORES, WANTED
 from services.reporting.read.session_figures import count_sessions
 from services.reporting.read.urine import urine_figures
@@ -96,13 +102,13 @@ GROUP BY m.prison_id, m.program_id
 # The release of the participant's stay in the program's own prison.
 _RELEASES = f"""
 WITH {WANTED}
-SELECT m.prison_id, m.program_id, r.released_on, r.readmitted_on
+SELECT m.prison_id, m.program_id, m.participant_id, r.n, r.released_on, r.revoked_on
 FROM wanted w
 JOIN memberships m ON m.prison_id = w.prison_id AND m.program_id = w.program_id
 CROSS JOIN LATERAL (
-    SELECT released_on, readmitted_on FROM releases
+    SELECT n, released_on, revoked_on FROM releases
     WHERE prison_id = m.prison_id AND participant_id = m.participant_id
-      AND released_on >= m.first_enrolled_on
+      AND released_on >= m.first_enrolled_on AND release_type <> 'transfer'
     ORDER BY n LIMIT 1) r
 WHERE m.first_enrolled_on <= $4 AND r.released_on BETWEEN $3 AND $4
 """
@@ -135,8 +141,9 @@ async def program_figures(conn: asyncpg.Connection, programs: list[ProgramKey], 
         f.score_sums[r["instrument"]] += r["total"]
         f.score_counts[r["instrument"]] += r["n"]
         f.score_excluded[r["instrument"]] += r["excluded"]
-    for r in await conn.fetch(_RELEASES, *span):
-        of(r).count_release(r["released_on"], r["readmitted_on"], window.end)
+    released = await conn.fetch(_RELEASES, *span)
+    for r, readmitted_on in zip(released, await readmissions(conn, released), strict=True):
+        of(r).count_release(r["released_on"], readmitted_on, window.end)
     for key, urine in (await urine_figures(conn, *span)).items():
         figures[key].urine = urine
     return figures

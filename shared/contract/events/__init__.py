@@ -13,6 +13,22 @@ from shared.contract.events.agreement import (
     AgreementTerminated,
     Changes,
 )
+from shared.contract.events.custody import (
+    ConditionalReleaseRevoked,
+    ParticipantDied,
+    ParticipantReleasedV2,
+    ParticipantTransferred,
+)
+from shared.contract.events.intake import (
+    INTAKE_EVENTS,
+    AssessmentConcluded,
+    ParticipantFoundIneligible,
+    ParticipantWaitlisted,
+    PlacementDecided,
+    PlacementRefused,
+    ReferredForAssessment,
+    ScreeningRecorded,
+)
 from shared.contract.events.participant import (
     AssessmentRecorded,
     AssessmentRecordedV2,
@@ -49,10 +65,14 @@ from shared.contract.registry import (
 from shared.contract.upcasting import current_version, upcast, upcast_records
 
 __all__ = [
-    "EVENT_AGGREGATES", "EVENT_SCHEMAS", "AgreementAmended", "AgreementExpired",
+    "EVENT_AGGREGATES", "EVENT_SCHEMAS", "INTAKE_EVENTS", "AssessmentConcluded",
+    "ParticipantFoundIneligible", "ParticipantWaitlisted", "PlacementDecided",
+    "PlacementRefused", "ReferredForAssessment", "ScreeningRecorded",
+    "AgreementAmended", "AgreementExpired",
     "AgreementExtended", "AgreementSigned", "AgreementTerminated", "AssessmentRecorded",
-    "AssessmentRecordedV2", "AttendanceCorrected", "AttendanceCorrectedV2", "Changes", "Event",
-    "Fact",
+    "AssessmentRecordedV2", "AttendanceCorrected", "AttendanceCorrectedV2", "Changes",
+    "ConditionalReleaseRevoked", "Event", "Fact", "ParticipantDied", "ParticipantReleasedV2",
+    "ParticipantTransferred",
     "ParticipantCompleted", "ParticipantEnrolled", "ParticipantReadmitted",
     "ParticipantRegistered", "ParticipantReleased", "ParticipantWithdrawn", "ProgramClosed",
     "ProgramLaunched", "SessionCancelled", "SessionHeld", "SessionHeldV2", "SessionNotHeld",
