@@ -14,11 +14,12 @@ from services.attendance.handlers import TABLE as ATTENDANCE
 from services.programs.handlers import TABLE as PROGRAMS
 from services.reporting.projections import projections
 from shared.command_edge import handle
-from shared.envelope import STREAM, CommandMeta, NewEvent, StreamId, seal
+from shared.envelope import STREAM, StreamId
 from shared.executor import Context, Executor
 from shared.folder import Folder
 from shared.jetstream import JetStreamEventStore
 from shared.runner import ProjectionRunner
+from tests.integration.raw_log import publish_old
 
 pytestmark = [pytest.mark.nats, pytest.mark.pg]
 
@@ -37,22 +38,6 @@ async def send(nc, service, table, prison, name, data):
     reply = await handle(executor, name, f"pulih.commands.{prison}.{service}.{name}", body, None)
     assert reply["ok"], reply
     return reply["events"][-1]["seq"]
-
-
-async def publish_v1(nc, stream, type_, data, occurred_at):
-    """What a writer from before v2 appended: v1 data, sealed and chained like any event."""
-    history = await JetStreamEventStore(nc).load(stream)
-    command = uid()
-    envelope = seal(stream, NewEvent(type_, data, occurred_at, 1),
-                    CommandMeta(command, "officer:x:rina", command), index=0,
-                    version=history.version + 1, prev_hash=history.last_hash,
-                    recorded_at="2025-06-30T01:00:00.000000+00:00")
-    ack = await nc.jetstream().publish(
-        stream.subject(type_), orjson.dumps(envelope),
-        headers={"Nats-Msg-Id": envelope["event_id"],
-                 "Nats-Expected-Last-Subject-Sequence": str(history.last_seq),
-                 "Nats-Expected-Last-Subject-Sequence-Subject": stream.filter})
-    return ack.seq
 
 
 @pytest.fixture(scope="module")
@@ -77,15 +62,14 @@ async def old_session(nc):
         await send(nc, "programs", PROGRAMS, prison, "EnrollParticipant", {
             "program_id": program, "participant_id": pid, "enrolled_on": "2025-03-03"})
     stream = StreamId(prison, "session", session)
-    await publish_v1(nc, stream, "SessionHeld", {
+    await publish_old(nc, stream, "SessionHeld", {
         "program_id": program, "held_at": HELD_AT, "duration_minutes": 90,
         "activity": "counseling", "topic": "Pemicu",
         "facilitators": [{"name": "Siti", "organization": "Yayasan X", "role": "counselor"}],
         "attendance": [{"participant_id": p1, "status": "present"},
-                       {"participant_id": p2, "status": "absent"}]}, HELD_AT)
-    await publish_v1(nc, stream, "AttendanceCorrected", {
-        "participant_id": p2, "status": "late", "reason": "salah catat"},
-        "2025-03-11T09:00:00+07:00")
+                       {"participant_id": p2, "status": "absent"}]}, "2025-03-10")
+    await publish_old(nc, stream, "AttendanceCorrected", {
+        "participant_id": p2, "status": "late", "reason": "salah catat"}, "2025-03-11")
     return prison, program, session, p1, p2
 
 
