@@ -76,6 +76,11 @@ AMENDMENT = {"agreement_id": demo.LRPPN, "signed_on": "2025-06-02",
              "changes": {"committed_sessions_per_month": 6},
              "note": "Tambahan sesi konseling mulai Juni 2025"}
 
+# A session the demo cohort lost to a lockdown (issue 13): RecordSessionNotHeld's example.
+NOT_HELD = {"session_id": demo.demo_id("session/example-not-held"),
+            "program_id": demo.program_id(), "planned_for": "2025-08-20T09:00:00+07:00",
+            "reason": "security_lockdown", "note": "Razia gabungan di blok hunian"}
+
 
 
 
@@ -159,7 +164,7 @@ def _examples() -> Examples:
 def commands() -> list[tuple[str, str, dict[str, Any]]]:
     return [*demo.scenario(PRISON), ("agreements", "AmendAgreement", AMENDMENT),
             ("agreements", "SignAgreement", RAN_OUT), *urine_commands(), *intake_steps(),
-            *CUSTODY]
+            *CUSTODY, ("attendance", "RecordSessionNotHeld", NOT_HELD)]
 
 
 async def _run() -> Examples:

@@ -38,6 +38,7 @@ from shared.contract.events import (
     ScreeningRecorded,
     SessionCancelled,
     SessionHeld,
+    SessionNotHeld,
     SessionScheduled,
     UrineTestRecorded,
     ViolationResolved,
@@ -105,8 +106,11 @@ MARK_ORDER = ("present", "late", "absent", "excused")
 def _held(d: dict[str, Any]) -> str:
     marks = Counter(m["status"] for m in d["attendance"])
     counts = ", ".join(f"{marks[s]} {s}" for s in MARK_ORDER)
+    graded = Counter(m["compliance"] for m in d["attendance"] if m.get("compliance"))
+    compliance = ("; compliance " + ", ".join(f"{graded[c]} {c}" for c in sorted(graded))
+                  if graded else "")
     return (f"{d['activity']} \"{d['topic']}\" at {d['held_at']}, {d['duration_minutes']} min, "
-            f"program {d['program_id']}; {counts}")
+            f"program {d['program_id']}; {counts}{compliance}" + _why(d, "makeup_for"))
 
 
 # A summary reads the data as stored, not as the registry's typed event: a history shows any
@@ -158,7 +162,8 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
         f"program {d['program_id']}"),
     SessionHeld.TYPE: _held,
     AttendanceCorrected.TYPE: lambda d: (
-        f"participant {d['participant_id']} now {d['status']}" + _why(d, "reason")),
+        f"participant {d['participant_id']} now {d['status']}"
+        + _why(d, "compliance", "reason")),
     SessionCancelled.TYPE: lambda d: _why(d, "reason")[2:],
     ScreeningRecorded.TYPE: lambda d: (
         f"{d['instrument']} score {d['score']}, {d['risk']} risk, on {d['screened_on']}"),
@@ -173,5 +178,7 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     ParticipantWaitlisted.TYPE: lambda d: f"for {d['track']} on {d['waitlisted_on']}",
     PlacementRefused.TYPE: lambda d: f"on {d['refused_on']}" + _why(d, "reason"),
     ParticipantFoundIneligible.TYPE: lambda d: f"on {d['decided_on']}" + _why(d, "reason", "note"),
+    SessionNotHeld.TYPE: lambda d: (
+        f"planned for {d['planned_for']}, program {d['program_id']}" + _why(d, "reason", "note")),
 }
 

@@ -71,10 +71,14 @@ VALID = {
                         "facilitators": []},
     "HoldSession": {**_SESSION, "held_at": "2025-03-10T09:00:00+07:00", "duration_minutes": 90,
                     "facilitators": [TUTOR], "attendance": [{"participant_id": U,
-                                                             "status": "present"}]},
+                                                             "status": "present"}],
+                    "makeup_for": None},
     "CorrectAttendance": {"session_id": U, "participant_id": U, "status": "late",
-                          "reason": "salah catat"},
+                          "reason": "salah catat", "compliance": None},
     "CancelSession": {"session_id": U, "reason": "hujan"},
+    "RecordSessionNotHeld": {"session_id": U, "program_id": U,
+                             "planned_for": "2025-03-10T09:00:00+07:00",
+                             "reason": "security_lockdown", "note": None},
 }
 NUMERIC = {"capacity", "duration_minutes", "score", "committed_sessions_per_month"}
 RAW = "\x00RAW\x00"  # a placeholder string replaced by raw (non-JSON-serialisable) bytes

@@ -83,6 +83,12 @@ async def log_url(servers_root):
         await command(rt.nc, "agreements", "SignAgreement", {"agreement_id": EXPIRED, **SIGNED})
         for service, name, data in [*urine_commands(PRISON), *intake_steps(PRISON), *CUSTODY]:
             await command(rt.nc, service, name, data)
+        # Not in the demo yet (issue 13 §6): a session lost to a lockdown.
+        await command(rt.nc, "attendance", "RecordSessionNotHeld", {
+            "session_id": demo_id("session/not-held", PRISON),
+            "program_id": demo_id(cohort.PROGRAM_KEY, PRISON),
+            "planned_for": "2025-08-20T09:00:00+07:00", "reason": "security_lockdown",
+            "note": None})
         assert len(await expire_due(agreements, PRISON)) == 1
     finally:
         await rt.stop()

@@ -230,12 +230,16 @@ def figures(enrolled, active, completed, withdrawn, completion, held, hours, att
             "hours_by_activity": hours, "attendance_rate": attendance, "score_change": scores,
             "score_excluded": {}, "released": released, **dict(zip(
                 ["released_6m", "readmitted_6m", "released_12m", "readmitted_12m",
-                 "released_24m", "readmitted_24m"], recidivism, strict=True)), **NO_URINE}
+                 "released_24m", "readmitted_24m"], recidivism, strict=True)), **NO_URINE,
+            **NO_SESSION_NEWS}
 
 
 # No urine test in this scenario (test_evaluation_urine.py has them).
 NO_URINE = {"urine_tests": 0, "urine_positive": 0, "positivity_rate": None, "violations": 0,
             "violations_open": 0, "violations_sanctioned": 0}
+# Issue 13's session fields: no session not held, no make-up, no compliance recorded here.
+NO_SESSION_NEWS = {"sessions_not_held": 0, "not_held_by_reason": {}, "makeup_sessions": 0,
+                   "compliance_rate": None}
 
 
 KX = key(X, GENNESA, AG, PX, "Rehabilitasi Sosial")

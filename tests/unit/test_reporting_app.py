@@ -31,7 +31,7 @@ PROGRAM = {
     "program_id": PROGRAM_ID, "prison_id": "lapas-banyuwangi", "agreement_id": AID,
     "name": "Rehabilitasi sosial", "cohort": "2025-A", "capacity": 20, "status": "open",
     "enrolled": 12, "active": 9, "completed": 2, "withdrawn": 1, "sessions_held": 8,
-    "attendance_rate": 0.875,
+    "attendance_rate": 0.875, "sessions_not_held": 1,
 }
 HEALTH = {"projections": {"agreements": {"last_seq": 5, "lag": 2}}, "stream_last_seq": 7}
 

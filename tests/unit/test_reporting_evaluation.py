@@ -132,3 +132,16 @@ def test_urine_figures_sum_and_the_rate_is_recomputed_from_the_sums():
         "urine_tests": 7, "urine_positive": 3, "violations": 3, "violations_open": 1,
         "violations_sanctioned": 1}
     assert row["positivity_rate"] == 3 / 6  # not (1/4 + 2/2) / 2
+
+
+def test_session_indicators_sum_per_prison_and_recompute_the_rate():
+    a = Figures(makeups=1, compliant=2, graded=2)
+    a.not_held_by_reason.update({"holiday": 1, "security_lockdown": 2})
+    b = Figures(makeups=1, compliant=1, graded=4)
+    b.not_held_by_reason.update({"holiday": 1})
+    assert (a + b).session_indicators() == {
+        "sessions_not_held": 4, "not_held_by_reason": {"holiday": 2, "security_lockdown": 2},
+        "makeup_sessions": 2, "compliance_rate": 3 / 6}  # not the mean of 1.0 and 0.25
+    assert Figures().session_indicators() == {
+        "sessions_not_held": 0, "not_held_by_reason": {}, "makeup_sessions": 0,
+        "compliance_rate": None}

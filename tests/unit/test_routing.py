@@ -26,7 +26,8 @@ COMMANDS = {
             "RegisterParticipant", "RecordAssessment", "RecordRelease", "RecordReadmission",
             "RecordUrineTest", "ResolveViolation")}},
     "attendance": {name: "session_id" for name in (
-        "ScheduleSession", "HoldSession", "CorrectAttendance", "CancelSession")},
+        "ScheduleSession", "HoldSession", "CorrectAttendance", "CancelSession",
+        "RecordSessionNotHeld")},
 }
 
 

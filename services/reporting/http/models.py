@@ -96,6 +96,8 @@ class ProgramReport(BaseModel):
     attendance_rate: float | None = Field(
         ge=0, le=1, description="(present + late) / (present + late + absent) over the held "
         "sessions' marks, corrections applied, excused left out; null when that is 0 / 0.")
+    sessions_not_held: int = Field(description="Sessions recorded not held "
+                                   "(RecordSessionNotHeld), whatever the reason.")
 
 
 class AuditEvent(BaseModel):
@@ -181,7 +183,23 @@ class UrineIndicators(BaseModel):
                                        "before `to`.")
 
 
-class EvaluationItem(UrineIndicators, Indicators, ProgramKey):
+class SessionIndicators(BaseModel):
+    """Appended for issue 13 (sessions not held, make-ups, compliance), after every v1 field."""
+
+    sessions_not_held: int = Field(description="Sessions recorded not held whose planned_for "
+                                   "WIB day is inside the window.")
+    not_held_by_reason: dict[str, int] = Field(
+        description="sessions_not_held per reason (partner_absent, security_lockdown, holiday, "
+        "facilitator_ill, participants_unavailable, other); only reasons with some.")
+    makeup_sessions: int = Field(description="Sessions (not held or cancelled) made up by a "
+                                 "session held inside the window, each counted once.")
+    compliance_rate: float | None = Field(
+        ge=0, le=1, description="compliant / marks with a compliance recorded, among the present "
+        "and late marks of the held sessions inside the window, corrections applied; null when "
+        "no mark has one.")
+
+
+class EvaluationItem(SessionIndicators, UrineIndicators, Indicators, ProgramKey):
     """One program's evaluation."""
 
 
@@ -194,7 +212,7 @@ class RegionalV1(Indicators, PrisonKey):
                                    "status on `to` is active or expiring.")
 
 
-class RegionalItem(UrineIndicators, RegionalV1):
+class RegionalItem(SessionIndicators, UrineIndicators, RegionalV1):
     """One prison: its programs' counts summed, rates and means recomputed from the sums."""
 
 

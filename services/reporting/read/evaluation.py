@@ -17,9 +17,10 @@ by its own date, whatever order it was recorded in. The definitions the contract
   included). Someone withdrawn and enrolled again by `to` counts by the later enrolment (as in
   `/programs`). `active` = enrolled − completed − withdrawn, exactly as the contract writes it:
   with a `from`, a participant who left before `from` is therefore counted as active.
-- Sessions: held sessions (never cancelled ones) whose WIB calendar day (`held_at` in UTC+7) is
-  inside the window: `sessions_held`, `hours_by_activity` (minutes summed, then / 60; only
-  activities with a held session appear) and `attendance_rate` (marks as corrected).
+- Sessions: held sessions (never cancelled nor not held ones) whose WIB calendar day (`held_at`
+  in UTC+7) is inside the window: `sessions_held`, `hours_by_activity` (minutes summed, then /
+  60; only activities with a held session appear) and `attendance_rate` (marks as corrected);
+  sessions not held, make-ups and compliance: see `session_figures`.
 - `score_change`: per instrument, over the participants (above) with at least one `intake` and
   one `exit` assessment of that instrument recorded *for this program* (assessments without a
   program_id count for none), dated on or before `to` (`from` does not limit them): mean of
@@ -41,13 +42,15 @@ by its own date, whatever order it was recorded in. The definitions the contract
   (`recidivism.Person.first_return`); a parole revocation is not a readmission (see
   `/recidivism`). Month arithmetic: `figures.add_months`.
 - `/regional`: one row per prison that has a program, or an agreement signed on or before
-  `to`, ordered by prison_id; fields: prison_id, the indicators above (enrolled … readmitted_24m)
-  and `agreements_active`. Counts are sums of the prison's program rows (a participant in two
-  programs counts in both), rates and means are recomputed from the summed numerators and
-  denominators (score_change: the mean over all the prison's qualifying participant-program
-  pairs; hours: minutes summed, then / 60).
+  `to`, ordered by prison_id; fields: prison_id, the indicators above (enrolled … readmitted_24m),
+  `agreements_active`, then the urine and the session fields. Counts are sums of the prison's
+  program rows (a participant in two programs counts in both), rates and means are recomputed
+  from the summed numerators and denominators (score_change: the mean over all the prison's
+  qualifying participant-program pairs; hours: minutes summed, then / 60).
 - `agreements_active`: see `agreements_active` below.
 - Urine tests and violations (`urine_tests` … `violations_sanctioned`): see `urine.py`.
+- Sessions not held, make-ups, compliance (`sessions_not_held` … `compliance_rate`): see
+  `session_figures.py`.
 - Nothing is rounded; a rate with a zero denominator is null; `hours_by_activity` and
   `score_change` only hold keys with something behind them (`{}` otherwise).
 """
@@ -65,6 +68,7 @@ from services.reporting.read.figures import Figures, Window
 from services.reporting.read.queries import agreement_status
 from services.reporting.read.recidivism_sql import readmissions
 from services.reporting.read.scores import RANGES, SCORES, WANTED
+from services.reporting.read.session_figures import count_sessions
 from services.reporting.read.urine import urine_figures
 
 _PROGRAMS = """
@@ -95,21 +99,6 @@ WHERE m.first_enrolled_on <= $4
 GROUP BY m.prison_id, m.program_id
 """
 
-_SESSIONS = f"""
-WITH {WANTED}
-SELECT x.prison_id, x.program_id, x.activity, count(*) AS held,
-       sum(x.duration_minutes) AS minutes,
-       sum(k.attended)::bigint AS attended, sum(k.counted)::bigint AS counted
-FROM wanted w
-JOIN sessions x ON x.prison_id = w.prison_id AND x.program_id = w.program_id
-CROSS JOIN LATERAL (
-    SELECT count(*) FILTER (WHERE status IN ('present', 'late')) AS attended,
-           count(*) FILTER (WHERE status IN ('present', 'late', 'absent')) AS counted
-    FROM jsonb_each_text(x.marks) AS mark(participant_id, status)) k
-WHERE x.status = 'held' AND x.held_on BETWEEN $3 AND $4
-GROUP BY x.prison_id, x.program_id, x.activity
-"""
-
 # The release of the participant's stay in the program's own prison.
 _RELEASES = f"""
 WITH {WANTED}
@@ -135,7 +124,7 @@ ProgramKey = tuple[str, str]  # (prison_id, program_id)
 
 async def program_figures(conn: asyncpg.Connection, programs: list[ProgramKey], window: Window
                           ) -> dict[ProgramKey, Figures]:
-    """Each program's numerators and denominators over `window`, from four queries."""
+    """Each program's numerators and denominators over `window`, from a few queries."""
     figures = {p: Figures() for p in programs}
     wanted = ([prison for prison, _ in programs], [program for _, program in programs])
     span = (*wanted, window.start, window.end)
@@ -146,12 +135,7 @@ async def program_figures(conn: asyncpg.Connection, programs: list[ProgramKey], 
     for r in await conn.fetch(_MEMBERS, *span):
         f = of(r)
         f.enrolled, f.completed, f.withdrawn = r["enrolled"], r["completed"], r["withdrawn"]
-    for r in await conn.fetch(_SESSIONS, *span):
-        f = of(r)
-        f.sessions_held += r["held"]
-        f.minutes_by_activity[r["activity"]] += r["minutes"]
-        f.attended += r["attended"]
-        f.counted += r["counted"]
+    await count_sessions(conn, figures, span)
     for r in await conn.fetch(SCORES, *wanted, window.end, *RANGES):
         f = of(r)
         f.score_sums[r["instrument"]] += r["total"]
@@ -176,8 +160,8 @@ async def evaluation_report(conn: asyncpg.Connection, window: Window,
     `prisons` (None: every prison) keeps those prisons' programs only."""
     programs = await conn.fetch(_PROGRAMS, prison_id, partner_id, prisons)
     figures = await program_figures(conn, [_key(p) for p in programs], window)
-    return [{**dict(p), **figures[_key(p)].indicators(), **figures[_key(p)].urine.indicators()}
-            for p in programs]
+    return [{**dict(p), **figures[_key(p)].indicators(), **figures[_key(p)].urine.indicators(),
+             **figures[_key(p)].session_indicators()} for p in programs]
 
 
 async def regional_report(conn: asyncpg.Connection, window: Window,
@@ -191,7 +175,8 @@ async def regional_report(conn: asyncpg.Connection, window: Window,
         per_prison[p["prison_id"]] += figures[_key(p)]
     active = await agreements_active(conn, window.end, prisons)
     return [{"prison_id": prison, **per_prison[prison].indicators(),
-             "agreements_active": active.get(prison, 0), **per_prison[prison].urine.indicators()}
+             "agreements_active": active.get(prison, 0), **per_prison[prison].urine.indicators(),
+             **per_prison[prison].session_indicators()}
             for prison in sorted(per_prison.keys() | active.keys())]
 
 

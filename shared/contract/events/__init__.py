@@ -45,8 +45,11 @@ from shared.contract.events.program import (
 )
 from shared.contract.events.session import (
     AttendanceCorrected,
+    AttendanceCorrectedV2,
     SessionCancelled,
     SessionHeld,
+    SessionHeldV2,
+    SessionNotHeld,
     SessionScheduled,
 )
 from shared.contract.events.urine import UrineTestRecorded, ViolationResolved
@@ -67,11 +70,12 @@ __all__ = [
     "PlacementRefused", "ReferredForAssessment", "ScreeningRecorded",
     "AgreementAmended", "AgreementExpired",
     "AgreementExtended", "AgreementSigned", "AgreementTerminated", "AssessmentRecorded",
-    "AssessmentRecordedV2", "AttendanceCorrected", "Changes", "ConditionalReleaseRevoked",
-    "Event", "Fact", "ParticipantDied", "ParticipantReleasedV2", "ParticipantTransferred",
+    "AssessmentRecordedV2", "AttendanceCorrected", "AttendanceCorrectedV2", "Changes",
+    "ConditionalReleaseRevoked", "Event", "Fact", "ParticipantDied", "ParticipantReleasedV2",
+    "ParticipantTransferred",
     "ParticipantCompleted", "ParticipantEnrolled", "ParticipantReadmitted",
     "ParticipantRegistered", "ParticipantReleased", "ParticipantWithdrawn", "ProgramClosed",
-    "ProgramLaunched", "SessionCancelled", "SessionHeld", "SessionScheduled",
-    "UrineTestRecorded", "ViolationResolved", "current_version", "decode", "encode",
-    "latest_versions", "upcast", "upcast_records",
+    "ProgramLaunched", "SessionCancelled", "SessionHeld", "SessionHeldV2", "SessionNotHeld",
+    "SessionScheduled", "UrineTestRecorded", "ViolationResolved", "current_version", "decode",
+    "encode", "latest_versions", "upcast", "upcast_records",
 ]
