@@ -34,9 +34,10 @@ def _die_with_parent() -> None:  # in the child, between fork and exec
 
 class Services:
     def __init__(self, workdir: Path, nats_url: str, database_url: str,
-                 credentials: Path | None = None):
+                 credentials: Path | None = None, http_auth: bool = False):
         self.workdir, self.nats_url, self.database_url = workdir, nats_url, database_url
         self.credentials = credentials  # PULIH_NATS_CREDENTIALS: a `pulih auth init` dir
+        self.http_auth = http_auth  # PULIH_HTTP_AUTH=on: the reports require a bearer token
         self.http_port = free_port()
         self.procs: dict[str, subprocess.Popen] = {}
         self.peak_sampled: dict[str, int] = {}
@@ -51,8 +52,11 @@ class Services:
                "PULIH_DATABASE_URL": self.database_url, "PULIH_HTTP_PORT": str(self.http_port),
                "PULIH_DATA_DIR": str(self.workdir / "pulih")}
         env.pop("PULIH_NATS_CREDENTIALS", None)
+        env.pop("PULIH_HTTP_AUTH", None)
         if self.credentials is not None:
             env["PULIH_NATS_CREDENTIALS"] = str(self.credentials)
+        if self.http_auth:
+            env["PULIH_HTTP_AUTH"] = "on"
         for name in names:
             out = (self.workdir / f"{name}.log").open("ab")
             self.procs[name] = subprocess.Popen(

@@ -8,7 +8,7 @@ import contextlib
 import sys
 
 from deploy import stack
-from ops import audit, auth_cli, events_cli, tokens
+from ops import audit, auth_cli, events_cli, pseudonym_cli, tokens
 from services.reporting.http.tokens import NoTokenKey
 from shared import logs
 from shared.settings import Settings, SettingsError
@@ -34,7 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     events_cli.add_commands(sub)
     audit.add_commands(sub)
     tokens.add_commands(auth_cli.add_commands(sub))  # `auth init`, then `auth token`
+    pseudonym_cli.add_commands(sub)
     args = parser.parse_args(argv)
+    if args.command == "pseudonym":  # offline: no settings, no logging of anything it reads
+        return args.run(args)
 
     logs.configure()
     try:

@@ -1,14 +1,13 @@
 """The example messages of docs/asyncapi.json: what Pulih really sends and writes.
 
-The demo scenario (deploy/demo.py), plus the amendment, the expiry and the phase plan it lacks
-(`phased`), goes through the
-three command services' real edge (`shared.command_edge.handle`) onto the in-memory log, at a
-fixed clock and with command ids derived from their place in the list, so the examples are the
-same at every generation. The first request of each command and its reply are its examples,
-the first event of each type that type's. The error replies are real too: each request sent
-again with a key no command has (`invalid`: a NIK is refused, never stored), and sent again
-under a new command_id once the scenario is done (`rule` or `not_found`: already signed,
-already held...).
+The demo scenario (deploy/demo.py), plus the amendment, the expiry, the custody commands and
+the phase plan (`phased`) it lacks, goes through the three command services' real edge
+(`shared.command_edge.handle`) onto the in-memory log, at a fixed clock and with command ids
+derived from their place in the list, so the examples are the same at every generation. The
+first request of each command and its reply are its examples, the first event of each type
+that type's. The error replies are real too: each request sent again with a key no command has
+(`invalid`: a NIK is refused, never stored), and sent again under a new command_id once the
+scenario is done (`rule` or `not_found`: already signed, already held...).
 
 Every example is checked here against the model it documents, so the document cannot show a
 message Pulih would refuse; tests/unit/test_docs_examples.py checks each one again against the
@@ -56,9 +55,82 @@ RAN_OUT = {
     "signatories": [demo.PRISON_HEAD, {"name": "Kepala BLK", "title": "Kepala Balai",
                                        "party": "partner"}],
     "renews": None, "committed_sessions_per_month": 2}
+
+
+def urine_commands(prison: str = PRISON) -> list[tuple[str, str, dict[str, Any]]]:
+    """A random test of a cohort participant during the program, positive, and its violation
+    sanctioned (the demo scenario has no urine test yet)."""
+    who = demo.demo_id("participant/02", prison)
+    test = demo.demo_id("urine-test/participant-02/2025-09-15", prison)
+    return [("programs", "RecordUrineTest", {
+        "participant_id": who, "test_id": test, "tested_on": "2025-09-15", "kind": "random",
+        "point": None, "panel": ["methamphetamine", "cannabis"],
+        "results": {"methamphetamine": "positive", "cannabis": "negative"},
+        "witnessed": True, "program_id": demo.program_id(prison)}),
+        ("programs", "ResolveViolation", {
+            "participant_id": who, "test_id": test, "resolved_on": "2025-09-18",
+            "outcome": "sanctioned", "note": "Sidang TPP: hak remisi ditunda"})]
+
+
 AMENDMENT = {"agreement_id": demo.LRPPN, "signed_on": "2025-06-02",
              "changes": {"committed_sessions_per_month": 6},
              "note": "Tambahan sesi konseling mulai Juni 2025"}
+
+# A session the demo cohort lost to a lockdown (issue 13): RecordSessionNotHeld's example.
+NOT_HELD = {"session_id": demo.demo_id("session/example-not-held"),
+            "program_id": demo.program_id(), "planned_for": "2025-08-20T09:00:00+07:00",
+            "reason": "security_lockdown", "note": "Razia gabungan di blok hunian"}
+
+
+
+
+def intake_steps(prison: str = PRISON) -> list[tuple[str, str, dict[str, Any]]]:
+    """The intake pipeline (issue 13 §1), which the demo lacks: participant 02 screened,
+    referred, assessed, waitlisted, then placed; 05 refuses; 04 is found ineligible."""
+    two, four, five = (demo.demo_id(f"participant/{n:02d}", prison) for n in (2, 4, 5))
+    team = [{"role": role} for role in ("doctor", "psychologist", "counselor", "bnn")]
+
+    def screened(pid: str, score: int, risk: str) -> tuple[str, dict[str, Any]]:
+        return ("RecordScreening", {"participant_id": pid, "screened_on": "2026-06-01",
+                                    "instrument": "ASSIST", "score": score, "risk": risk})
+
+    def assessed(pid: str, score: int, risk: str, track: str, setting: str,
+                 note: str | None) -> list[tuple[str, dict[str, Any]]]:
+        return [screened(pid, score, risk),
+                ("ReferForAssessment", {"participant_id": pid, "referred_on": "2026-06-02",
+                                        "team": team}),
+                ("ConcludeAssessment", {"participant_id": pid, "concluded_on": "2026-06-08",
+                                        "instrument": "ASI", "recommended_track": track,
+                                        "recommended_setting": setting, "note": note})]
+
+    steps = [
+        *assessed(two, 29, "high", "social", "inside", "Rehabilitasi sosial di dalam Lapas"),
+        ("WaitlistParticipant", {"participant_id": two, "waitlisted_on": "2026-06-10",
+                                 "track": "social"}),
+        ("DecidePlacement", {"participant_id": two, "decided_on": "2026-06-17",
+                             "decree_number": "W15.PAS.PAS.12-PK.01.04/2026", "track": "social",
+                             "setting": "inside", "program_id": None}),
+        *assessed(five, 18, "moderate", "medical", "outside", None),
+        ("RecordRefusal", {"participant_id": five, "refused_on": "2026-06-12",
+                           "reason": "Tidak bersedia mengikuti rehabilitasi"}),
+        screened(four, 6, "moderate"),
+        ("RecordIneligibility", {"participant_id": four, "decided_on": "2026-06-03",
+                                 "reason": "not_narcotics", "note": None}),
+    ]
+    return [("programs", name, data) for name, data in steps]
+# Issue 13's custody commands, which the demo lacks: a parole revoked, a transfer, a death.
+PAROLED = demo.demo_id("participant/example-paroled")
+MOVED = demo.demo_id("participant/example-moved")
+CUSTODY = [
+    *[("programs", "RegisterParticipant", {"participant_id": p, "case_type": "narcotics_user",
+                                           "admitted_on": "2024-02-01"}) for p in (PAROLED, MOVED)],
+    ("programs", "RecordRelease", {"participant_id": PAROLED, "released_on": "2025-01-06",
+                                   "release_type": "parole"}),
+    ("programs", "RevokeParole", {"participant_id": PAROLED, "revoked_on": "2025-04-07",
+                                  "reason": "violation_of_conditions"}),
+    ("programs", "RecordDeath", {"participant_id": PAROLED, "died_on": "2025-05-05"}),
+    ("programs", "RecordTransfer", {"participant_id": MOVED, "transferred_on": "2025-02-03",
+                                    "to_prison_id": "lapas-jember"})]
 
 
 def phased(prison: str = PRISON) -> list[demo.Command]:
@@ -118,7 +190,8 @@ def _examples() -> Examples:
 
 def commands() -> list[tuple[str, str, dict[str, Any]]]:
     return [*demo.scenario(PRISON), ("agreements", "AmendAgreement", AMENDMENT),
-            ("agreements", "SignAgreement", RAN_OUT), *phased(PRISON)]
+            ("agreements", "SignAgreement", RAN_OUT), *urine_commands(), *intake_steps(),
+            *CUSTODY, ("attendance", "RecordSessionNotHeld", NOT_HELD), *phased(PRISON)]
 
 
 async def _run() -> Examples:

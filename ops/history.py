@@ -16,20 +16,33 @@ from shared.contract.events import (
     AgreementExtended,
     AgreementSigned,
     AgreementTerminated,
+    AssessmentConcluded,
     AssessmentRecorded,
     AttendanceCorrected,
+    ConditionalReleaseRevoked,
     ParticipantCompleted,
+    ParticipantDied,
     ParticipantEnrolled,
+    ParticipantFoundIneligible,
     ParticipantReadmitted,
     ParticipantRegistered,
     ParticipantReleased,
+    ParticipantTransferred,
+    ParticipantWaitlisted,
     ParticipantWithdrawn,
     PhaseAdvanced,
+    PlacementDecided,
+    PlacementRefused,
     ProgramClosed,
     ProgramLaunched,
+    ReferredForAssessment,
+    ScreeningRecorded,
     SessionCancelled,
     SessionHeld,
+    SessionNotHeld,
     SessionScheduled,
+    UrineTestRecorded,
+    ViolationResolved,
 )
 from shared.eventlog import LogMessage, read_log, stream_state, subject_filter
 
@@ -101,8 +114,11 @@ MARK_ORDER = ("present", "late", "absent", "excused")
 def _held(d: dict[str, Any]) -> str:
     marks = Counter(m["status"] for m in d["attendance"])
     counts = ", ".join(f"{marks[s]} {s}" for s in MARK_ORDER)
+    graded = Counter(m["compliance"] for m in d["attendance"] if m.get("compliance"))
+    compliance = ("; compliance " + ", ".join(f"{graded[c]} {c}" for c in sorted(graded))
+                  if graded else "")
     return (f"{d['activity']} \"{d['topic']}\" at {d['held_at']}, {d['duration_minutes']} min, "
-            f"program {d['program_id']}; {counts}")
+            f"program {d['program_id']}; {counts}{compliance}" + _why(d, "makeup_for"))
 
 
 # A summary reads the data as stored, not as the registry's typed event: a history shows any
@@ -138,14 +154,42 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     AssessmentRecorded.TYPE: lambda d: (
         f"{d['instrument']} {d['phase']} score {d['score']} on {d['assessed_on']}"
         + _why(d, "program_id", "assessor_role")),
-    ParticipantReleased.TYPE: lambda d: f"{d['release_type']} on {d['released_on']}",
+    ParticipantReleased.TYPE: lambda d: (
+        f"{d['release_type']} on {d['released_on']}"
+        + ("" if d.get("conditional") is None else
+           f", {'conditional' if d['conditional'] else 'final'}")),
     ParticipantReadmitted.TYPE: lambda d: f"on {d['readmitted_on']}",
+    UrineTestRecorded.TYPE: lambda d: (
+        f"{d['kind']} test {d['test_id']} on {d['tested_on']}: "
+        + ", ".join(f"{s} {r}" for s, r in d["results"].items())
+        + _why(d, "point", "program_id")),
+    ViolationResolved.TYPE: lambda d: (
+        f"test {d['test_id']} {d['outcome']} on {d['resolved_on']}" + _why(d, "note")),
+    ParticipantTransferred.TYPE: lambda d: f"to {d['to_prison_id']} on {d['transferred_on']}",
+    ConditionalReleaseRevoked.TYPE: lambda d: f"on {d['revoked_on']}" + _why(d, "reason"),
+    ParticipantDied.TYPE: lambda d: f"on {d['died_on']}",
     SessionScheduled.TYPE: lambda d: (
         f"{d['activity']} \"{d['topic']}\" for {d['scheduled_for']}, "
         f"program {d['program_id']}"),
     SessionHeld.TYPE: _held,
     AttendanceCorrected.TYPE: lambda d: (
-        f"participant {d['participant_id']} now {d['status']}" + _why(d, "reason")),
+        f"participant {d['participant_id']} now {d['status']}"
+        + _why(d, "compliance", "reason")),
     SessionCancelled.TYPE: lambda d: _why(d, "reason")[2:],
+    ScreeningRecorded.TYPE: lambda d: (
+        f"{d['instrument']} score {d['score']}, {d['risk']} risk, on {d['screened_on']}"),
+    ReferredForAssessment.TYPE: lambda d: (
+        f"on {d['referred_on']}, team " + ", ".join(m["role"] for m in d["team"])),
+    AssessmentConcluded.TYPE: lambda d: (
+        f"{d['instrument']} on {d['concluded_on']}: {d['recommended_track']} "
+        f"{d['recommended_setting']}" + _why(d, "note")),
+    PlacementDecided.TYPE: lambda d: (
+        f"decree {d['decree_number']} on {d['decided_on']}: {d['track']} {d['setting']}"
+        + _why(d, "program_id")),
+    ParticipantWaitlisted.TYPE: lambda d: f"for {d['track']} on {d['waitlisted_on']}",
+    PlacementRefused.TYPE: lambda d: f"on {d['refused_on']}" + _why(d, "reason"),
+    ParticipantFoundIneligible.TYPE: lambda d: f"on {d['decided_on']}" + _why(d, "reason", "note"),
+    SessionNotHeld.TYPE: lambda d: (
+        f"planned for {d['planned_for']}, program {d['program_id']}" + _why(d, "reason", "note")),
 }
 

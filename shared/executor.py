@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import reduce
 from typing import Any
 
 from pydantic import BaseModel
 
+from shared.contract.events import decode
 from shared.envelope import WIB, CommandMeta, NewEvent, StreamId
 from shared.errors import Rejected
 from shared.folder import Evolve, Folder, FoldMany
@@ -48,13 +50,20 @@ def business_date(now: datetime) -> date:
 @dataclass(frozen=True)
 class Reads:
     """Another aggregate a decision reads: the one the command's `id_field` names (none when
-    the field is null), folded by `evolve` and passed to `decide` as keyword `name`."""
+    the field is null), folded by `evolve` and passed to `decide` as keyword `name`.
+
+    With `scan` (an event type), not one aggregate but every event of that type on this
+    prison's aggregates of type `aggregate`, fresh from the log in log order, folded by
+    `fold_many` (or `evolve`): for a rule no single aggregate can answer. Read only when
+    `id_field` is not null (a scan costs one read of all those events: keep it for rare
+    commands). Like the id check of a create, it is not atomic with the append."""
 
     name: str
     aggregate: str
     id_field: str
     evolve: Evolve
     fold_many: FoldMany | None = None
+    scan: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,8 @@ class Command:
     creates: bool = False
     # False: issued by the service itself (a timer), never over the public subject.
     public: bool = True
+    # True: `decide` also gets the prison of the command's subject, as keyword `prison_id`.
+    prison: bool = False
 
 
 Table = Mapping[str, Command]
@@ -104,7 +115,7 @@ class Executor:
         """
         row = self.table[name]
         stream = self.stream(name, prison_id, command)
-        others = [_other(prison_id, read, command) for read in row.reads]
+        others = [None if read.scan else _other(prison_id, read, command) for read in row.reads]
         history, read = await self._load(stream, others)
         verified = False
         for _ in range(MAX_TRIES):
@@ -115,7 +126,8 @@ class Executor:
                 if expected_version is not None and expected_version != history.version:
                     raise Rejected("conflict", f"expected version {expected_version}, "
                                    f"the aggregate is at version {history.version}")
-                events = self._decide(row, history, command, read)
+                events = self._decide(row, history, command, read,
+                                      await self._scan(prison_id, row, command))
                 if row.creates and not history.events:
                     await refuse_id_of_another_prison(self.ctx.store, stream)
             except Rejected:
@@ -143,12 +155,31 @@ class Executor:
         found = iter(histories)
         return history, [None if other is None else next(found) for other in others]
 
+    async def _scan(self, prison_id: str, row: Command, command: BaseModel) -> dict[str, Any]:
+        """The state of each `scan` read, fresh from the log on every try (None when the
+        command's `id_field` is null)."""
+        states: dict[str, Any] = {}
+        for spec in row.reads:
+            if spec.scan is None:
+                continue
+            states[spec.name] = None
+            if getattr(command, spec.id_field, None) is not None:
+                records = await self.ctx.store.read(prison_id, spec.aggregate,
+                                                    event_type=spec.scan)
+                facts = [decode(record.envelope) for record in records]
+                states[spec.name] = (spec.fold_many(None, facts) if spec.fold_many
+                                     else reduce(spec.evolve, facts, None))
+        return states
+
     def _decide(self, row: Command, history: History, command: BaseModel,
-                read: list[History | None]) -> Sequence[NewEvent]:
+                read: list[History | None], scanned: dict[str, Any]) -> Sequence[NewEvent]:
         facts = {spec.name: None if other is None else self.fold(spec.evolve, other,
                                                                   spec.fold_many)
-                 for spec, other in zip(row.reads, read, strict=True)}
-        return row.decide(self.fold(row.evolve, history), command, self.ctx.clock(), **facts)
+                 for spec, other in zip(row.reads, read, strict=True) if spec.scan is None}
+        if row.prison:
+            facts["prison_id"] = history.stream.prison_id
+        return row.decide(self.fold(row.evolve, history), command, self.ctx.clock(),
+                          **facts, **scanned)
 
 
 def _other(prison_id: str, read: Reads, command: BaseModel) -> StreamId | None:

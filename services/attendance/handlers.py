@@ -15,12 +15,21 @@ from services.attendance.commands import (
     CancelSession,
     CorrectAttendance,
     HoldSession,
+    RecordSessionNotHeld,
     ScheduleSession,
 )
 from shared.executor import Command, Reads, Table
 
 # The roster folds a run of program events at once (a program of thousands).
 PROGRAM = Reads("program", "program", "program_id", domain.evolve_roster, domain.fold_roster)
+# A make-up reads the session it replaces (this prison's, fresh) and which sessions of this
+# prison a held session already made up: every SessionHeld of the prison, read only when
+# `makeup_for` is given. The log answers "already made up" no other way (the make-up's one
+# event is on its own session), so the check is not atomic: two make-ups of one session sent
+# at the same instant both succeed, as two creates of one id in two prisons do.
+REPLACED = Reads("replaced", "session", "makeup_for", domain.evolve)
+MADE_UP = Reads("made_up", "session", "makeup_for", domain.evolve_makeups, domain.fold_makeups,
+                scan="SessionHeld")
 
 
 def _row(model: type, **options: Any) -> Command:
@@ -29,8 +38,9 @@ def _row(model: type, **options: Any) -> Command:
 
 TABLE: Table = {
     "ScheduleSession": _row(ScheduleSession, creates=True, reads=(PROGRAM,)),
-    "HoldSession": _row(HoldSession, creates=True, reads=(PROGRAM,)),
+    "HoldSession": _row(HoldSession, creates=True, reads=(PROGRAM, REPLACED, MADE_UP)),
     "CorrectAttendance": _row(CorrectAttendance),
     "CancelSession": _row(CancelSession),
+    "RecordSessionNotHeld": _row(RecordSessionNotHeld, creates=True, reads=(PROGRAM,)),
 }
 COMMANDS = {name: row.model for name, row in TABLE.items() if row.public}

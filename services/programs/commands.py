@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, StrictBool, ValidationInfo, field_validator
 
 from services.programs.plan import Phases, PlanDays
 from shared.contract.fields import (
@@ -221,22 +221,35 @@ class RecordAssessment(ParticipantCommand):
 
 
 class RecordRelease(ParticipantCommand):
-    """Record a participant's release from custody; writes `ParticipantReleased`.
+    """Record a participant's release from custody; writes `ParticipantReleased`
+    (schema_version 2, with `conditional`).
 
-    Rules: the participant is registered in this prison (`not_found`) and in custody;
-    `released_on` is not before the current admission and not in the future.
+    `conditional` (optional): true when the person stays under sentence (parole,
+    conditional_leave, pre_release_leave, assimilation: the default for those types), false for
+    a final release (expiration: the default); for `other` it may be given, else null.
+    `release_type: transfer` is deprecated (v1 clients): use `RecordTransfer`; it is still
+    accepted, with `conditional` null, and every reader treats it as a transfer.
+
+    Rules: the participant is registered in this prison (`not_found`), in custody and alive;
+    `released_on` is not before the current admission and not in the future; `conditional`,
+    when given, agrees with the release type (none for `transfer`).
     """
 
     released_on: Day
     release_type: ReleaseType
+    # Optional, so clients written before it keep working; default from the release type.
+    conditional: StrictBool | None = None
 
 
 class RecordReadmission(ParticipantCommand):
     """Record a participant's admission after a release, the recidivism
     signal; writes `ParticipantReadmitted`.
 
-    Rules: the participant is registered in this prison (`not_found`) and was released (not in
-    custody); `readmitted_on` is not before the last release and not in the future.
+    Also a return to this prison after a transfer out (`RecordTransfer`).
+
+    Rules: the participant is registered in this prison (`not_found`), alive, and was released
+    or transferred out (not in custody here); `readmitted_on` is not before the last release
+    or transfer and not in the future.
     """
 
     readmitted_on: Day

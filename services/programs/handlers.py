@@ -28,7 +28,17 @@ from services.programs.commands import (
     RegisterParticipant,
     WithdrawParticipant,
 )
-from services.programs.domain import agreement_view, enrolments, participant, program
+from services.programs.commands_custody import RecordDeath, RecordTransfer, RevokeParole
+from services.programs.domain import (
+    agreement_view,
+    enrolments,
+    intake,
+    participant,
+    program,
+    urine,
+)
+from services.programs.intake_commands import INTAKE_COMMANDS, DecidePlacement
+from services.programs.urine_commands import RecordUrineTest, ResolveViolation
 from shared.envelope import NewEvent
 from shared.executor import Command, Reads, Table, business_date
 
@@ -67,5 +77,16 @@ TABLE: Table = {
         Reads("program", "program", "program_id", enrolments.evolve),)),
     "RecordRelease": _participant(RecordRelease),
     "RecordReadmission": _participant(RecordReadmission),
+    # Each member's enrolment spans: a test names a program the participant is in that day.
+    "RecordUrineTest": _participant(RecordUrineTest, reads=(
+        Reads("memberships", "program", "program_id", urine.memberships),)),
+    "ResolveViolation": _participant(ResolveViolation),
+    # The intake pipeline (domain/intake.py); a placement reads the program it names.
+    **{model.__name__: _participant(model, reads=(
+        Reads("placement_program", "program", "program_id", intake.program_evolve),)
+        if model is DecidePlacement else ()) for model in INTAKE_COMMANDS},
+    "RecordTransfer": _participant(RecordTransfer, prison=True),
+    "RevokeParole": _participant(RevokeParole),
+    "RecordDeath": _participant(RecordDeath),
 }
 COMMANDS = {name: row.model for name, row in TABLE.items() if row.public}

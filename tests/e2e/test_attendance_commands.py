@@ -72,7 +72,7 @@ async def test_every_command_succeeds_with_the_contract_reply(stack, prison_id):
     fix = await stack.nc.jetstream().get_msg(STREAM, corrected["events"][0]["seq"])
     assert fix.subject == f"pulih.events.{prison_id}.session.{s1}.AttendanceCorrected"
     assert orjson.loads(fix.data)["data"] == {"participant_id": p2, "status": "late",
-                                              "reason": "salah catat"}
+                                              "reason": "salah catat", "compliance": None}
     ok(await cmd("ScheduleSession", scheduling(s2, program_id)), 1)
     ok(await cmd("CancelSession", {"session_id": s2, "reason": "hujan deras"},
                  expected_version=1), 2, "SessionCancelled")

@@ -95,15 +95,23 @@ def row(enrolled, active, completed, withdrawn, sessions, hours, attendance, sco
             "attendance_rate": attendance, "score_change": scores, "score_excluded": {},
             "released": released,
             **dict(zip(["released_6m", "readmitted_6m", "released_12m", "readmitted_12m",
-                        "released_24m", "readmitted_24m"], recidivism, strict=True))}
+                        "released_24m", "readmitted_24m"], recidivism, strict=True)),
+            # No urine test here (test_urine_commands.py has them).
+            "urine_tests": 0, "urine_positive": 0, "positivity_rate": None, "violations": 0,
+            "violations_open": 0, "violations_sanctioned": 0}
 
 
+# Issue 13's session fields, appended: neither prison records a session not held nor a make-up
+# nor a compliance (the cancelled session is not "not held").
+NO_SESSION_NEWS = {"sessions_not_held": 0, "not_held_by_reason": {}, "makeup_sessions": 0,
+                   "compliance_rate": None}
 # p1 completed, p3 withdrawn, p2 active. Marks: 10 Mar 3/3 (p2 corrected to present), 24 Mar
 # 2/3. Releases: p3 on 1 Apr (back 1 Sep, within 6 months), p1 on 15 Jul (not back).
 FIRST = row(3, 1, 1, 1, 2, {"counseling": 1.5, "skills_training": 1.0}, 5 / 6,
             {"ASSIST": -8.0}, 2, 2, 1, 2, 1, 0, 0)
-# q1 released 2025-08-01, back 2026-09-01: more than 12 months later.
-SECOND = row(1, 0, 1, 0, 1, {"counseling": 2.0}, 1.0, {}, 1, 1, 0, 1, 0, 0, 0)
+# q1 "released" 2025-08-01 with release_type transfer: a transfer, not a release (contract
+# v2), so neither released nor followed (the return on 2026-09-01 is not a readmission).
+SECOND = row(1, 0, 1, 0, 1, {"counseling": 2.0}, 1.0, {}, 0, 0, 0, 0, 0, 0, 0)
 
 
 async def test_evaluation_and_regional_of_two_prisons(stack):
@@ -125,7 +133,8 @@ async def test_evaluation_and_regional_of_two_prisons(stack):
     items = (await get("/evaluation", prison_id=second)).json()["items"]
     assert items == [{"prison_id": second, "partner_id": "ipwl-lrppn-bi-banyuwangi",
                       "agreement_id": agreement_b, "program_id": program_b,
-                      "program_name": "Rehabilitasi 2025", **SECOND, "track": None}]
+                      "program_name": "Rehabilitasi 2025", **SECOND, **NO_SESSION_NEWS,
+                      "track": None}]
 
     # March–April: both sessions, no completion yet, p3's withdrawal and release.
     windowed = (await get("/evaluation", prison_id=first, **{"from": "2025-03-01"},
@@ -136,8 +145,9 @@ async def test_evaluation_and_regional_of_two_prisons(stack):
 
     regional = [r for r in (await get("/regional")).json()["items"]
                 if r["prison_id"] in (first, second)]
-    assert regional == [{"prison_id": first, **FIRST, "agreements_active": 1},
-                        {"prison_id": second, **SECOND, "agreements_active": 1}]
+    assert regional == [{"prison_id": first, **FIRST, "agreements_active": 1, **NO_SESSION_NEWS},
+                        {"prison_id": second, **SECOND, "agreements_active": 1,
+                         **NO_SESSION_NEWS}]
 
     as_csv = await get("/evaluation", prison_id=second, format="csv")
     header, line = csv.reader(io.StringIO(as_csv.text))

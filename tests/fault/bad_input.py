@@ -16,6 +16,7 @@ SERVICE = {**{n: "agreements" for n in AGREEMENTS}, **{n: "programs" for n in PR
            **{n: "attendance" for n in ATTENDANCE}}
 MODELS = {**AGREEMENTS, **PROGRAMS, **ATTENDANCE}
 U = "0c5e3c1e-6a43-4a5b-9b59-6f1f0d2c1a01"
+PRISON = "lapas-fault"  # every case's prison but `bad_prison`'s
 PEOPLE = [{"name": "A", "title": "Kalapas", "party": "prison"},
           {"name": "B", "title": "Ketua", "party": "partner"}]
 TUTOR = {"name": "Siti", "organization": "Yayasan", "role": "counselor"}
@@ -46,14 +47,38 @@ VALID = {
     "RecordRelease": {"participant_id": U, "released_on": "2025-06-01",
                       "release_type": "parole"},
     "RecordReadmission": {"participant_id": U, "readmitted_on": "2025-09-01"},
+    "RecordUrineTest": {"participant_id": U, "test_id": U, "tested_on": "2025-03-10",
+                        "kind": "random", "point": None, "panel": ["methamphetamine"],
+                        "results": {"methamphetamine": "positive"}, "witnessed": True,
+                        "program_id": None},
+    "ResolveViolation": {"participant_id": U, "test_id": U, "resolved_on": "2025-03-12",
+                         "outcome": "sanctioned", "note": None},
+    "RecordScreening": {"participant_id": U, "screened_on": "2025-01-12", "instrument": "ASSIST",
+                        "score": 30, "risk": "high"},
+    "ReferForAssessment": {"participant_id": U, "referred_on": "2025-01-13",
+                           "team": [{"role": "doctor"}]},
+    "ConcludeAssessment": {"participant_id": U, "concluded_on": "2025-01-20", "instrument": "ASI",
+                           "recommended_track": "social", "recommended_setting": "inside",
+                           "note": None},
+    "DecidePlacement": {"participant_id": U, "decided_on": "2025-01-27", "decree_number": "SK-1",
+                        "track": "social", "setting": "inside", "program_id": None},
+    "WaitlistParticipant": {"participant_id": U, "waitlisted_on": "2025-01-22",
+                            "track": "social"},
+    "RecordRefusal": {"participant_id": U, "refused_on": "2025-01-22", "reason": "x"},
+    "RecordIneligibility": {"participant_id": U, "decided_on": "2025-01-22", "reason": "health",
+                            "note": None},
     "ScheduleSession": {**_SESSION, "scheduled_for": "2025-03-10T09:00:00+07:00",
                         "facilitators": []},
     "HoldSession": {**_SESSION, "held_at": "2025-03-10T09:00:00+07:00", "duration_minutes": 90,
                     "facilitators": [TUTOR], "attendance": [{"participant_id": U,
-                                                             "status": "present"}]},
+                                                             "status": "present"}],
+                    "makeup_for": None},
     "CorrectAttendance": {"session_id": U, "participant_id": U, "status": "late",
-                          "reason": "salah catat"},
+                          "reason": "salah catat", "compliance": None},
     "CancelSession": {"session_id": U, "reason": "hujan"},
+    "RecordSessionNotHeld": {"session_id": U, "program_id": U,
+                             "planned_for": "2025-03-10T09:00:00+07:00",
+                             "reason": "security_lockdown", "note": None},
 }
 NUMERIC = {"capacity", "duration_minutes", "score", "committed_sessions_per_month"}
 RAW = "\x00RAW\x00"  # a placeholder string replaced by raw (non-JSON-serialisable) bytes
@@ -69,6 +94,12 @@ WRONG = st.one_of(st.booleans(), st.lists(st.integers(0, 9), min_size=1, max_siz
 INT64 = st.integers(-(2**63), 2**63 - 1)
 WRONG_FOR_TEXT = WRONG | INT64 | st.floats(allow_nan=False, allow_infinity=False)
 WRONG_FOR_NUMBER = WRONG | st.sampled_from(["1", "30", "", "1e3", "NaN"])
+# A bool field takes any wrong type but a bool; a substance-keyed object any but an object of
+# substances (`{}` is well-formed: only its match with the panel is a rule).
+WRONG_FOR_BOOL = st.one_of(WRONG.filter(lambda v: not isinstance(v, bool)), INT64,
+                           st.sampled_from(["true", "", "ya"]))
+WRONG_FOR_RESULTS = WRONG.filter(lambda v: v != {})
+WRONG_BY_FIELD = {"witnessed": WRONG_FOR_BOOL, "results": WRONG_FOR_RESULTS}
 SUBJECT_TOKENS = st.sampled_from(["*", ">", "a.b", f"{U}.x", "*.>", U.upper(), f" {U}",
                                   f"{U}\n", "", "..", "$JS.API", U[:-1] + "g"])
 BAD_PRISONS = st.sampled_from(["*", "LAPAS-X", "lapas_x", "-lapas", "l", "x" * 70, "lapas%2A"])
@@ -86,13 +117,14 @@ def bad_request(draw) -> tuple[str, str, str, bytes]:
     data = dict(VALID[name])
     body = {"command_id": str(uuid.uuid4()), "actor": "officer:x:y", "expected_version": None,
             "data": data}
-    prison = "lapas-fault"
+    prison = PRISON
     kind = draw(st.sampled_from(["wrong_type", "unknown_field", "huge_list", "deep_nesting",
                                  "raw_value", "subject_token", "bad_prison", "top_level"]))
     field = draw(st.sampled_from(sorted(data)))
     raw = b""
     if kind == "wrong_type":
-        data[field] = draw(WRONG_FOR_NUMBER if field in NUMERIC else WRONG_FOR_TEXT)
+        wrong = WRONG_FOR_NUMBER if field in NUMERIC else WRONG_FOR_TEXT
+        data[field] = draw(WRONG_BY_FIELD.get(field, wrong))
     elif kind == "unknown_field":
         extra = draw(st.sampled_from(["nik", "nama", "register_number", "Agreement_id", "x"]))
         data[extra] = draw(st.text(max_size=20))

@@ -23,6 +23,8 @@ from services.reporting.read.asof import asof_schema
 from tests.fault.harness import Cluster, Figure, record
 from tests.fault.load import Sent
 
+# A reply of the services' account to a request routed by a server that has since been killed.
+STALE_REPLY = ('"PULIH/nkey:', 'Publish Violation - Subject "_R_.')
 NOT_READ_MODEL = {"checkpoint", "parked", "replay_info"}  # bookkeeping, stamped with times
 
 
@@ -42,8 +44,9 @@ async def read_log(nc: Client, timeout: float = 120) -> list[dict]:
 
     if last == 0:
         return []
-    sub = await js.subscribe("pulih.events.>", ordered_consumer=True, cb=take,
-                             deliver_policy=DeliverPolicy.ALL)
+    # The stream named: finding it by subject ($JS.API.STREAM.NAMES) is not a `reporting` right.
+    sub = await js.subscribe("pulih.events.>", stream="PULIH_EVENTS", ordered_consumer=True,
+                             cb=take, deliver_policy=DeliverPolicy.ALL)
     try:
         await asyncio.wait_for(done.wait(), timeout)
     finally:
@@ -176,29 +179,52 @@ async def _dump(conn: asyncpg.Connection, schema: str) -> dict[str, list[str]]:
             for (t,) in tables if t not in NOT_READ_MODEL}
 
 
-async def settle(cluster: Cluster, sent: list[Sent], figure: Figure, rebuild: bool = True
-                 ) -> list[str]:
+async def settle(cluster: Cluster, sent: list[Sent], figure: Figure, rebuild: bool = True,
+                 stale_replies: bool = False) -> list[str]:
     """Once the load has stopped: wait until the reporting service has applied the whole log,
     then fill in `figure` and return every difference found (none when all is well):
     commands not all `ok`, events lost, doubled or never acknowledged, reports that differ from
-    the log, tables that differ from a from-scratch rebuild, parked events."""
+    the log, tables that differ from a from-scratch rebuild, parked events, permission
+    violations (with credentials: a component that stepped outside its identity's rights),
+    events by another actor than the one the load sent. `stale_replies`: the nats-server was
+    restarted, so replies to requests it delivered before (`_R_.…`, subjects of the import
+    between a prison's account and the services') are refused by its successor: allowed from
+    the services' account, at most one per command answered only on a retry."""
     final = await cluster.stream_last_seq()
     await cluster.caught_up(final, timeout=60)
     log = await read_log(cluster.nc)
     check = delivered(sent, log)
-    figure.sent, figure.acked = len(sent), sum(s.ok for s in sent)
+    figure.mode, figure.sent, figure.acked = cluster.mode, len(sent), sum(s.ok for s in sent)
     figure.retried = sum(s.attempts - 1 for s in sent)
     figure.events, figure.lost, figure.doubled = check.events, check.lost, check.doubled
     figure.note = figure.note or (f"{sum(s.attempts > 1 for s in sent)} commands answered "
                                   "only on a retry")
+    problems = _violations(cluster, sent, figure, stale_replies)  # before the figure's note
     record(figure)
-    problems = [f"{s.command[2]} {s.command_id}: {s.code}" for s in sent if not s.ok][:10]
+    problems += [f"{s.command[2]} {s.command_id}: {s.code}" for s in sent if not s.ok][:10]
     if not check.exact:
         problems.append(f"log against acknowledgements: {check}")
     health = await cluster.health()
     if any(p["parked"] for p in health["projections"].values()):
         problems.append(f"parked events: {health['projections']}")
+    # Each event's actor is the one its prison's commands carried (with credentials, the one the
+    # services checked against the officer the server authenticated).
+    problems += [f"event {e['event_id']} by {e['actor']}" for e in log
+                 if e["actor"] != cluster.route(e["prison_id"])[1]][:5]
     problems += await report_differences(cluster, expected_reports(log))
     if rebuild:
         problems += await rebuild_differences(cluster, final)
     return problems
+
+
+def _violations(cluster: Cluster, sent: list[Sent], figure: Figure, stale_replies: bool
+                ) -> list[str]:
+    violations = cluster.violations()
+    if not stale_replies:
+        return violations[:5]
+    stale = [v for v in violations if all(part in v for part in STALE_REPLY)]
+    if stale:
+        figure.note += f"; {len(stale)} replies refused by the restarted server"
+    retried = sum(s.attempts > 1 for s in sent)
+    extra = [f"{len(stale)} stale replies refused, more than the {retried} commands retried"]
+    return [v for v in violations if v not in stale][:5] + (extra if len(stale) > retried else [])

@@ -5,6 +5,7 @@ on fixed ports, so either can be killed with SIGKILL and started again on the sa
 same URL; the four services run as separate processes (`python -m ops.cli run NAME`, what an
 operator runs, via `bench.services.Services`) and are killed and restarted the same way.
 Every wait is a condition with a deadline.
+In either of two modes (tests/fault/modes.py): an open server, or `pulih auth init` identities.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from nats.aio.client import Client
 
 from bench.services import Services
 from deploy.embedded import RunningServer, free_port, start_nats, start_postgres
+from shared.credentials import REPORTING, connect_options, officer
+from tests.fault import modes
+from tests.fault.modes import CREDENTIALS, OFFICER, OPEN, OPEN_ACTOR
 
 ROOT = Path(__file__).resolve().parents[2]
 PULIH = [sys.executable, "-m", "ops.cli"]
@@ -37,6 +41,7 @@ class Figure:
     """What one fault test measured: the README's reliability table, one row."""
 
     fault: str
+    mode: str = OPEN
     sent: int = 0
     acked: int = 0
     retried: int = 0
@@ -48,8 +53,8 @@ class Figure:
 
     def row(self) -> str:
         recovery = ", ".join(f"{s:.2f}" for s in self.recovery_s) or "-"
-        return (f"{self.fault} | {self.sent} | {self.acked} | {self.retried} | {self.events} | "
-                f"{self.lost} | {self.doubled} | {recovery} | {self.note}")
+        return (f"{self.fault} | {self.mode} | {self.sent} | {self.acked} | {self.retried} | "
+                f"{self.events} | {self.lost} | {self.doubled} | {recovery} | {self.note}")
 
 
 def record(figure: Figure) -> Figure:
@@ -74,15 +79,20 @@ async def until(probe: Callable[[], Awaitable[object]], timeout: float, what: st
 
 
 class Cluster:
-    """Servers and services of one test. `nc` and `http` are the test's own clients."""
+    """Servers and services of one test, in one of `modes.MODES`. `nc` (the test's reads: stream
+    info, the log) and `http` are the test's own clients; `route(prison)` is the connection and
+    actor for that prison's commands."""
 
-    def __init__(self, data_dir: Path):
-        self.dir = data_dir
+    def __init__(self, data_dir: Path, mode: str = OPEN, prisons: tuple[str, ...] = ()):
+        self.dir, self.mode, self.prisons = data_dir, mode, prisons
+        self.credentials = data_dir / "identities" if mode == CREDENTIALS else None
         self.nats_port, self.pg_port = free_port(), free_port()
         self.nats: RunningServer | None = None
         self.pg: RunningServer | None = None
         self.services: Services | None = None
         self.nc: Client | None = None
+        self.officers: dict[str, Client] = {}  # prison → its officer's connection
+        self.probed = 0  # violations logged by the start's own probe (`modes.refused`)
         self.http: httpx.AsyncClient | None = None
 
     @property
@@ -95,32 +105,65 @@ class Cluster:
 
     def env(self) -> dict[str, str]:
         base = {k: v for k, v in os.environ.items() if not k.startswith("PULIH_")}
+        secure = {} if self.credentials is None else {
+            "PULIH_NATS_CREDENTIALS": str(self.credentials)}
         return {**base, "PULIH_NATS_URL": self.nats_url, "PULIH_DATABASE_URL": self.database_url,
-                "PULIH_DATA_DIR": str(self.dir / "pulih")}
+                "PULIH_DATA_DIR": str(self.dir / "pulih"), **secure}
+
+    def route(self, prison: str) -> tuple[Client, str]:
+        """The connection `prison`'s commands go through and the actor they carry."""
+        if self.credentials is None:
+            return self.nc, OPEN_ACTOR
+        return self.officers[prison], modes.actor(prison)
 
     async def start(self, names: tuple[str, ...] = ("agreements", "programs", "attendance",
                                                     "reporting")) -> Cluster:
-        self.nats = start_nats(self.dir, self.nats_port)
+        headers = {} if self.credentials is None else modes.init(self.credentials, self.prisons)
+        self.nats = start_nats(self.dir, self.nats_port, auth=self.credentials)
         self.pg = start_postgres(self.dir, self.pg_port)
-        self.services = Services(self.dir, self.nats_url, self.database_url)
+        self.services = Services(self.dir, self.nats_url, self.database_url, self.credentials,
+                                 http_auth=self.credentials is not None)
         self.services.start(names)
-        self.nc = await nats.connect(self.nats_url, max_reconnect_attempts=-1,
-                                     reconnect_time_wait=0.1, name="fault-test")
-        self.http = httpx.AsyncClient(base_url=self.services.base_url, timeout=30)
-        await self.services.wait_ready(self.nc, self.http, timeout=120)
+        self.nc = await self._connect(REPORTING, "fault-test")
+        if self.credentials is not None:
+            for prison in self.prisons:
+                self.officers[prison] = await self._connect(officer(prison, OFFICER),
+                                                            f"fault-officer-{prison}")
+        self.http = httpx.AsyncClient(base_url=self.services.base_url, timeout=30,
+                                      headers=headers)
+        prison = self.prisons[0] if self.prisons else "bench-ready"
+        await self.services.wait_ready(self.route(prison)[0], self.http, timeout=120,
+                                       prison=prison)
+        if self.credentials is not None:
+            await modes.refused(self.nats_url, self.services.base_url)
+            self.probed = len(self.violations())  # that refusal, logged: not the test's
         return self
+
+    async def _connect(self, identity: str, name: str) -> Client:
+        """A connection that reconnects for ever (servers are killed), as `identity` when the
+        mode has credentials."""
+        return await nats.connect(self.nats_url, max_reconnect_attempts=-1,
+                                  reconnect_time_wait=0.1, name=name,
+                                  **connect_options(self.credentials, identity))
 
     async def stop(self) -> None:
         if self.http is not None:
             await self.http.aclose()
-        if self.nc is not None:
-            with contextlib.suppress(Exception):
-                await self.nc.close()
+        for nc in (self.nc, *self.officers.values()):
+            if nc is not None:
+                with contextlib.suppress(Exception):
+                    await nc.close()
         if self.services is not None:
             self.services.stop()
         for server in (self.pg, self.nats):
             if server is not None:
                 server.stop()
+
+    def violations(self) -> list[str]:
+        """The permission and authentication violations nats-server logged (only a server with
+        accounts has any): under faults, every component must stay within its identity's
+        rights and reconnect with valid credentials."""
+        return modes.violations(self.nats.log_path)[self.probed:] if self.nats else []
 
     # -- faults ------------------------------------------------------------------------------
 
@@ -141,7 +184,7 @@ class Cluster:
 
     def restart_nats(self) -> float:
         """Start it again on its data and port; the monotonic time it was up."""
-        self.nats = start_nats(self.dir, self.nats_port)
+        self.nats = start_nats(self.dir, self.nats_port, auth=self.credentials)
         return time.monotonic()
 
     async def kill_postgres(self) -> None:

@@ -5,7 +5,9 @@ registrations and enrolments first, then sessions scheduled and held with attend
 corrections and assessments. Each client sends its next command when the previous one is
 answered; a command left unanswered (timeout, no responder, lost connection) or answered
 `unavailable` is sent again with the SAME `command_id` until it gets an answer, so what the log
-holds can be compared with what was acknowledged.
+holds can be compared with what was acknowledged. Each prison's commands go through the
+connection and carry the actor that `route(prison)` gives (`Cluster.route`: one connection and
+any actor on an open server, the prison's own officer with credentials).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from bench.scenario import Command, Scenario
 from shared.bus import command_subject
 from tests.fault.harness import until
 
-ACTOR = "officer:fault:load"
+CONFLICT_PRISON = "lapas-fault-conflict"  # tests/fault/test_conflicts.py's own prison
 RETRIABLE = (nats.errors.Error, TimeoutError, OSError)
 
 
@@ -47,11 +49,20 @@ class Sent:
         return None if self.ok else self.reply["error"]["code"]
 
 
+def fault_scenario() -> Scenario:
+    return Scenario(prisons=2, programs_per_prison=4, participants=10)
+
+
+# Every prison a fault test sends commands to (the credentials mode has an officer for each).
+PRISONS = (*sorted({program.prison_id for program in fault_scenario().programs}), CONFLICT_PRISON)
+
+
 class Load:
-    def __init__(self, nc: Client, scenario: Scenario | None = None, timeout: float = 3.0,
+    def __init__(self, route: Callable[[str], tuple[Client, str]],
+                 scenario: Scenario | None = None, timeout: float = 3.0,
                  patience: float = 150.0):
-        self.nc = nc
-        self.scenario = scenario or Scenario(prisons=2, programs_per_prison=4, participants=10)
+        self.route = route
+        self.scenario = scenario or fault_scenario()
         self.timeout, self.patience = timeout, patience
         self.sent: list[Sent] = []
         self.acked = 0
@@ -64,14 +75,15 @@ class Load:
         prison, service, name, data = command
         item = Sent(command, command_id or str(uuid.uuid4()), expected_version)
         self.sent.append(item)
-        body = orjson.dumps({"command_id": item.command_id, "actor": ACTOR,
+        nc, actor = self.route(prison)
+        body = orjson.dumps({"command_id": item.command_id, "actor": actor,
                              "expected_version": expected_version, "data": data})
         subject = command_subject(prison, service, name)
         deadline, pause = time.monotonic() + self.patience, 0.02
         while time.monotonic() < deadline and not self.aborted:
             item.attempts += 1
             try:
-                reply = orjson.loads((await self.nc.request(subject, body, self.timeout)).data)
+                reply = orjson.loads((await nc.request(subject, body, self.timeout)).data)
             except RETRIABLE:
                 reply = None
             if reply is not None and (reply.get("ok") or reply["error"]["code"] != "unavailable"):

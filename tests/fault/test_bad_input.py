@@ -1,7 +1,11 @@
 """Hypothesis-generated bad input for every command schema, sent over NATS to the four
 services running as separate processes (`pulih run …`) on their own nats-server: every
 request is answered with the contract's error body, nothing is written to the log, no service
-dies, and the reports still answer. Prints its figure: cases sent, replies by error code."""
+dies, and the reports still answer. Prints its figure: cases sent, replies by error code.
+
+In both modes (tests/fault/harness.py): with credentials the cases are sent by the officer of
+their prison, and a case addressed to another prison (`bad_prison`) never reaches a service:
+nats-server refuses it (a permission violation to the sender, no reply)."""
 
 from __future__ import annotations
 
@@ -23,9 +27,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deploy.embedded import free_port, start_nats
+from ops.auth_cli import write
 from shared.bus import command_subject
+from shared.credentials import REPORTING, connect_options, officer
 from shared.envelope import STREAM
-from tests.fault.bad_input import SERVICE, VALID, bad_request
+from tests.fault.bad_input import PRISON, SERVICE, VALID, bad_request
+from tests.fault.modes import CREDENTIALS, MODES, OFFICER, OPEN_ACTOR, actor
+from tests.integration.secure import Conn
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(180)]
 CASES = 2_000
@@ -46,11 +54,16 @@ def _cases(n: int) -> list[tuple[str, str, str, bytes]]:
     return out
 
 
-@pytest.fixture
-async def services(server_dir, database_url):
+@pytest.fixture(params=MODES)
+async def services(server_dir, database_url, request):
     """nats-server of its own (the e2e stack's services share the session's), a database of
-    its own, and the four services as processes."""
-    server = start_nats(server_dir)
+    its own, and the four services as processes; the sender (`Conn`: its permission violations
+    recorded), a reader of the log, whether credentials are on, and the reports' URL."""
+    secure = request.param == CREDENTIALS
+    creds = server_dir / "identities" if secure else None
+    if secure:
+        write(creds, officers=[f"{PRISON}:{OFFICER}"])
+    server = start_nats(server_dir, auth=creds)
     database = f"fault_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(database_url)
     await admin.execute(f'CREATE DATABASE "{database}"')
@@ -58,16 +71,25 @@ async def services(server_dir, database_url):
     port = free_port()
     env = {**os.environ, "PULIH_NATS_URL": server.url, "PULIH_HTTP_PORT": str(port),
            "PULIH_DATABASE_URL": database_url.rsplit("/", 1)[0] + f"/{database}",
-           "PULIH_DATA_DIR": str(server_dir), "PYTHONPATH": str(ROOT)}  # this checkout's code
+           "PULIH_DATA_DIR": str(server_dir), "PYTHONPATH": str(ROOT),  # this checkout's code
+           **({"PULIH_NATS_CREDENTIALS": str(creds)} if secure else {})}
     pulih = Path(sys.executable).parent / "pulih"
     procs = {name: subprocess.Popen([str(pulih), "run", name], env=env,
                                     stdout=(server_dir / f"{name}.log").open("wb"),
                                     stderr=subprocess.STDOUT) for name in SERVICES}
-    nc = await nats.connect(server.url)
+    sender = Conn(None)
+
+    async def violation(error: Exception) -> None:
+        sender.violations.append(str(error))
+
+    sender.nc = await nats.connect(server.url, error_cb=violation,
+                                   **connect_options(creds, officer(PRISON, OFFICER)))
+    reader = await nats.connect(server.url, **connect_options(creds, REPORTING))
     try:
-        yield nc, procs, f"http://127.0.0.1:{port}"
+        yield sender, reader, secure, procs, f"http://127.0.0.1:{port}"
     finally:
-        await nc.close()
+        await sender.nc.close()
+        await reader.close()
         for proc in procs.values():
             proc.terminate()
         for proc in procs.values():
@@ -99,7 +121,7 @@ async def _until(probe, timeout: float = 60.0):
 async def _ready(nc, http: httpx.AsyncClient) -> None:
     for service in ("agreements", "programs", "attendance"):
         name = next(n for n, s in SERVICE.items() if s == service)
-        await _until(lambda n=name, s=service: _request(nc, command_subject("lapas-x", s, n),
+        await _until(lambda n=name, s=service: _request(nc, command_subject(PRISON, s, n),
                                                         b"{}"))
     await _until(lambda: _ok(http.get("/health")))
 
@@ -109,21 +131,28 @@ async def _ok(response) -> bool:
 
 
 async def test_bad_input_is_refused_structurally_and_writes_nothing(services):
-    nc, procs, url = services
+    sender, reader, secure, procs, url = services
+    nc, sender_actor = sender.nc, actor(PRISON) if secure else OPEN_ACTOR
     cases = _cases(CASES)
     started = time.monotonic()
     async with httpx.AsyncClient(base_url=url, timeout=10) as http:
         await _ready(nc, http)
-        js = nc.jetstream()
+        js = reader.jetstream()
         before = (await js.stream_info(STREAM)).state.last_seq
         codes: Counter[str] = Counter()
         kinds: Counter[str] = Counter()
         bad: list[tuple[str, str, dict]] = []
         for kind, name, prison, body in cases:
-            reply = await _request(nc, command_subject(prison, SERVICE[name], name), body)
+            kinds[kind] += 1
+            subject = command_subject(prison, SERVICE[name], name)
+            if secure and prison != PRISON:  # not the sender's prison: the server refuses it
+                sender.violations.clear()
+                await sender.refused(subject, body)
+                codes["refused by nats-server"] += 1
+                continue
+            reply = await _request(nc, subject, body)
             error = reply.get("error") or {}
             codes[error.get("code", "ok" if reply.get("ok") else "?")] += 1
-            kinds[kind] += 1
             # Every case breaks the schema: `invalid`, whatever the aggregate's state.
             if reply.get("ok") is not False or error.get("code") != "invalid" or not (
                     isinstance(error.get("message"), str)
@@ -134,9 +163,10 @@ async def test_bad_input_is_refused_structurally_and_writes_nothing(services):
         reports = [(await http.get(path)).status_code
                    for path in ("/health", "/agreements", "/evaluation", "/regional")]
         # And the services still work: one valid command is accepted.
-        valid = await _request(nc, command_subject("lapas-fault", "programs",
-                                                   "RegisterParticipant"),
-                               orjson.dumps({"command_id": str(uuid.uuid4()), "actor": "o:x:y",
+        sender.violations.clear()
+        valid = await _request(nc, command_subject(PRISON, "programs", "RegisterParticipant"),
+                               orjson.dumps({"command_id": str(uuid.uuid4()),
+                                             "actor": sender_actor,
                                              "expected_version": None,
                                              "data": {**VALID["RegisterParticipant"],
                                                       "participant_id": str(uuid.uuid4())}}))
@@ -148,4 +178,6 @@ async def test_bad_input_is_refused_structurally_and_writes_nothing(services):
     assert after == before
     assert all(alive.values()) and reports == [200] * 4
     assert valid.get("ok") is True, valid
+    assert sender.violations == []
+    assert codes["refused by nats-server"] == (kinds["bad_prison"] if secure else 0)
     assert seconds < 60

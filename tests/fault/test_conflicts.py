@@ -9,10 +9,10 @@ import pytest
 
 from tests.fault.checks import read_log
 from tests.fault.harness import Figure, record
+from tests.fault.load import CONFLICT_PRISON as PRISON
 from tests.fault.load import Load
 
 pytestmark = pytest.mark.fault
-PRISON = "lapas-fault-conflict"
 COMMANDS = 1000
 
 
@@ -23,7 +23,7 @@ def assessment(person: str, n: int) -> tuple[str, str, str, dict]:
 
 
 async def test_a_thousand_concurrent_commands_on_one_aggregate(cluster):
-    load = Load(cluster.nc, timeout=30)
+    load = Load(cluster.route, timeout=30)
     person = str(uuid.uuid4())
     registered = await load.send((PRISON, "programs", "RegisterParticipant", {
         "participant_id": person, "case_type": "narcotics_user", "admitted_on": "2025-06-02"}))
@@ -36,7 +36,7 @@ async def test_a_thousand_concurrent_commands_on_one_aggregate(cluster):
     outcomes = Counter("ok" if s.ok else s.code for s in sent)
     oks = [s for s in sent if s.ok]
     history = [e for e in await read_log(cluster.nc) if e["aggregate_id"] == person]
-    record(Figure(f"{COMMANDS} concurrent commands on one aggregate", sent=COMMANDS,
+    record(Figure(f"{COMMANDS} concurrent commands on one aggregate", cluster.mode, COMMANDS,
                   acked=len(oks), retried=sum(s.attempts - 1 for s in sent),
                   events=len(history) - 1, doubled=len(history) - 1 - len(oks),
                   note=f"answers {dict(outcomes)}; version {history[-1]['aggregate_version']}"))
@@ -47,3 +47,5 @@ async def test_a_thousand_concurrent_commands_on_one_aggregate(cluster):
     assert {e["command_id"] for e in history[1:]} == {s.command_id for s in oks}
     code, out = await cluster.pulih("audit", "verify", "--prison", PRISON)
     assert code == 0, out
+    assert cluster.violations() == []
+    assert {e["actor"] for e in history} == {cluster.route(PRISON)[1]}

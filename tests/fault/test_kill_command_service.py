@@ -14,7 +14,7 @@ KILLS = (("attendance", 0.2), ("programs", 0.45), ("attendance", 0.7))
 
 
 async def test_command_services_killed_under_load(cluster):
-    load = Load(cluster.nc)
+    load = Load(cluster.route)
     await load.setup()
     # Recovery: restart → the service's next command acknowledged.
     figure = Figure(f"kill -9 attendance ×2, programs ×1; {COMMANDS} commands")

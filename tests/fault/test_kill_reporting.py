@@ -13,7 +13,7 @@ KILLS_AT = (0.15, 0.4, 0.65)  # fractions of COMMANDS acknowledged
 
 
 async def test_reporting_killed_three_times_under_load(cluster):
-    load = Load(cluster.nc)
+    load = Load(cluster.route)
     await load.setup()
     # Recovery: restart → caught up with the log as it was at the restart.
     figure = Figure(f"kill -9 reporting ×{len(KILLS_AT)}; {COMMANDS} commands")

@@ -14,6 +14,7 @@ import pytest
 from tests.fault.checks import settle
 from tests.fault.harness import Cluster, Figure, until
 from tests.fault.load import Load
+from tests.fault.modes import OPEN
 
 pytestmark = pytest.mark.fault
 ROUNDS = 4  # replays under load, then one more on a log going quiet
@@ -30,10 +31,14 @@ async def schemas(cluster: Cluster) -> set[str]:
         await conn.close()
 
 
+# On an open server only: what these tests exercise (a swap meeting the live runner's batches)
+# is between PostgreSQL schemas, the same with credentials; `pulih replay` connecting as
+# `reporting` runs in every credentials test anyway (checks.settle's rebuild).
+@pytest.mark.parametrize("cluster", [OPEN], indirect=True)
 @pytest.mark.parametrize("args", [("replay",), ("replay", "--projection", "sessions")],
                          ids=["full", "sessions"])
 async def test_replay_while_commands_flow(cluster, args):
-    load = Load(cluster.nc)
+    load = Load(cluster.route)
     await load.setup()
     # Recovery: each replay's run time, start to swap.
     figure = Figure(f"`pulih {' '.join(args)}` ×{ROUNDS + 1}; {ROUNDS * GAP}+ commands")

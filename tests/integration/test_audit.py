@@ -26,7 +26,7 @@ from deploy.demo import demo_id, run_scenario
 from deploy.embedded import start_nats
 from ops.checks import Broken
 from ops.events import export, tail
-from ops.examples import phased
+from ops.examples import CUSTODY, intake_steps, phased, urine_commands
 from ops.history import history
 from ops.verify import verify_file, verify_live
 from services.agreements.expiry import expire_due
@@ -82,6 +82,14 @@ async def log_url(servers_root):
             "agreement_id": LRPPN, "signed_on": "2025-06-02", "note": "Tambahan sesi",
             "changes": {"committed_sessions_per_month": 6}})
         await command(rt.nc, "agreements", "SignAgreement", {"agreement_id": EXPIRED, **SIGNED})
+        for service, name, data in [*urine_commands(PRISON), *intake_steps(PRISON), *CUSTODY]:
+            await command(rt.nc, service, name, data)
+        # Not in the demo yet (issue 13 §6): a session lost to a lockdown.
+        await command(rt.nc, "attendance", "RecordSessionNotHeld", {
+            "session_id": demo_id("session/not-held", PRISON),
+            "program_id": demo_id(cohort.PROGRAM_KEY, PRISON),
+            "planned_for": "2025-08-20T09:00:00+07:00", "reason": "security_lockdown",
+            "note": None})
         assert len(await expire_due(agreements, PRISON)) == 1
         for service, name, data in phased(PRISON):  # the demo has no phase plan yet
             await command(rt.nc, service, name, data)

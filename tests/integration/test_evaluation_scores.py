@@ -1,6 +1,7 @@
 """Scores already in the log outside their instrument's range (the log is immutable: written
 before the command edge bounded them) never take `/evaluation` or `/regional` down: they are
-left out of `score_change` and counted in `score_excluded`; differences are exact."""
+left out of `score_change` and counted in `score_excluded`; differences are exact. Urine
+tests recorded as assessments (`urine_test`, v1) are not scores: left out of both."""
 
 from datetime import date
 
@@ -41,7 +42,10 @@ def scenario() -> list[dict]:
             # D, E: WHOQOL 0.1 → 0.3 and 50.25 → 75.5 (exact: 0.2 and 25.25, mean 12.725).
             (D, P2, "WHOQOL", 0.1, 0.3),
             (E, P2, "WHOQOL", 50.25, 75.5),
-            (E, P2, "urine_test", 1, 0.5)):  # 0.5: neither negative nor positive
+            # urine_test is not a score (issue 13): left out of score_change, and so never
+            # counted in score_excluded either, in range (D) or not (E's 0.5).
+            (D, P2, "urine_test", 0, 1),
+            (E, P2, "urine_test", 1, 0.5)):
         log.assess(X, who, program, instrument, "intake", intake, "2025-01-07")
         for day, score in enumerate(exits, 28):
             log.assess(X, who, program, instrument, "exit", score, f"2025-06-{day}")
@@ -54,7 +58,7 @@ async def test_out_of_range_scores_are_left_out_and_counted(conn):
     assert rows[P1]["score_change"] == {"ASSIST": -8.0, "URICA": 4.0}
     assert rows[P1]["score_excluded"] == {"ASSIST": 2, "URICA": 1}
     assert rows[P2]["score_change"] == {"WHOQOL": 12.725}
-    assert rows[P2]["score_excluded"] == {"urine_test": 1}
+    assert rows[P2]["score_excluded"] == {}
 
 
 async def test_the_region_sums_them_exactly(conn):
@@ -62,4 +66,4 @@ async def test_the_region_sums_them_exactly(conn):
     [row] = [r for r in await regional_report(conn, EVERYTHING) if r["prison_id"] == X]
     # (−8 + 4 … per instrument): ASSIST −8 / 1, URICA 4 / 1, WHOQOL (0.2 + 25.25) / 2.
     assert row["score_change"] == {"ASSIST": -8.0, "URICA": 4.0, "WHOQOL": 12.725}
-    assert row["score_excluded"] == {"ASSIST": 2, "URICA": 1, "urine_test": 1}
+    assert row["score_excluded"] == {"ASSIST": 2, "URICA": 1}

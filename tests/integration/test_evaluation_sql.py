@@ -230,7 +230,16 @@ def figures(enrolled, active, completed, withdrawn, completion, held, hours, att
             "hours_by_activity": hours, "attendance_rate": attendance, "score_change": scores,
             "score_excluded": {}, "released": released, **dict(zip(
                 ["released_6m", "readmitted_6m", "released_12m", "readmitted_12m",
-                 "released_24m", "readmitted_24m"], recidivism, strict=True))}
+                 "released_24m", "readmitted_24m"], recidivism, strict=True)), **NO_URINE,
+            **NO_SESSION_NEWS}
+
+
+# No urine test in this scenario (test_evaluation_urine.py has them).
+NO_URINE = {"urine_tests": 0, "urine_positive": 0, "positivity_rate": None, "violations": 0,
+            "violations_open": 0, "violations_sanctioned": 0}
+# Issue 13's session fields: no session not held, no make-up, no compliance recorded here.
+NO_SESSION_NEWS = {"sessions_not_held": 0, "not_held_by_reason": {}, "makeup_sessions": 0,
+                   "compliance_rate": None}
 
 
 KX = key(X, GENNESA, AG, PX, "Rehabilitasi Sosial")
@@ -255,10 +264,11 @@ PZ_ALL = {**KZ, **figures(3, 1, 1, 1, 1 / 3, 2, {"skills_training": 4.0}, 0.6,
 # 2/3: 7/9; counseling 120 + 60, social 90 min. URICA: Y1 8 − 5 = 3, Y2 6.5 (last exit by
 # date) − 4 (back-dated first intake) = 2.5 → 2.75; WHOQOL Y1 65 (recorded last) − 50 = 15.
 # Releases: Y1 2024-08-31 (back 2026-07-01: within 24 only), Y2 2024-09-30 (back 2025-03-15),
-# Y3 2025-01-31, Y4 2024-10-31 (back 2024-12-01; its second release does not count).
-# +6 and +12 ≤ TO: all four; +24: Y1, Y2, Y4 (2026-10-31 = TO), not Y3.
+# Y4 2024-10-31 (back 2024-12-01; its second release does not count); Y3's 2025-01-31
+# "release" of type transfer is a transfer, not a release (contract v2): not counted.
+# +6, +12 and +24 ≤ TO: all three (Y4's +24 is 2026-10-31 = TO).
 PY_ALL = {**KY, **figures(4, 0, 3, 1, 0.75, 3, {"counseling": 3.0, "social_guidance": 1.5},
-                          7 / 9, {"URICA": 2.75, "WHOQOL": 15.0}, 4, 4, 2, 4, 2, 3, 3)}
+                          7 / 9, {"URICA": 2.75, "WHOQOL": 15.0}, 3, 3, 2, 3, 2, 3, 3)}
 
 # Window 2025-03-01..2025-08-31. PX: completions X1, X2, X4 in it, withdrawal X5 (X3's is
 # before): active 6 − 3 − 1; sessions S4, S5 (29 June in WIB): 6/7, counseling 150 min;

@@ -31,12 +31,14 @@ PLAN = [{"name": "induction", "days": 30}, {"name": "primary", "days": 120},
 
 
 def launch_v2(log: Log, program_id: str):
-    """A v2 launch as the programs service writes it (the Log writes v1 envelopes)."""
+    """A v2 launch as the programs service writes it (the Log writes v1 events, upcast)."""
     record = log.program(program_id, "ProgramLaunched", starts_on="2025-01-06",
                          agreement_id=AGREEMENT, name="TC medis", cohort="2025-A",
-                         activities=["counseling"], ends_on="2025-06-30", capacity=20,
-                         track="medical", planned_days=180, phases=PLAN)
-    return replace(record, envelope={**record.envelope, "schema_version": 2})
+                         activities=["counseling"], ends_on="2025-06-30", capacity=20)
+    plan = {"track": "medical", "planned_days": 180, "phases": PLAN}
+    envelope = record.envelope
+    assert envelope["schema_version"] == 2
+    return replace(record, envelope={**envelope, "data": {**envelope["data"], **plan}})
 
 
 def advance(log: Log, program_id: str, pid: str, phase: str, on: str):

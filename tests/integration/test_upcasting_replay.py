@@ -18,12 +18,13 @@ from services.programs.handlers import TABLE
 from services.reporting.projections import projections
 from shared.command_edge import handle
 from shared.contract.events import current_version
-from shared.envelope import CommandMeta, NewEvent, StreamId, compute_hash, seal
+from shared.envelope import StreamId, compute_hash
 from shared.executor import Context, Executor
 from shared.folder import Folder
 from shared.jetstream import JetStreamEventStore
 from shared.projection import Folded, Parked
 from shared.runner import ProjectionRunner
+from tests.integration.raw_log import publish_old
 
 pytestmark = [pytest.mark.nats, pytest.mark.pg]
 
@@ -63,21 +64,9 @@ def story(prison):
 
 async def publish_v1(nc, prison, data):
     """What a writer from before v2 appended: v1 data, sealed and chained like any event."""
-    stream = StreamId(prison, "participant", data["participant_id"])
-    history = await JetStreamEventStore(nc).load(stream)
-    command = str(uuid.uuid4())
     v1 = {k: v for k, v in data.items() if k != "participant_id"}
-    envelope = seal(stream, NewEvent("AssessmentRecorded", v1,
-                                     f"{data['assessed_on']}T00:00:00+07:00", 1),
-                    CommandMeta(command, "officer:x:rina", command), index=0,
-                    version=history.version + 1, prev_hash=history.last_hash,
-                    recorded_at="2025-06-30T01:00:00.000000+00:00")
-    ack = await nc.jetstream().publish(
-        stream.subject("AssessmentRecorded"), orjson.dumps(envelope),
-        headers={"Nats-Msg-Id": envelope["event_id"],
-                 "Nats-Expected-Last-Subject-Sequence": str(history.last_seq),
-                 "Nats-Expected-Last-Subject-Sequence-Subject": stream.filter})
-    return ack.seq
+    return await publish_old(nc, StreamId(prison, "participant", data["participant_id"]),
+                             "AssessmentRecorded", v1, data["assessed_on"])
 
 
 async def write(nc, prison, *, old_writer):

@@ -26,7 +26,7 @@ from tests.unit.attendance_domain import (
 
 def test_public_commands() -> None:
     assert set(COMMANDS) == {"ScheduleSession", "HoldSession", "CorrectAttendance",
-                             "CancelSession"}
+                             "CancelSession", "RecordSessionNotHeld"}
 
 
 @pytest.mark.parametrize(

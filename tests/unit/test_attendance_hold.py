@@ -35,7 +35,7 @@ def test_hold_records_the_session() -> None:
     assert [e.type for e in events] == ["SessionHeld"]
     assert events[0].occurred_at == "2025-03-10T09:00:00+07:00"
     assert set(events[0].data) == {"program_id", "held_at", "duration_minutes", "activity",
-                                   "topic", "facilitators", "attendance"}
+                                   "topic", "facilitators", "attendance", "makeup_for"}
     assert events[0].data["attendance"][0] == {"participant_id": ANDI, "status": "present"}
     state = evolve(None, decode({"type": "SessionHeld", "aggregate_id": SESSION,
                                  "data": events[0].data, "occurred_at": events[0].occurred_at}))

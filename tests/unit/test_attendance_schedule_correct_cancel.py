@@ -56,7 +56,8 @@ def test_correction_changes_the_mark_and_keeps_the_rest() -> None:
     state = step(state, correct(BUDI, "late"))
     assert state.status_of(BUDI) == "late" and state.corrections == 2
     events = decide(held(), correct(), NOW)
-    assert events[0].data == {"participant_id": BUDI, "status": "excused", "reason": "Izin sakit"}
+    assert events[0].data == {"participant_id": BUDI, "status": "excused", "reason": "Izin sakit",
+                              "compliance": None}
     assert events[0].occurred_at == NOW.isoformat()
 
 

@@ -91,3 +91,20 @@ def test_stored_text_cannot_drive_the_terminal():
 def test_summaries_cover_every_registered_type_and_every_attendance_status():
     assert set(SUMMARIES) == set(EVENT_AGGREGATES)
     assert sorted(MARK_ORDER) == sorted(choices(EventMark, "status"))
+
+
+def test_session_summaries_say_what_did_not_happen_and_how_marks_complied():
+    assert SUMMARIES["SessionNotHeld"]({
+        "program_id": "p", "planned_for": "2025-03-17T09:00:00+07:00",
+        "reason": "security_lockdown", "note": None}) == (
+        "planned for 2025-03-17T09:00:00+07:00, program p; reason: security_lockdown")
+    held = SUMMARIES["SessionHeld"]({
+        "activity": "counseling", "topic": "t", "held_at": "h", "duration_minutes": 60,
+        "program_id": "p", "makeup_for": "s2",
+        "attendance": [{"participant_id": "a", "status": "present", "compliance": "partial"},
+                       {"participant_id": "b", "status": "absent"}]})
+    assert held.endswith("1 present, 0 late, 1 absent, 0 excused; compliance 1 partial; "
+                         "makeup_for: s2")
+    assert SUMMARIES["AttendanceCorrected"]({
+        "participant_id": "a", "status": "late", "compliance": None, "reason": "typo"}) == (
+        "participant a now late; reason: typo")

@@ -9,7 +9,7 @@ from shared.contract.lookup import bounds, choices, types_of
 
 def test_types_of_an_aggregate_are_its_registered_types():
     assert types_of("session") == {"SessionScheduled", "SessionHeld", "AttendanceCorrected",
-                                   "SessionCancelled"}
+                                   "SessionCancelled", "SessionNotHeld"}
     assert types_of("nothing") == frozenset()
 
 

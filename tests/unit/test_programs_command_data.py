@@ -31,8 +31,11 @@ from tests.unit.programs_domain import (
 def test_public_commands() -> None:
     assert set(COMMANDS) == {
         "LaunchProgram", "EnrollParticipant", "WithdrawParticipant", "CompleteParticipant",
-        "CloseProgram", "AdvancePhase", "RegisterParticipant", "RecordAssessment", "RecordRelease",
-        "RecordReadmission"}
+        "CloseProgram", "RegisterParticipant", "RecordAssessment", "RecordRelease",
+        "RecordReadmission", "RecordUrineTest", "ResolveViolation",
+        "RecordScreening", "ReferForAssessment", "ConcludeAssessment",
+        "DecidePlacement", "WaitlistParticipant", "RecordRefusal", "RecordIneligibility",
+        "RecordTransfer", "RevokeParole", "RecordDeath", "AdvancePhase"}
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -196,7 +196,8 @@ def test_assessment_rules(command: RecordAssessment, fact: Any, fragment: str,
 def test_release_and_readmission_round_trip() -> None:
     [event] = participant.decide(inmate(), release(), TODAY)
     assert (event.type, event.data) == ("ParticipantReleased",
-                                        {"released_on": "2025-12-08", "release_type": "parole"})
+                                        {"released_on": "2025-12-08", "release_type": "parole",
+                                         "conditional": True})
     out = step(inmate(), release())
     assert not out.in_custody and out.released_on == TODAY and out.releases == 1
     [event] = participant.decide(out, readmit(), date(2026, 5, 4))

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.reporting.read.figures import BEGINNING, Figures, Window, add_months
+from services.reporting.read.urine import UrineFigures
 from shared.errors import Rejected
 
 
@@ -116,3 +117,31 @@ def test_nothing_to_divide_gives_null_rates_and_empty_objects():
         "hours_by_activity", "attendance_rate", "score_change", "score_excluded", "released",
         "released_6m",
         "readmitted_6m", "released_12m", "readmitted_12m", "released_24m", "readmitted_24m"]
+    urine = Figures().urine.indicators()
+    assert list(urine) == ["urine_tests", "urine_positive", "positivity_rate", "violations",
+                           "violations_open", "violations_sanctioned"]
+    assert urine["positivity_rate"] is None and urine["urine_tests"] == 0
+
+
+def test_urine_figures_sum_and_the_rate_is_recomputed_from_the_sums():
+    a = Figures(urine=UrineFigures(tests=4, positive=1, valid=4, open=1, sanctioned=0))
+    b = Figures(urine=UrineFigures(tests=3, positive=2, valid=2, open=0, sanctioned=1))
+    row = (a + b).urine.indicators()
+    assert {k: row[k] for k in ("urine_tests", "urine_positive", "violations", "violations_open",
+                                "violations_sanctioned")} == {
+        "urine_tests": 7, "urine_positive": 3, "violations": 3, "violations_open": 1,
+        "violations_sanctioned": 1}
+    assert row["positivity_rate"] == 3 / 6  # not (1/4 + 2/2) / 2
+
+
+def test_session_indicators_sum_per_prison_and_recompute_the_rate():
+    a = Figures(makeups=1, compliant=2, graded=2)
+    a.not_held_by_reason.update({"holiday": 1, "security_lockdown": 2})
+    b = Figures(makeups=1, compliant=1, graded=4)
+    b.not_held_by_reason.update({"holiday": 1})
+    assert (a + b).session_indicators() == {
+        "sessions_not_held": 4, "not_held_by_reason": {"holiday": 2, "security_lockdown": 2},
+        "makeup_sessions": 2, "compliance_rate": 3 / 6}  # not the mean of 1.0 and 0.25
+    assert Figures().session_indicators() == {
+        "sessions_not_held": 0, "not_held_by_reason": {}, "makeup_sessions": 0,
+        "compliance_rate": None}

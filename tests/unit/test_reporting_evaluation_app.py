@@ -19,13 +19,22 @@ INDICATORS = {
     "attendance_rate": 0.8, "score_change": {"ASSIST": -7.333333333333333, "URICA": 3.0},
     "score_excluded": {"ASSIST": 1}, "released": 4, "released_6m": 4, "readmitted_6m": 1,
     "released_12m": 3, "readmitted_12m": 1, "released_24m": 0, "readmitted_24m": 0}
+# Appended after the v1 fields (issue 13: urine tests as tests; sessions not held, make-ups,
+# compliance).
+URINE = {"urine_tests": 5, "urine_positive": 2, "positivity_rate": 0.5, "violations": 2,
+         "violations_open": 1, "violations_sanctioned": 1}
+SESSIONS = {"sessions_not_held": 2, "not_held_by_reason": {"holiday": 1, "security_lockdown": 1},
+            "makeup_sessions": 1, "compliance_rate": 0.75}
 ROW = {"prison_id": "lapas-banyuwangi", "partner_id": "yayasan-gennesa", "agreement_id": AID,
-       "program_id": PROGRAM_ID, "program_name": "Rehabilitasi Sosial", **INDICATORS,
-       "track": "social"}
+       "program_id": PROGRAM_ID, "program_name": "Rehabilitasi Sosial", **INDICATORS, **URINE,
+       **SESSIONS, "track": "social"}
 EMPTY = {**ROW, "partner_id": None, "enrolled": 0, "active": 0, "completed": 0, "withdrawn": 0,
          "completion_rate": None, "attendance_rate": None, "hours_by_activity": {},
-         "score_change": {}, "score_excluded": {}, "track": None}
-PRISON = {"prison_id": "lapas-banyuwangi", **INDICATORS, "agreements_active": 2}
+         "score_change": {}, "score_excluded": {}, "urine_tests": 0, "urine_positive": 0,
+         "positivity_rate": None, "violations": 0, "violations_open": 0,
+         "violations_sanctioned": 0, "track": None}
+PRISON = {"prison_id": "lapas-banyuwangi", **INDICATORS, "agreements_active": 2, **URINE,
+          **SESSIONS}
 
 
 def fake(**kw) -> FakeDeps:
@@ -71,9 +80,16 @@ async def test_evaluation_and_regional_as_csv():
     assert (cells["completion_rate"], cells["readmitted_6m"]) == ("0.5", "1")
     blank = dict(zip(header, empty, strict=True))
     assert (blank["partner_id"], blank["attendance_rate"], blank["score_change"]) == ("", "", "{}")
+    # ..., urine, sessions, then track (appended last).
+    assert header[-11:-5] == list(URINE) and full[-11:-5] == ["5", "2", "0.5", "2", "1", "1"]
+    assert header[-5:-1] == list(SESSIONS) and full[-2] == "0.75"
+    assert (header[-1], full[-1], empty[-1]) == ("track", "social", "")
+    assert (blank["urine_tests"], blank["positivity_rate"]) == ("0", "")
     header, row = csv.reader(io.StringIO(regional.text))
     assert header == list(REGIONAL_COLUMNS) == list(PRISON)
-    assert header[0] == "prison_id" and header[-1] == "agreements_active" and row[-1] == "2"
+    assert header[0] == "prison_id" and header[-11] == "agreements_active" and row[-11] == "2"
+    assert header[-10:-4] == list(URINE) and row[-10:-4] == ["5", "2", "0.5", "2", "1", "1"]
+    assert header[-4:] == list(SESSIONS) and row[-1] == "0.75"
 
 
 @pytest.mark.parametrize("url, field", [

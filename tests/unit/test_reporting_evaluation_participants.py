@@ -51,13 +51,15 @@ def test_registration_creates_the_row():
         "participant_id": PID, "prison_id": "lapas-banyuwangi", "case_type": "narcotics_user",
         "admitted_on": date(2024, 3, 1), "in_custody": True, "releases": 0,
         "released_on": None, "release_type": None, "custody_since": date(2024, 3, 1),
-        "version": 1, NEW_RELEASES: {}, NEW_ASSESSMENTS: []}
+        "version": 1, "conditional": None, "to_prison_id": None, "died_on": None,
+        NEW_RELEASES: {}, NEW_ASSESSMENTS: []}
 
 
 def test_every_release_and_readmission_is_kept_as_its_own_row():
     doc = fold(REGISTERED, released(2), readmitted(3),
                released(4, "2026-02-02", "conditional_leave"))
-    row = {"participant_id": PID, "prison_id": "lapas-banyuwangi"}
+    row = {"participant_id": PID, "prison_id": "lapas-banyuwangi", "conditional": None,
+           "to_prison_id": None, "revoked_on": None}
     assert doc[NEW_RELEASES] == {
         1: {**row, "n": 1, "released_on": date(2025, 7, 15), "release_type": "parole",
             "readmitted_on": date(2025, 11, 10)},
@@ -73,7 +75,8 @@ def test_a_readmission_in_a_later_batch_completes_the_release_row():
     assert evolve(loaded, readmitted(3))[NEW_RELEASES] == {1: {
         "participant_id": PID, "n": 1, "prison_id": "lapas-banyuwangi",
         "released_on": date(2025, 7, 15), "release_type": "parole",
-        "readmitted_on": date(2025, 11, 10)}}
+        "readmitted_on": date(2025, 11, 10), "conditional": None, "to_prison_id": None,
+        "revoked_on": None}}
 
 
 def test_assessments_are_rows_ordered_by_version():

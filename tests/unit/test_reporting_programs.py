@@ -136,7 +136,9 @@ def test_keys_route_program_events_to_the_right_documents():
 
 
 def session(type_: str, version: int, data: dict) -> dict:
-    return env(type_, version, data, aggregate_type="session", aggregate_id=SID)
+    """A session event as the runner hands it to the fold: upcast (SessionHeld and
+    AttendanceCorrected are at schema_version 2 since issue 13)."""
+    return upcast(env(type_, version, data, aggregate_type="session", aggregate_id=SID))
 
 
 HELD_DATA = {
@@ -157,7 +159,8 @@ def test_held_session_keeps_its_marks_and_its_wib_day():
         "activity": "counseling", "topic": "Relapse", "status": "held", "scheduled_for": None,
         "held_at": datetime(2025, 1, 7, 1, 0, tzinfo=UTC), "held_on": date(2025, 1, 7),
         "duration_minutes": 90, "version": 1, "marks": {P1: "absent", P2: "excused"},
-        "corrected": [],
+        "corrected": [], "planned_for": None, "planned_on": None, "not_held_reason": None,
+        "makeup_for": None, "compliance": {},
     }
     assert doc["held_at"].utcoffset() == timedelta(hours=-5)
 

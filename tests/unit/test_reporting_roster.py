@@ -4,7 +4,7 @@ the hand-written fakes of test_reporting_app and the token checks of test_report
 import csv
 import io
 
-from services.reporting.http.models import ROSTER_COLUMNS
+from services.reporting.http.plan_models import ROSTER_COLUMNS
 from tests.unit.test_reporting_access import B, C, ScopedFake, bearer, refused
 from tests.unit.test_reporting_access import client as scoped_client
 from tests.unit.test_reporting_app import PROGRAM, PROGRAM_ID, FakeDeps, assert_error, client

@@ -23,9 +23,11 @@ COMMANDS = {
     "programs": {**{name: "program_id" for name in (
         "LaunchProgram", "EnrollParticipant", "WithdrawParticipant", "CompleteParticipant",
         "CloseProgram")}, **{name: "participant_id" for name in (
-            "RegisterParticipant", "RecordAssessment", "RecordRelease", "RecordReadmission")}},
+            "RegisterParticipant", "RecordAssessment", "RecordRelease", "RecordReadmission",
+            "RecordUrineTest", "ResolveViolation")}},
     "attendance": {name: "session_id" for name in (
-        "ScheduleSession", "HoldSession", "CorrectAttendance", "CancelSession")},
+        "ScheduleSession", "HoldSession", "CorrectAttendance", "CancelSession",
+        "RecordSessionNotHeld")},
 }
 
 

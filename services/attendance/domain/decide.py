@@ -1,5 +1,6 @@
 """`decide` for the session aggregate: every rule of ScheduleSession, HoldSession,
-CorrectAttendance and CancelSession.
+CorrectAttendance, CancelSession and RecordSessionNotHeld (its rules, make-ups' and
+compliance's in `makeup.py`).
 
 Pure: no I/O, no clock, no logging. `now` (an aware instant) and the program's `Roster`, read
 from the log by the handler, are passed in. Time rules are judged in business time: a session
@@ -8,6 +9,7 @@ is checked against the roster at its `held_at`, however late it is recorded.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from services.attendance.commands import (
@@ -15,36 +17,46 @@ from services.attendance.commands import (
     CorrectAttendance,
     Facilitator,
     HoldSession,
+    Mark,
+    RecordSessionNotHeld,
     ScheduleSession,
 )
+from services.attendance.domain.makeup import check_compliance, check_makeup, not_held
 from services.attendance.domain.roster import Roster
 from services.attendance.domain.session import Session
 from shared.contract.events import (
-    AttendanceCorrected,
+    AttendanceCorrectedV2,
     Event,
     SessionCancelled,
-    SessionHeld,
+    SessionHeldV2,
     SessionScheduled,
 )
 from shared.envelope import NewEvent
 from shared.errors import Detail, Rejected, not_found, rule
 
-Command = ScheduleSession | HoldSession | CorrectAttendance | CancelSession
+Command = ScheduleSession | HoldSession | CorrectAttendance | CancelSession | RecordSessionNotHeld
 
 
 def decide(
-    state: Session | None, command: Command, now: datetime, program: Roster | None = None
+    state: Session | None, command: Command, now: datetime, program: Roster | None = None,
+    replaced: Session | None = None, made_up: Mapping[str, str] | None = None,
 ) -> list[NewEvent]:
     """The one event `command` asks for, or `Rejected`.
 
     `program` is the roster of the command's `program_id` in the same prison (None when that
-    program does not exist); only ScheduleSession and HoldSession read it.
+    program does not exist); only ScheduleSession, HoldSession and RecordSessionNotHeld read
+    it. A HoldSession with `makeup_for` also reads `replaced`, that session's state in this
+    prison (None: not found), and `made_up`: replaced session id -> the held session that
+    made it up, over this prison's sessions.
     """
     match command:
         case ScheduleSession():
             return [_schedule(state, command, program)]
         case HoldSession():
+            check_makeup(command, replaced, made_up)
             return [_hold(state, command, now, program)]
+        case RecordSessionNotHeld():
+            return [not_held(state, command, now, program)]
     if state is None:
         raise not_found(f"session {command.session_id} not found")
     match command:
@@ -76,6 +88,9 @@ def _hold(state: Session | None, c: HoldSession, now: datetime, program: Roster 
             raise rule("session already held: change a mark with CorrectAttendance", "session_id")
         if state.stage == "cancelled":
             raise rule("session was cancelled: a cancelled session cannot be held", "session_id")
+        if state.stage == "not_held":
+            raise rule("session was recorded not held: hold a make-up as a new session with "
+                       "makeup_for", "session_id")
         if state.program_id != c.program_id:
             raise rule(f"session was scheduled for program {state.program_id}", "program_id")
     program = _offering(program, c.program_id, c.activity)
@@ -90,11 +105,13 @@ def _hold(state: Session | None, c: HoldSession, now: datetime, program: Roster 
         raise rule("a held session occurred at its held_at: leave occurred_at out or send the "
                    "same instant", "occurred_at")
     _exact_roster(program, c)
-    held = SessionHeld.of(
+    check_compliance(((f"attendance.{i}.compliance", m.status, m.compliance)
+                      for i, m in enumerate(c.attendance)), "attendance")
+    held = SessionHeldV2.of(
         program_id=c.program_id, held_at=c.held_at, duration_minutes=c.duration_minutes,
         activity=c.activity, topic=c.topic, facilitators=_staff(c.facilitators),
-        attendance=[{"participant_id": m.participant_id, "status": m.status}
-                    for m in c.attendance])
+        attendance=[_mark(m) for m in c.attendance],
+        makeup_for=c.makeup_for)
     return _event(held, c.held_at)
 
 
@@ -135,17 +152,21 @@ def _correct(state: Session, c: CorrectAttendance, now: datetime) -> NewEvent:
                    "session_id")
     if state.stage == "cancelled":
         raise rule("session was cancelled: it has no attendance to correct", "session_id")
+    if state.stage == "not_held":
+        raise rule("session was not held: it has no attendance to correct", "session_id")
     current = state.status_of(c.participant_id)
     if current is None:
         raise rule(f"{c.participant_id} is not in this session's attendance list",
                    "participant_id")
-    if current == c.status:
-        raise rule(f"{c.participant_id} is already marked {current}", "status")
+    if current == c.status and state.compliance_of(c.participant_id) == c.compliance:
+        raise rule(f"{c.participant_id} is already marked {current}"
+                   + (f" ({c.compliance})" if c.compliance else ""), "status")
+    check_compliance([("compliance", c.status, c.compliance)], "compliance")
     at = _when(c.occurred_at, now)
     if state.held_at is not None and at < state.held_at:
         raise rule("a correction cannot occur before the session was held", "occurred_at")
-    corrected = AttendanceCorrected.of(participant_id=c.participant_id, status=c.status,
-                                       reason=c.reason)
+    corrected = AttendanceCorrectedV2.of(participant_id=c.participant_id, status=c.status,
+                                         reason=c.reason, compliance=c.compliance)
     return _event(corrected, at)
 
 
@@ -154,6 +175,8 @@ def _cancel(state: Session, c: CancelSession, now: datetime) -> NewEvent:
         raise rule("session was held: a held session cannot be cancelled", "session_id")
     if state.stage == "cancelled":
         raise rule("session is already cancelled", "session_id")
+    if state.stage == "not_held":
+        raise rule("session was recorded not held: it cannot be cancelled", "session_id")
     return _event(SessionCancelled.of(reason=c.reason), _when(c.occurred_at, now))
 
 
@@ -173,6 +196,14 @@ def _when(occurred_at: datetime | None, now: datetime) -> datetime:
     if occurred_at is not None and occurred_at > now:
         raise rule("occurred_at must not be in the future", "occurred_at")
     return occurred_at or now
+
+
+def _mark(mark: Mark) -> dict[str, str]:
+    """A stored mark: `compliance` only when recorded (null is the key left out)."""
+    stored = {"participant_id": mark.participant_id, "status": mark.status}
+    if mark.compliance is not None:
+        stored["compliance"] = mark.compliance
+    return stored
 
 
 def _staff(facilitators: list[Facilitator]) -> list[dict[str, str]]:

@@ -186,6 +186,11 @@ def _enroll(state: Program, c: EnrollParticipant, today: date,
         raise rule("participant has already completed this program", "participant_id")
     if participant is None:
         raise rule("participant is not registered in this prison", "participant_id")
+    if participant.died_on is not None:
+        raise rule("participant died: no enrolment", "participant_id")
+    if participant.transferred_on is not None:
+        raise rule("participant is transferred out: record a readmission (a return) before "
+                   "enrolling", "participant_id")
     if not participant.in_custody:
         raise rule("participant is released: record a readmission before enrolling",
                    "participant_id")

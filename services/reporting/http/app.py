@@ -14,6 +14,7 @@ from services.reporting.http import errors
 from services.reporting.http.access import Access, Allowed, open_access
 from services.reporting.http.errors import responses
 from services.reporting.http.evaluation import add_evaluation_routes
+from services.reporting.http.intake import add_intake_routes
 from services.reporting.http.models import (
     AGREEMENT_COLUMNS,
     AUDIT_COLUMNS,
@@ -35,6 +36,7 @@ from services.reporting.http.params import (
     one_prison,
 )
 from services.reporting.http.programs import add_program_routes
+from services.reporting.http.recidivism import add_recidivism_routes
 from services.reporting.http.tabular import csv_response, listed
 from services.reporting.read.asof import resolve
 from services.reporting.read.port import ReadModel
@@ -141,5 +143,7 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         return {"events": events}
 
     add_evaluation_routes(app, reads)
+    add_intake_routes(app, reads)
+    add_recidivism_routes(app, reads)
     return app
 

@@ -23,9 +23,10 @@ from services.reporting.read.asof import Point
 from services.reporting.read.figures import Window
 from services.reporting.read.port import ReadModel
 
-WINDOW_DOC = (" The window `from`..`to` limits sessions (by their WIB day), completions, "
-              "withdrawals and releases; `to` also bounds enrolments and assessments. Rates and "
-              "means are unrounded and recomputed from numerators and denominators. "
+WINDOW_DOC = (" The window `from`..`to` limits sessions (by their WIB day), urine tests "
+              "(by tested_on), completions, withdrawals and releases; `to` also bounds "
+              "enrolments and assessments. Rates and means are unrounded and recomputed from "
+              "numerators and denominators. "
               "`?format=csv` gives the rows as CSV, objects as compact JSON cells. 400 when "
               "`from` is after `to`.")
 
@@ -35,8 +36,9 @@ def add_evaluation_routes(app: FastAPI, reads: ReadModel) -> None:
         "/evaluation", response_model=EvaluationList, operation_id="evaluation",
         summary="Evaluation of every program",
         description="One row per program (ordered by prison_id, starts_on, program_id): "
-        "participants, completion, sessions, hours, attendance, score change and recidivism "
-        "after release (6, 12, 24 calendar months)." + WINDOW_DOC,
+        "participants, completion, sessions, hours, attendance, score change (score "
+        "instruments only: urine_test assessments are left out), recidivism after release "
+        "(6, 12, 24 calendar months), then urine tests, positivity and violations." + WINDOW_DOC,
         responses={**LIST_OK, **responses(400, 401, 403, 404, 503)},
     )
     async def evaluation(

@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from shared.contract.fields import PhaseName, Track
+from services.reporting.http.plan_models import PlanPhase
+from shared.contract.fields import Track
 
 SLUG = r"^[a-z0-9][a-z0-9-]{1,62}$"
 UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -15,11 +16,6 @@ AggregateType = Literal["agreement", "program", "participant", "session"]
 AgreementStatus = Literal["active", "expiring", "expired", "terminated"]
 ProgramStatus = Literal["open", "closed"]
 Format = Literal["json", "csv"]
-
-
-class PlanPhase(BaseModel):
-    name: PhaseName
-    days: int = Field(description="The phase's planned length in days.")
 
 
 class ErrorDetail(BaseModel):
@@ -103,6 +99,8 @@ class ProgramReport(BaseModel):
     attendance_rate: float | None = Field(
         ge=0, le=1, description="(present + late) / (present + late + absent) over the held "
         "sessions' marks, corrections applied, excused left out; null when that is 0 / 0.")
+    sessions_not_held: int = Field(description="Sessions recorded not held "
+                                   "(RecordSessionNotHeld), whatever the reason.")
     # Defaults: "not recorded", as for a program launched before tracks existed.
     track: Track | None = Field(None, description="medical, social or post_rehabilitation; "
                                 "null when not recorded (a program launched without one).")
@@ -114,25 +112,6 @@ class ProgramReport(BaseModel):
         {}, description="Per phase of the plan, in its order: the active participants in it now "
         "(a participant is in the plan's first phase from each enrolment until advanced); "
         "every phase present, 0 when nobody is in it; {} without a plan.")
-
-
-class RosterItem(BaseModel):
-    """One participant's membership of the program (their latest enrolment)."""
-
-    participant_id: str
-    status: Literal["active", "completed", "withdrawn"] = Field(
-        description="How the latest enrolment stands: active, or how it ended.")
-    enrolled_on: date = Field(description="The latest enrolment's date.")
-    left_on: date | None = Field(description="The completion's or withdrawal's date; null while "
-                                 "active.")
-    phase: PhaseName | None = Field(description="The phase of the plan the participant is in "
-                                    "(or was in when they left); null without a plan.")
-    phase_since: date | None = Field(description="Since when: the last advance's date, else the "
-                                     "latest enrolment's; null without a plan.")
-
-
-class Roster(BaseModel):
-    items: list[RosterItem]
 
 
 class AuditEvent(BaseModel):
@@ -203,7 +182,38 @@ class Indicators(BaseModel):
     readmitted_24m: int = Field(description="As readmitted_6m, within 24 calendar months.")
 
 
-class EvaluationItem(Indicators, ProgramKey):
+class UrineIndicators(BaseModel):
+    """Urine tests and violations, after the v1 fields (services/reporting/read/urine.py)."""
+
+    urine_tests: int = Field(description="Urine tests dated inside the window that name the "
+                             "program or were taken while the participant was enrolled in it.")
+    urine_positive: int = Field(description="Of those, tests with at least one positive result.")
+    positivity_rate: float | None = Field(
+        ge=0, le=1, description="urine_positive / tests with at least one result that is not "
+        "invalid; null when there is none.")
+    violations: int = Field(description="Violations those tests opened (one per positive test).")
+    violations_open: int = Field(description="Of those, not resolved on or before `to`.")
+    violations_sanctioned: int = Field(description="Of those, resolved `sanctioned` on or "
+                                       "before `to`.")
+
+
+class SessionIndicators(BaseModel):
+    """Appended for issue 13 (sessions not held, make-ups, compliance), after every v1 field."""
+
+    sessions_not_held: int = Field(description="Sessions recorded not held whose planned_for "
+                                   "WIB day is inside the window.")
+    not_held_by_reason: dict[str, int] = Field(
+        description="sessions_not_held per reason (partner_absent, security_lockdown, holiday, "
+        "facilitator_ill, participants_unavailable, other); only reasons with some.")
+    makeup_sessions: int = Field(description="Sessions (not held or cancelled) made up by a "
+                                 "session held inside the window, each counted once.")
+    compliance_rate: float | None = Field(
+        ge=0, le=1, description="compliant / marks with a compliance recorded, among the present "
+        "and late marks of the held sessions inside the window, corrections applied; null when "
+        "no mark has one.")
+
+
+class EvaluationItem(SessionIndicators, UrineIndicators, Indicators, ProgramKey):
     """One program's evaluation."""
 
     track: Track | None = Field(None, description="The program's track; null when not "
@@ -214,11 +224,13 @@ class EvaluationList(BaseModel):
     items: list[EvaluationItem]
 
 
-class RegionalItem(Indicators, PrisonKey):
-    """One prison: its programs' counts summed, rates and means recomputed from the sums."""
-
+class RegionalV1(Indicators, PrisonKey):
     agreements_active: int = Field(description="The prison's agreements whose /agreements "
                                    "status on `to` is active or expiring.")
+
+
+class RegionalItem(SessionIndicators, UrineIndicators, RegionalV1):
+    """One prison: its programs' counts summed, rates and means recomputed from the sums."""
 
 
 class RegionalList(BaseModel):
@@ -228,6 +240,5 @@ class RegionalList(BaseModel):
 AGREEMENT_COLUMNS = tuple(AgreementItem.model_fields)
 AUDIT_COLUMNS = tuple(AuditEvent.model_fields)
 PROGRAM_COLUMNS = tuple(ProgramReport.model_fields)
-ROSTER_COLUMNS = tuple(RosterItem.model_fields)
 EVALUATION_COLUMNS = tuple(EvaluationItem.model_fields)
 REGIONAL_COLUMNS = tuple(RegionalItem.model_fields)

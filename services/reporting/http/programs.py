@@ -9,13 +9,7 @@ from fastapi import Depends, FastAPI, Path, Request
 
 from services.reporting.http.access import Allowed
 from services.reporting.http.errors import responses
-from services.reporting.http.models import (
-    PROGRAM_COLUMNS,
-    ROSTER_COLUMNS,
-    UUID,
-    ProgramReport,
-    Roster,
-)
+from services.reporting.http.models import PROGRAM_COLUMNS, UUID, ProgramReport
 from services.reporting.http.params import (
     LIST_OK,
     AtPoint,
@@ -23,6 +17,7 @@ from services.reporting.http.params import (
     PrisonOfIdQuery,
     one_prison,
 )
+from services.reporting.http.plan_models import ROSTER_COLUMNS, Roster
 from services.reporting.http.tabular import csv_response, listed
 from services.reporting.read.port import ReadModel
 from shared.errors import not_found

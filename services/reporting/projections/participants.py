@@ -1,10 +1,12 @@
 """The `participants`, `releases` and `assessments` read models, from the participant events.
 
 - `participants`: one row per participant: prison, case type, admission, whether in custody,
-  how many releases so far and the latest release's date and type.
+  how many releases so far and the latest release's date and type (then `conditional`,
+  `to_prison_id`, `died_on`: see `custody.py`).
 - `releases`: one row per release, numbered per participant (`n` = 1, 2, …), with the
   readmission that ended it (`readmitted_on`, null while still out). A participant released,
-  readmitted and released again has two rows: every release and readmission is kept.
+  readmitted and released again has two rows: every release and readmission is kept. A
+  transfer is a row of type `transfer`; a revocation ends a row with `revoked_on` (custody.py).
 - `assessments`: one row per AssessmentRecorded (v2: with `assessor_role`, null when not
   recorded); `version` (the participant's aggregate_version) orders assessments recorded for
   the same day. Older schema versions reach this projection upcast by the runner.
@@ -22,6 +24,7 @@ from typing import Any
 
 import asyncpg
 
+from services.reporting.projections import custody
 from services.reporting.projections.sql import (
     aggregate_key,
     key_arrays,
@@ -42,7 +45,7 @@ from shared.projection import KeyedProjection
 # the fold itself (measured with `python -m bench.folds`). What it checks comes from the registry.
 PARTICIPANT_TYPES = types_of("participant")
 REGISTERED, RELEASED = ParticipantRegistered.TYPE, ParticipantReleased.TYPE
-READMITTED = ParticipantReadmitted.TYPE
+READMITTED, ASSESSED = ParticipantReadmitted.TYPE, AssessmentRecorded.TYPE
 CASE_TYPES = choices(ParticipantRegistered, "case_type")
 INSTRUMENTS = choices(AssessmentRecorded, "instrument")
 PHASES = choices(AssessmentRecorded, "phase")
@@ -60,6 +63,9 @@ CREATE TABLE IF NOT EXISTS participants (
     release_type text,
     custody_since date NOT NULL,
     version int NOT NULL,
+    conditional boolean,
+    to_prison_id text,
+    died_on date,
     PRIMARY KEY (prison_id, participant_id)
 ) WITH (fillfactor = 70);
 CREATE TABLE IF NOT EXISTS releases (
@@ -69,6 +75,9 @@ CREATE TABLE IF NOT EXISTS releases (
     released_on date NOT NULL,
     release_type text NOT NULL,
     readmitted_on date,
+    conditional boolean,
+    to_prison_id text,
+    revoked_on date,
     PRIMARY KEY (prison_id, participant_id, n)
 );
 CREATE TABLE IF NOT EXISTS assessments (
@@ -87,13 +96,15 @@ CREATE INDEX IF NOT EXISTS assessments_program_idx
     ON assessments (prison_id, program_id, instrument, participant_id)
     WHERE program_id IS NOT NULL;
 """
+DDL += custody.DDL
 
 COLUMNS = ("participant_id", "prison_id", "case_type", "admitted_on", "in_custody", "releases",
-           "released_on", "release_type", "custody_since", "version")
-_TYPES = ("text", "text", "text", "date", "bool", "int", "date", "text", "date", "int")
+           "released_on", "release_type", "custody_since", "version", *custody.COLUMNS)
+_TYPES = ("text", "text", "text", "date", "bool", "int", "date", "text", "date", "int",
+          *custody.TYPES)
 RELEASE_COLUMNS = ("participant_id", "n", "prison_id", "released_on", "release_type",
-                   "readmitted_on")
-_RELEASE_TYPES = ("text", "int", "text", "date", "text", "date")
+                   "readmitted_on", *custody.RELEASE_COLUMNS)
+_RELEASE_TYPES = ("text", "int", "text", "date", "text", "date", *custody.RELEASE_TYPES)
 ASSESSMENT_COLUMNS = ("participant_id", "version", "prison_id", "program_id", "instrument",
                       "phase", "score", "assessed_on", "assessor_role")
 _ASSESSMENT_TYPES = ("text", "int", "text", "text", "text", "text", "float8", "date", "text")
@@ -133,14 +144,8 @@ def _registered(env: dict[str, Any]) -> dict[str, Any]:
     return {"participant_id": env["aggregate_id"], "prison_id": env["prison_id"],
             "case_type": _one_of(data["case_type"], CASE_TYPES, "case_type"),
             "admitted_on": admitted_on, "in_custody": True, "releases": 0, "released_on": None,
-            "release_type": None, "custody_since": admitted_on,
+            "release_type": None, "custody_since": admitted_on, **custody.REGISTERED,
             NEW_RELEASES: {}, NEW_ASSESSMENTS: []}
-
-
-def _release_row(doc: dict[str, Any], readmitted_on: date | None) -> dict[str, Any]:
-    return {"participant_id": doc["participant_id"], "n": doc["releases"],
-            "prison_id": doc["prison_id"], "released_on": doc["released_on"],
-            "release_type": doc["release_type"], "readmitted_on": readmitted_on}
 
 
 def _released(doc: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
@@ -150,8 +155,9 @@ def _released(doc: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     if on < doc["custody_since"]:
         raise ValueError(f"released on {on} before custody since {doc['custody_since']}")
     out = {**doc, "in_custody": False, "releases": doc["releases"] + 1, "released_on": on,
-           "release_type": _one_of(data["release_type"], RELEASE_TYPES, "release_type")}
-    out[NEW_RELEASES] = {**doc[NEW_RELEASES], out["releases"]: _release_row(out, None)}
+           "release_type": _one_of(data["release_type"], RELEASE_TYPES, "release_type"),
+           "conditional": custody.conditional(data), "to_prison_id": data.get("to_prison_id")}
+    out[NEW_RELEASES] = {**doc[NEW_RELEASES], out["releases"]: custody.release_row(out, None)}
     return out
 
 
@@ -162,7 +168,7 @@ def _readmitted(doc: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     if on < doc["released_on"]:
         raise ValueError(f"readmitted on {on} before the release on {doc['released_on']}")
     out = {**doc, "in_custody": True, "custody_since": on}
-    out[NEW_RELEASES] = {**doc[NEW_RELEASES], doc["releases"]: _release_row(doc, on)}
+    out[NEW_RELEASES] = {**doc[NEW_RELEASES], doc["releases"]: custody.release_row(doc, on)}
     return out
 
 
@@ -184,9 +190,9 @@ def _assessed(doc: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
 def evolve(doc: dict[str, Any] | None, env: dict[str, Any]) -> dict[str, Any]:
     """The participant after one event, with the release and assessment rows it adds. Pure;
     raises (the runner parks the event) on an unknown type or schema version, a second
-    registration, an event before the registration, a release while released, a readmission
-    while in custody or dated before the release, an unknown enum value, a score that is not
-    a finite number.
+    registration, an event before the registration or after a death, a release or transfer
+    while released, a readmission while in custody or dated before the release, a revocation
+    without a conditional release, an unknown enum value, a score that is not a finite number.
 
     An event at or below `version` was already applied and changes nothing. A gap in versions
     is tolerated: it only means an earlier event was parked, which `parked` shows.
@@ -204,12 +210,22 @@ def evolve(doc: dict[str, Any] | None, env: dict[str, Any]) -> dict[str, Any]:
         new = _registered(env)
     elif doc is None:
         raise ValueError(f"{kind} for unknown participant {env['aggregate_id']}")
+    elif doc["died_on"] is not None:
+        raise ValueError(f"{kind} after the death of participant {env['aggregate_id']}")
     elif kind == RELEASED:
         new = _released(doc, env["data"])
     elif kind == READMITTED:
         new = _readmitted(doc, env["data"])
-    else:
+    elif kind == custody.TRANSFERRED:
+        new = _released(doc, custody.as_release(env["data"]))
+    elif kind == custody.REVOKED:
+        new = custody.revoked(doc, env["data"])
+    elif kind == custody.DIED:
+        new = custody.died(doc, env["data"])
+    elif kind == ASSESSED:
         new = _assessed(doc, env)
+    else:  # the participant's other events feed other read models (urine.py, intake.py)
+        new = dict(doc)
     new["version"] = version
     return new
 

@@ -1,7 +1,12 @@
 """The `sessions` read model (and its `session_marks` view), folded from the `session` events.
 
-One row per session, scheduled, held or cancelled, with its program, activity, time (`held_at`,
-and `held_on`, its WIB calendar day, for date windows), duration and attendance marks. The marks
+One row per session, scheduled, held, cancelled or not held, with its program, activity, time
+(`held_at`, and `held_on`, its WIB calendar day, for date windows), duration and attendance
+marks. A session not held (SessionNotHeld) keeps `planned_for`, its WIB day `planned_on` and
+`not_held_reason` (not the free-text note); one recorded not held without being scheduled has
+no activity nor topic (null). A held make-up has `makeup_for`; `compliance` is jsonb
+`{participant_id: compliance}` holding only the marks with one recorded, corrections
+applied (SessionHeld and AttendanceCorrected are read at v2: the runner upcasts v1). The marks
 live in the row as jsonb `{participant_id: status}`, corrections applied, with `corrected` listing
 whose mark was corrected: a held session is then one row written, not one per participant (about
 20x fewer rows in a rebuild, where sessions dominate the log). The view `session_marks` gives
@@ -28,10 +33,11 @@ from services.reporting.projections.sql import (
 from shared.contract.events import (
     SessionCancelled,
     SessionHeld,
+    SessionNotHeld,
     SessionScheduled,
     current_version,
 )
-from shared.contract.events.session import EventMark
+from shared.contract.events.session import EventMark, EventMarkV2
 from shared.contract.lookup import bounds, choices, types_of
 from shared.envelope import WIB
 from shared.projection import KeyedProjection
@@ -41,7 +47,10 @@ from shared.projection import KeyedProjection
 # with `python -m bench.folds`). What it knows of the events comes from the registry instead.
 SESSION_TYPES = types_of("session")
 SCHEDULED, HELD, CANCELLED = SessionScheduled.TYPE, SessionHeld.TYPE, SessionCancelled.TYPE
+NOT_HELD = SessionNotHeld.TYPE
 MARK_STATUSES = choices(EventMark, "status")
+COMPLIANCE = choices(EventMarkV2, "compliance")
+NOT_HELD_REASONS = choices(SessionNotHeld, "reason")
 MINUTES = bounds(SessionHeld, "duration_minutes")
 
 DDL = """
@@ -49,9 +58,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     session_id text NOT NULL,
     prison_id text NOT NULL,
     program_id text NOT NULL,
-    activity text NOT NULL,
-    topic text NOT NULL,
-    status text NOT NULL CHECK (status IN ('scheduled', 'held', 'cancelled')),
+    activity text,
+    topic text,
+    status text NOT NULL CHECK (status IN ('scheduled', 'held', 'cancelled', 'not_held')),
     scheduled_for timestamptz,
     held_at timestamptz,
     held_on date,
@@ -59,21 +68,27 @@ CREATE TABLE IF NOT EXISTS sessions (
     marks jsonb NOT NULL,
     corrected jsonb NOT NULL,
     version int NOT NULL,
+    planned_for timestamptz,
+    planned_on date,
+    not_held_reason text,
+    makeup_for text,
+    compliance jsonb NOT NULL,
     PRIMARY KEY (prison_id, session_id)
 ) WITH (fillfactor = 70);
 CREATE INDEX IF NOT EXISTS sessions_program_idx ON sessions (prison_id, program_id, held_on);
 CREATE OR REPLACE VIEW session_marks AS
     SELECT s.prison_id, s.session_id, m.key AS participant_id, m.value AS status,
-           s.corrected ? m.key AS corrected
+           s.corrected ? m.key AS corrected, s.compliance ->> m.key AS compliance
     FROM sessions s CROSS JOIN LATERAL jsonb_each_text(s.marks) AS m;
 """
 
 COLUMNS = ("session_id", "prison_id", "program_id", "activity", "topic", "status",
            "scheduled_for", "held_at", "held_on", "duration_minutes", "marks", "corrected",
-           "version")
+           "version", "planned_for", "planned_on", "not_held_reason", "makeup_for", "compliance")
 _TYPES = ("text", "text", "text", "text", "text", "text",
-          "timestamptz", "timestamptz", "date", "int", "text", "text", "int")
-_JSON = ("marks", "corrected")
+          "timestamptz", "timestamptz", "date", "int", "text", "text", "int",
+          "timestamptz", "date", "text", "text", "text")
+_JSON = ("marks", "corrected", "compliance")
 _KEY = ("prison_id", "session_id")
 _SAVE = upsert_sql("sessions", COLUMNS, _TYPES, _KEY, dict.fromkeys(_JSON, "jsonb"))
 _LOAD = load_sql("sessions", COLUMNS, _KEY)
@@ -92,6 +107,29 @@ def _status(value: str) -> str:
     return value
 
 
+def _compliance(value: Any) -> str | None:
+    if value is not None and value not in COMPLIANCE:
+        raise ValueError(f"unknown compliance {value!r}")
+    return value
+
+
+def _not_held(doc: dict | None, env: dict[str, Any]) -> dict[str, Any]:
+    if doc is not None and doc["status"] != "scheduled":
+        raise ValueError(f"session {env['aggregate_id']} is already {doc['status']}")
+    data = env["data"]
+    if data["reason"] not in NOT_HELD_REASONS:
+        raise ValueError(f"unknown reason a session was not held {data['reason']!r}")
+    planned_for = _instant(data["planned_for"])
+    new = doc or {
+        "session_id": env["aggregate_id"], "prison_id": env["prison_id"], "activity": None,
+        "topic": None, "scheduled_for": None, "held_at": None, "held_on": None,
+        "duration_minutes": None, "marks": {}, "corrected": [], "makeup_for": None,
+        "compliance": {}}
+    return {**new, "program_id": data["program_id"], "status": "not_held",
+            "planned_for": planned_for, "planned_on": planned_for.astimezone(WIB).date(),
+            "not_held_reason": data["reason"]}
+
+
 def _held(doc: dict | None, env: dict[str, Any]) -> dict[str, Any]:
     if doc is not None and doc["status"] != "scheduled":
         raise ValueError(f"session {env['aggregate_id']} is already {doc['status']}")
@@ -105,6 +143,8 @@ def _held(doc: dict | None, env: dict[str, Any]) -> dict[str, Any]:
     minutes, (least, most) = data["duration_minutes"], MINUTES
     if not isinstance(minutes, int) or not least <= minutes <= most:
         raise ValueError(f"duration_minutes {minutes!r} is not {least}..{most}")
+    compliance = {m["participant_id"]: _compliance(m.get("compliance"))
+                  for m in data["attendance"] if m.get("compliance") is not None}
     return {
         "session_id": env["aggregate_id"], "prison_id": env["prison_id"],
         "program_id": data["program_id"], "activity": data["activity"],
@@ -112,13 +152,16 @@ def _held(doc: dict | None, env: dict[str, Any]) -> dict[str, Any]:
         "scheduled_for": doc["scheduled_for"] if doc else None,
         "held_at": held_at, "held_on": held_at.astimezone(WIB).date(),
         "duration_minutes": minutes, "marks": marks, "corrected": [],
+        "planned_for": None, "planned_on": None, "not_held_reason": None,
+        "makeup_for": data.get("makeup_for"), "compliance": compliance,
     }
 
 
 def evolve(doc: dict[str, Any] | None, env: dict[str, Any]) -> dict[str, Any]:
     """The session row and its marks after one event. Pure; raises (so the runner parks the
     event) on an unknown type or schema version, an event for a missing session, holding a
-    session twice or a cancelled one, cancelling a held one, correcting a mark that is not there.
+    session twice or a cancelled or not held one, cancelling a held or not held one, recording
+    a held, cancelled or not held session not held, correcting a mark that is not there.
 
     An event at or below the row's version was already applied and changes nothing.
     """
@@ -138,10 +181,13 @@ def evolve(doc: dict[str, Any] | None, env: dict[str, Any]) -> dict[str, Any]:
             "topic": data["topic"], "status": "scheduled",
             "scheduled_for": _instant(data["scheduled_for"]),
             "held_at": None, "held_on": None, "duration_minutes": None, "marks": {},
-            "corrected": [],
+            "corrected": [], "planned_for": None, "planned_on": None,
+            "not_held_reason": None, "makeup_for": None, "compliance": {},
         }
     elif kind == HELD:
         new = _held(doc, env)
+    elif kind == NOT_HELD:
+        new = _not_held(doc, env)
     elif doc is None:
         raise ValueError(f"{kind} for unknown session {env['aggregate_id']}")
     elif kind == CANCELLED:
@@ -153,8 +199,11 @@ def evolve(doc: dict[str, Any] | None, env: dict[str, Any]) -> dict[str, Any]:
         if doc["status"] != "held" or pid not in doc["marks"]:
             raise ValueError(f"no mark of {pid} in a held session {env['aggregate_id']}")
         corrected = doc["corrected"] if pid in doc["corrected"] else [*doc["corrected"], pid]
+        compliance = {k: v for k, v in doc["compliance"].items() if k != pid}
+        if (kept := _compliance(data.get("compliance"))) is not None:
+            compliance[pid] = kept
         new = {**doc, "marks": {**doc["marks"], pid: _status(data["status"])},
-               "corrected": corrected}
+               "corrected": corrected, "compliance": compliance}
     new["version"] = version
     return new
 
@@ -172,7 +221,8 @@ class SessionsProjection(KeyedProjection):
     async def load(self, conn: asyncpg.Connection, keys: list[Hashable]) -> dict[Hashable, dict]:
         return {(r["prison_id"], r["session_id"]): {
                     **dict(r), "marks": orjson.loads(r["marks"]),
-                    "corrected": orjson.loads(r["corrected"])}
+                    "corrected": orjson.loads(r["corrected"]),
+                    "compliance": orjson.loads(r["compliance"])}
                 for r in await conn.fetch(_LOAD, *key_arrays(keys))}
 
     async def save(self, conn: asyncpg.Connection, docs: dict[Hashable, dict]) -> None:

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from services.reporting.read.urine import UrineFigures
 from shared.errors import invalid
 
 RECIDIVISM_MONTHS = (6, 12, 24)
@@ -76,6 +77,11 @@ class Figures:
     released: int = 0
     released_after: Counter[int] = field(default_factory=Counter)  # N: released ≥ N months ago
     readmitted_within: Counter[int] = field(default_factory=Counter)  # N: … back within N
+    urine: UrineFigures = field(default_factory=UrineFigures)
+    not_held_by_reason: Counter[str] = field(default_factory=Counter)  # reason: sessions
+    makeups: int = 0  # sessions made up by a held session, each once
+    compliant: int = 0  # present + late marks with compliance `compliant`
+    graded: int = 0  # present + late marks with a compliance recorded
 
     def __add__(self, other: Figures) -> Figures:
         # Counter's own `+` drops keys whose sum is not positive, and a score change is often
@@ -100,7 +106,7 @@ class Figures:
                     self.readmitted_within[months] += 1
 
     def indicators(self) -> dict[str, Any]:
-        """The contract's indicator fields, in its order."""
+        """The contract's v1 indicator fields, in its order (the urine fields: `urine`)."""
         row: dict[str, Any] = {
             "enrolled": self.enrolled,
             "active": self.enrolled - self.completed - self.withdrawn,
@@ -120,6 +126,17 @@ class Figures:
             row[f"released_{months}m"] = self.released_after[months]
             row[f"readmitted_{months}m"] = self.readmitted_within[months]
         return row
+
+    def session_indicators(self) -> dict[str, Any]:
+        """The session fields issue 13 appended after the contract's indicators (see
+        `session_figures`)."""
+        return {
+            "sessions_not_held": sum(self.not_held_by_reason.values()),
+            "not_held_by_reason": {r: n for r, n in sorted(self.not_held_by_reason.items())
+                                   if n},
+            "makeup_sessions": self.makeups,
+            "compliance_rate": ratio(self.compliant, self.graded),
+        }
 
 
 def _plus(a: Any, b: Any) -> Any:

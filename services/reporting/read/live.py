@@ -12,9 +12,11 @@ from nats.aio.client import Client
 
 from services.reporting.read.evaluation import evaluation_report, regional_report
 from services.reporting.read.figures import Window
+from services.reporting.read.intake import intake_report
 from services.reporting.read.phases import roster
 from services.reporting.read.port import DEPENDENCY_DOWN, Rows
 from services.reporting.read.queries import list_agreements, program_report
+from services.reporting.read.recidivism_sql import recidivism_report, stock_report
 from shared.envelope import STREAM, WIB
 from shared.layout import stamp_of
 from shared.runner import ProjectionRunner
@@ -91,6 +93,21 @@ class LiveReadModel:
                        prisons: Sequence[str] | None = None) -> Rows:
         async with self._read(schema) as conn:
             return await regional_report(conn, window, prisons)
+
+    async def intake(self, schema: str, window: Window, prison_id: str | None, *,
+                     prisons: Sequence[str] | None = None) -> Rows:
+        async with self._read(schema) as conn:
+            return await intake_report(conn, window, prison_id, prisons)
+    async def recidivism(self, schema: str, to: date, cohort: int | None, window: int | None,
+                         prison_id: str | None, *,
+                         prisons: Sequence[str] | None = None) -> Rows:
+        async with self._read(schema) as conn:
+            return await recidivism_report(conn, to, cohort, window, prison_id, prisons)
+
+    async def recidivism_stock(self, schema: str, on: date, prison_id: str | None, *,
+                               prisons: Sequence[str] | None = None) -> Rows:
+        async with self._read(schema) as conn:
+            return await stock_report(conn, on, prison_id, prisons)
 
     async def checkpoint(self, schema: str) -> int | None:
         return await checkpoint_of(await self._pool(), schema, self._layout)

@@ -43,6 +43,20 @@ class ReadModel(Protocol):
     async def regional(self, schema: str, window: Window, *,
                        prisons: Sequence[str] | None = None) -> Rows: ...
 
+    async def intake(self, schema: str, window: Window, prison_id: str | None, *,
+                     prisons: Sequence[str] | None = None) -> Rows:
+        """The `/intake` rows: one per prison with a stay screened inside `window`."""
+    async def recidivism(self, schema: str, to: date, cohort: int | None, window: int | None,
+                         prison_id: str | None, *,
+                         prisons: Sequence[str] | None = None) -> Rows:
+        """`/recidivism` rows (services/reporting/read/recidivism.py)."""
+        ...
+
+    async def recidivism_stock(self, schema: str, on: date, prison_id: str | None, *,
+                               prisons: Sequence[str] | None = None) -> Rows:
+        """`/recidivism/stock` rows (services/reporting/read/stock.py)."""
+        ...
+
     async def checkpoint(self, schema: str) -> int | None:
         """The last stream sequence applied into `schema`; None when `schema` holds no
         read-model today's queries can read."""

@@ -96,15 +96,17 @@ SELECT p.program_id, p.prison_id, p.agreement_id, p.name, p.cohort, p.capacity,
        m.enrolled, m.active, m.completed, m.withdrawn, s.sessions_held,
        CASE WHEN a.counted = 0 THEN NULL ELSE a.attended::float8 / a.counted END
            AS attendance_rate,
-       p.track, p.planned_days, p.phases, f.phase_active
+       s.sessions_not_held, p.track, p.planned_days, p.phases, f.phase_active
 FROM programs p,
      LATERAL (SELECT count(*) AS enrolled,
                      count(*) FILTER (WHERE status = 'active') AS active,
                      count(*) FILTER (WHERE status = 'completed') AS completed,
                      count(*) FILTER (WHERE status = 'withdrawn') AS withdrawn
               FROM memberships WHERE prison_id = p.prison_id AND program_id = p.program_id) m,
-     LATERAL (SELECT count(*) AS sessions_held FROM sessions
-              WHERE prison_id = p.prison_id AND program_id = p.program_id AND status = 'held') s,
+     LATERAL (SELECT count(*) FILTER (WHERE status = 'held') AS sessions_held,
+                     count(*) FILTER (WHERE status = 'not_held') AS sessions_not_held
+              FROM sessions
+              WHERE prison_id = p.prison_id AND program_id = p.program_id) s,
      LATERAL (SELECT count(*) FILTER (WHERE k.status IN ('present', 'late')) AS attended,
                      count(*) FILTER (WHERE k.status IN ('present', 'late', 'absent')) AS counted
               FROM sessions x CROSS JOIN LATERAL jsonb_each_text(x.marks) AS k(pid, status)
@@ -128,6 +130,7 @@ async def program_report(conn: asyncpg.Connection, program_id: str,
     - `sessions_held`: held sessions; scheduled and cancelled ones do not count.
     - `attendance_rate`: (present + late) / (present + late + absent) over the marks of held
       sessions, corrections applied, excused left out; unrounded; null when nobody counts.
+    - `sessions_not_held`: sessions recorded not held (RecordSessionNotHeld), whatever reason.
     - `track`, `planned_days`, `phases` (the plan), `phase_counts`: see `read.phases`.
     """
     return [with_plan(dict(row)) for row in await conn.fetch(_PROGRAM, program_id, prison_id)]

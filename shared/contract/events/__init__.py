@@ -13,6 +13,22 @@ from shared.contract.events.agreement import (
     AgreementTerminated,
     Changes,
 )
+from shared.contract.events.custody import (
+    ConditionalReleaseRevoked,
+    ParticipantDied,
+    ParticipantReleasedV2,
+    ParticipantTransferred,
+)
+from shared.contract.events.intake import (
+    INTAKE_EVENTS,
+    AssessmentConcluded,
+    ParticipantFoundIneligible,
+    ParticipantWaitlisted,
+    PlacementDecided,
+    PlacementRefused,
+    ReferredForAssessment,
+    ScreeningRecorded,
+)
 from shared.contract.events.participant import (
     AssessmentRecorded,
     AssessmentRecordedV2,
@@ -31,10 +47,14 @@ from shared.contract.events.program import (
 )
 from shared.contract.events.session import (
     AttendanceCorrected,
+    AttendanceCorrectedV2,
     SessionCancelled,
     SessionHeld,
+    SessionHeldV2,
+    SessionNotHeld,
     SessionScheduled,
 )
+from shared.contract.events.urine import UrineTestRecorded, ViolationResolved
 from shared.contract.registry import (
     EVENT_AGGREGATES,
     EVENT_SCHEMAS,
@@ -47,12 +67,18 @@ from shared.contract.registry import (
 from shared.contract.upcasting import current_version, upcast, upcast_records
 
 __all__ = [
-    "EVENT_AGGREGATES", "EVENT_SCHEMAS", "AgreementAmended", "AgreementExpired",
+    "EVENT_AGGREGATES", "EVENT_SCHEMAS", "INTAKE_EVENTS", "AssessmentConcluded",
+    "ParticipantFoundIneligible", "ParticipantWaitlisted", "PlacementDecided",
+    "PlacementRefused", "ReferredForAssessment", "ScreeningRecorded",
+    "AgreementAmended", "AgreementExpired",
     "AgreementExtended", "AgreementSigned", "AgreementTerminated", "AssessmentRecorded",
-    "AssessmentRecordedV2", "AttendanceCorrected", "Changes", "Event", "Fact",
+    "AssessmentRecordedV2", "AttendanceCorrected", "AttendanceCorrectedV2", "Changes",
+    "ConditionalReleaseRevoked", "Event", "Fact", "ParticipantDied", "ParticipantReleasedV2",
+    "ParticipantTransferred",
     "ParticipantCompleted", "ParticipantEnrolled", "ParticipantReadmitted",
     "ParticipantRegistered", "ParticipantReleased", "ParticipantWithdrawn", "PhaseAdvanced",
     "ProgramClosed", "ProgramLaunched", "ProgramLaunchedV2", "SessionCancelled", "SessionHeld",
-    "SessionScheduled",
-    "current_version", "decode", "encode", "latest_versions", "upcast", "upcast_records",
+    "SessionHeldV2", "SessionNotHeld", "SessionScheduled", "UrineTestRecorded",
+    "ViolationResolved", "current_version", "decode", "encode", "latest_versions", "upcast",
+    "upcast_records",
 ]

@@ -1,0 +1,86 @@
+"""`GET /recidivism` (release cohorts × follow-up windows) and `GET /recidivism/stock` (the
+ministry's stock-based figure, a different measure)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query
+
+from services.reporting.http.access import Allowed
+from services.reporting.http.errors import responses
+from services.reporting.http.models import SLUG
+from services.reporting.http.params import LIST_OK, AtPoint, FormatQuery, QueryDay, ToQuery
+from services.reporting.http.recidivism_models import (
+    RECIDIVISM_COLUMNS,
+    STOCK_COLUMNS,
+    RecidivismList,
+    StockList,
+)
+from services.reporting.http.tabular import listed
+from services.reporting.read.port import ReadModel
+from services.reporting.read.recidivism import WINDOWS
+from shared.errors import Detail, Rejected
+
+PrisonQuery = Annotated[str | None, Query(
+    pattern=SLUG, description="Only this (releasing) prison.")]
+
+
+def add_recidivism_routes(app: FastAPI, reads: ReadModel) -> None:
+    @app.get(
+        "/recidivism", response_model=RecidivismList, operation_id="recidivism",
+        summary="Recidivism per release cohort and follow-up window",
+        description="One row per releasing prison × release cohort (calendar year) × "
+        "follow-up window (6, 12, 24, 36 calendar months), ordered by prison_id, cohort, "
+        "window_months, for every prison and year with a release or a transfer out. A person "
+        "is their pseudonym, followed through every prison; transfers are not releases and "
+        "the arrival after a transfer is not a return. Numerators, denominators and "
+        "exclusions are each a column; see their descriptions. Nothing dated after `to` "
+        "counts. `?format=csv` gives the same rows.",
+        responses={**LIST_OK, **responses(400, 401, 403, 404, 503)},
+    )
+    async def recidivism(
+        *,
+        cohort: Annotated[int | None, Query(ge=1900, le=2999, description="Only this release "
+                                            "year.")] = None,
+        prison_id: PrisonQuery = None,
+        window: Annotated[int | None, Query(
+            description="Only this follow-up window, in calendar months: 6, 12, 24 or 36.",
+            json_schema_extra={"enum": list(WINDOWS)})] = None,
+        to: ToQuery = None,
+        format: FormatQuery = "json",
+        point: AtPoint,
+        access: Allowed,
+    ) -> Any:
+        if window is not None and window not in WINDOWS:
+            message = "window must be one of 6, 12, 24, 36 (calendar months)"
+            raise Rejected("invalid", message, [Detail("window", message)])
+        access.check(prison_id)
+        at = (await point()).found()
+        items = await reads.recidivism(at.schema, to or at.today, cohort, window, prison_id,
+                                       **access.rows())
+        return listed(items, format, RECIDIVISM_COLUMNS)
+
+    @app.get(
+        "/recidivism/stock", response_model=StockList, operation_id="recidivism_stock",
+        summary="Stock-based repeat-offender share (the ministry's figure)",
+        description="A different measure from /recidivism: per prison, of the people in "
+        "custody there on `on`, how many have an earlier release (not a transfer, not "
+        "revoked) from any prison. It depends on who is inside that day, not on what becomes "
+        "of a release cohort. Ordered by prison_id. `?format=csv` gives the same rows.",
+        responses={**LIST_OK, **responses(400, 401, 403, 404, 503)},
+    )
+    async def recidivism_stock(
+        *,
+        on: Annotated[QueryDay | None, Query(description="The day counted (YYYY-MM-DD); "
+                                             "default today in WIB (UTC+7).")] = None,
+        prison_id: PrisonQuery = None,
+        format: FormatQuery = "json",
+        point: AtPoint,
+        access: Allowed,
+    ) -> Any:
+        access.check(prison_id)
+        at = (await point()).found()
+        items = await reads.recidivism_stock(at.schema, on or at.today, prison_id,
+                                             **access.rows())
+        return listed(items, format, STOCK_COLUMNS)

@@ -1,0 +1,82 @@
+"""The rows `/recidivism` and `/recidivism/stock` compute from: every `releases` and
+`participants` row of each person the report can concern (see `recidivism.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import asyncpg
+
+from services.reporting.read.recidivism import people, recidivism
+from services.reporting.read.stock import stock
+
+# People with a release or transfer dated by `to` (in the cohort year when given).
+_PEOPLE = """
+SELECT DISTINCT participant_id FROM releases
+WHERE released_on <= $1 AND ($2::int IS NULL OR extract(year FROM released_on) = $2)
+"""
+_RELEASES = f"""
+SELECT participant_id, n, prison_id, released_on, release_type, readmitted_on, conditional,
+       to_prison_id, revoked_on
+FROM releases WHERE participant_id IN ({_PEOPLE})
+"""
+_STAYS = f"""
+SELECT participant_id, prison_id, admitted_on, died_on
+FROM participants WHERE participant_id IN ({_PEOPLE})
+"""
+_OF_PEOPLE = """
+SELECT participant_id, n, prison_id, released_on, release_type, readmitted_on, conditional,
+       to_prison_id, revoked_on
+FROM releases WHERE participant_id = ANY($1::text[])
+""", """
+SELECT participant_id, prison_id, admitted_on, died_on
+FROM participants WHERE participant_id = ANY($1::text[])
+"""
+# Everyone registered by `on` in a prison (for the stock measure).
+_STOCK_STAYS = """
+SELECT participant_id, prison_id, admitted_on, died_on FROM participants
+WHERE participant_id IN (SELECT participant_id FROM participants WHERE admitted_on <= $1)
+"""
+_STOCK_RELEASES = """
+SELECT participant_id, n, prison_id, released_on, release_type, readmitted_on, conditional,
+       to_prison_id, revoked_on
+FROM releases WHERE participant_id IN (
+    SELECT participant_id FROM participants WHERE admitted_on <= $1)
+"""
+
+
+async def recidivism_report(conn: asyncpg.Connection, to: date, cohort: int | None,
+                            window: int | None, prison_id: str | None,
+                            prisons: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    releases = await conn.fetch(_RELEASES, to, cohort)
+    stays = await conn.fetch(_STAYS, to, cohort)
+    rows = recidivism(releases, stays, to, cohort=cohort,
+                      **({} if window is None else {"windows": (window,)}), prisons=prisons)
+    return [r for r in rows if prison_id is None or r["prison_id"] == prison_id]
+
+
+async def stock_report(conn: asyncpg.Connection, on: date, prison_id: str | None,
+                       prisons: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    releases = await conn.fetch(_STOCK_RELEASES, on)
+    stays = await conn.fetch(_STOCK_STAYS, on)
+    rows = stock(releases, stays, on, prisons=prisons)
+    return [r for r in rows if prison_id is None or r["prison_id"] == prison_id]
+
+
+async def readmissions(conn: asyncpg.Connection, releases: Sequence[asyncpg.Record]
+                       ) -> list[date | None]:
+    """For each release row (`participant_id`, `n`, `prison_id`, `released_on`), the day of
+    the first admission after it in any prison (contract v2: a readmission or a
+    registration; a transfer's arrival is none), or None."""
+    ids = sorted({r["participant_id"] for r in releases})
+    if not ids:
+        return []
+    found = people(*[await conn.fetch(sql, ids) for sql in _OF_PEOPLE])
+    out = []
+    for release in releases:
+        back = found[release["participant_id"]].first_return(release, date.max,
+                                                             revocation=False)
+        out.append(None if back is None else back.on)
+    return out

@@ -1,0 +1,57 @@
+"""The `score_change` query of `/evaluation` (definitions: evaluation.py): first intake and last
+exit per participant, program and score instrument; `urine_test` assessments are not scores and
+are left out (urine tests are counted as tests: urine.py)."""
+
+from __future__ import annotations
+
+from shared.instruments import SCORE_RANGES
+
+# The programs asked for, as (prison_id, program_id) pairs: ids are unique within a prison only,
+# so every join of the evaluation queries also matches the prison.
+WANTED = "wanted AS (SELECT * FROM unnest($1::text[], $2::text[]) AS w(prison_id, program_id))"
+
+# A score outside its instrument's range (`shared.instruments`; $4..$7 carry the table) is
+# treated as not recorded and counted apart. Differences and sums are numeric, exactly: a float
+# difference can overflow, and a float sum depends on the order rows are scanned in (a replayed
+# schema, `?as_of=`, must give the same bytes as the live one).
+SCORES = f"""
+WITH {WANTED}, checked AS (
+    SELECT a.prison_id, a.program_id, a.participant_id, a.instrument, a.phase, a.score,
+           a.assessed_on, a.version,
+           coalesce(a.score BETWEEN r.low AND r.high
+                    AND (NOT r.whole OR a.score = trunc(a.score)), false) AS admitted
+    FROM wanted w
+    JOIN assessments a ON a.prison_id = w.prison_id AND a.program_id = w.program_id
+    JOIN memberships m ON m.prison_id = a.prison_id AND m.program_id = a.program_id
+                      AND m.participant_id = a.participant_id
+    LEFT JOIN unnest($4::text[], $5::float8[], $6::float8[], $7::bool[])
+        AS r(instrument, low, high, whole) ON r.instrument = a.instrument
+    WHERE a.phase IN ('intake', 'exit') AND a.instrument <> 'urine_test'
+      AND a.assessed_on <= $3 AND m.first_enrolled_on <= $3),
+ranked AS (
+    SELECT *,
+           row_number() OVER (PARTITION BY prison_id, program_id, participant_id, instrument,
+                                           phase
+                              ORDER BY assessed_on, version) AS nth,
+           row_number() OVER (PARTITION BY prison_id, program_id, participant_id, instrument,
+                                           phase
+                              ORDER BY assessed_on DESC, version DESC) AS nth_last
+    FROM checked WHERE admitted),
+changes AS (
+    SELECT i.prison_id, i.program_id, i.instrument, count(*) AS n,
+           sum(x.score::numeric - i.score::numeric) AS total
+    FROM ranked i
+    JOIN ranked x ON x.prison_id = i.prison_id AND x.program_id = i.program_id
+                 AND x.participant_id = i.participant_id AND x.instrument = i.instrument
+                 AND x.phase = 'exit' AND x.nth_last = 1
+    WHERE i.phase = 'intake' AND i.nth = 1
+    GROUP BY i.prison_id, i.program_id, i.instrument),
+excluded AS (
+    SELECT prison_id, program_id, instrument, count(*) AS n FROM checked WHERE NOT admitted
+    GROUP BY prison_id, program_id, instrument)
+SELECT prison_id, program_id, instrument, coalesce(c.n, 0) AS n, coalesce(c.total, 0) AS total,
+       coalesce(e.n, 0) AS excluded
+FROM changes c FULL JOIN excluded e USING (prison_id, program_id, instrument)
+"""
+RANGES = (list(SCORE_RANGES), [r.low for r in SCORE_RANGES.values()],
+           [r.high for r in SCORE_RANGES.values()], [r.whole for r in SCORE_RANGES.values()])
