@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 
 from ops.identities import SERVICE_ACCOUNT, Identities
+from shared import consumers
 from shared.bus import COMMANDS_PREFIX
 from shared.credentials import inbox_prefix
 from shared.envelope import EVENTS_PREFIX, STREAM
@@ -54,8 +55,11 @@ def permissions(identity: Identity) -> dict:
                      for call in ("DIRECT.GET", "STREAM.INFO"))]
         return _allow(publish, [f"{COMMANDS_PREFIX}.>", inbox], responses=True)
     if role == "reporting":
-        publish = [f"{API}.CONSUMER.CREATE.{STREAM}", f"{API}.DIRECT.GET.{STREAM}",
-                   f"{API}.STREAM.INFO.{STREAM}", f"$JS.FC.{STREAM}.>"]
+        publish = [f"{API}.DIRECT.GET.{STREAM}", f"{API}.STREAM.INFO.{STREAM}",
+                   *(subject for name in consumers.slot_names() for subject in (
+                       f"{API}.CONSUMER.CREATE.{STREAM}.{name}",
+                       *(f"{API}.CONSUMER.{call}.{STREAM}.{name}" for call in ("INFO", "DELETE")),
+                       f"$JS.FC.{STREAM}.{name}.>"))]
         return _allow(publish, [inbox])
     if role == "admin":
         publish = [f"{API}.{call}.{stream}" for stream in (STREAM, CLAIMS_STREAM)
