@@ -147,3 +147,34 @@ async def test_a_push_consumer_aimed_at_a_command_subject_executes_nothing(secur
     accepted = await ask(officer, (subject, command))
     assert accepted["ok"] is True and accepted["events"][0]["seq"] > seq, accepted
     assert await secure.messages() == before + len(accepted["events"])
+
+
+async def test_a_push_consumer_aimed_at_the_api_or_the_log_does_nothing(secure):
+    """Onto a stream subject: refused (a cycle). Onto `$JS.API` subjects: created (8274) but
+    never bound; the stream and a subscriber's consumer are intact."""
+    officer, reporting = await secure.officer(A), await secure.connect("reporting")
+    await ask(officer, signing_command(A))
+    before = await secure.messages()
+    subscriber = await secure.connect(f"subscriber-{SUBSCRIBER}")
+    await subscriber.nc.request(f"$JS.API.CONSUMER.DELETE.{STREAM}.{SUBSCRIBER}", b"", timeout=5)
+    await subscriber.nc.jetstream().add_consumer(STREAM, ConsumerConfig(
+        name=SUBSCRIBER, durable_name=SUBSCRIBER, filter_subject=FILTER_A))
+    targets = [f"$JS.API.STREAM.PURGE.{STREAM}", f"$JS.API.STREAM.DELETE.{STREAM}",
+               f"$JS.API.CONSUMER.DELETE.{STREAM}.{SUBSCRIBER}",
+               f"pulih.events.{A}.agreement.{uuid.uuid4()}.AgreementSigned"]
+    names = consumers.slot_names()
+    for name, target in zip(names, targets, strict=False):
+        await reporting.nc.request(f"$JS.API.CONSUMER.DELETE.{STREAM}.{name}", b"", timeout=5)
+        config = {"name": name, "filter_subject": "pulih.events.>", "deliver_subject": target,
+                  "deliver_policy": "all", "ack_policy": "none"}
+        reply = await reporting.nc.request(f"{API}.{name}", orjson.dumps(
+            {"stream_name": STREAM, "config": config}), timeout=5)
+        error = orjson.loads(reply.data).get("error")
+        assert (error or {}).get("err_code") == (10081 if target.startswith("pulih") else None)
+    await ask(officer, signing_command(A))  # a round trip through the server and the log
+    for name in names[:3]:
+        state = await info(reporting, name)
+        assert not state.get("push_bound") and state["delivered"]["stream_seq"] == 0, state
+    assert await secure.messages() > before  # not purged, not deleted
+    kept = await subscriber.nc.jetstream().consumer_info(STREAM, SUBSCRIBER)
+    assert kept.config.filter_subject == FILTER_A
