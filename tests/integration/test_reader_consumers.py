@@ -9,6 +9,7 @@ import uuid
 import orjson
 import pytest
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import APIError
 
 from deploy import demo
 from shared import consumers
@@ -178,3 +179,22 @@ async def test_a_push_consumer_aimed_at_the_api_or_the_log_does_nothing(secure):
     assert await secure.messages() > before  # not purged, not deleted
     kept = await subscriber.nc.jetstream().consumer_info(STREAM, SUBSCRIBER)
     assert kept.config.filter_subject == FILTER_A
+
+
+async def test_every_name_of_the_pool_in_use_is_an_error_until_one_is_released(secure):
+    reporting = await secure.connect("reporting")
+    for name in consumers.slot_names():  # left by earlier tests
+        await consumers.release(reporting.nc, name)
+
+    def wanted():
+        config = consumers.ordered_config("pulih.events.>")
+        config.deliver_subject = reporting.nc.new_inbox()
+        config.inactive_threshold = 60.0  # no reader here: not reaped during the test
+        return config
+
+    held = {await consumers.claim(reporting.nc, wanted()) for _ in consumers.slot_names()}
+    assert held == set(consumers.slot_names())  # each claim took a name no other holds
+    with pytest.raises(APIError, match="in use"):
+        await consumers.claim(reporting.nc, wanted())
+    await consumers.release(reporting.nc, "reporting-7")
+    assert await consumers.claim(reporting.nc, wanted()) == "reporting-7"
