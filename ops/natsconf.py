@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import json
 
-from ops.identities import SERVICE_ACCOUNT, Identities
+from ops.identities import SERVICE_ACCOUNT, Identities, IdentityError
 from shared import consumers
 from shared.bus import COMMANDS_PREFIX
 from shared.credentials import inbox_prefix
@@ -76,6 +76,9 @@ def permissions(identity: Identity) -> dict:
         return _allow(publish, [inbox])
     if role == "subscriber":
         name = identity.name
+        if name.startswith(consumers.PREFIX):  # listed before the prefix was reserved
+            raise IdentityError(f"subscriber {name!r}: names starting with "
+                                f"{consumers.PREFIX!r} are reporting's; give it another name")
         publish = [f"{API}.CONSUMER.CREATE.{STREAM}.{name}.{identity.filter}",
                    *(f"{API}.CONSUMER.{call}.{STREAM}.{name}"
                      for call in ("INFO", "DELETE", "MSG.NEXT")),

@@ -110,3 +110,10 @@ def test_reporting_creates_and_touches_only_consumers_named_from_its_pool(tmp_pa
                for s in consumer), consumer
     assert {f"$JS.API.CONSUMER.CREATE.PULIH_EVENTS.{n}" for n in slot_names()} <= set(subjects)
     assert all(n.startswith(PREFIX) for n in slot_names())
+
+
+def test_a_subscriber_listed_with_a_reporting_name_gets_no_permissions(tmp_path):
+    write(tmp_path, ["lapas-a"], [], ["feed=pulih.events.lapas-a.>"])
+    feed = next(i for i in load(tmp_path).identities if i.role == "subscriber")
+    with pytest.raises(IdentityError, match="reporting"):
+        permissions(feed.model_copy(update={"name": "reporting-3"}))
