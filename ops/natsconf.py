@@ -22,15 +22,16 @@ Residual risk (nats-server 2.15.1, nats-py 2.16): a permission sees the create s
 the body, so it cannot refuse a push consumer, nor choose its deliver subject, and the server
 does not check that subject against the creator's permissions (nats-server issue 8274). A
 reader (reporting in its pool, a subscriber under its name) can therefore aim a push consumer
-with its readable events at any literal subject of PULIH: a stream subject is refused (10081,
-"forms a cycle"); every other subscription in PULIH is a wildcard (the command services'
-`pulih.commands.*.{service}.{Name}`, nats-py's reply muxes `_INBOX_{identity}.{nuid}.*`), which
-2.15.1 never binds a push consumer to (nats-server issue 6016), or a reader's own ordered
-consumer inbox, a random literal only that reader and the server know; `$JS.API` subjects are
-not bound either. Should a server deliver to wildcard interest, events would reach the command
-services without a prison's `Nats-Request-Info`, which the command edge refuses (`forbidden`,
-nothing written) whenever credentials are on. tests/integration/test_reader_consumers.py shows
-all of it on the real server.
+with its readable events at any literal subject of PULIH. What that reaches: a stream subject
+is refused (10081, "forms a cycle"); `$JS.API` subjects are never bound; the command services
+subscribe with wildcards (`pulih.commands.*.{service}.{Name}`), as do nats-py's reply muxes
+(`_INBOX_{identity}.{nuid}.*`), and 2.15.1 binds a push consumer only to a subscription on
+its literal deliver subject (nats-server issue 6016); the only literal subscriptions are the
+deliver inboxes of readers' own push consumers, random subjects known to their reader and the
+server (no reader may read another's consumer info). Should a server deliver to wildcard
+interest, events would reach the command services without a prison's `Nats-Request-Info`,
+which the command edge refuses (`forbidden`, nothing written) whenever credentials are on.
+tests/integration/test_reader_consumers.py shows all of it on the real server.
 """
 
 from __future__ import annotations
