@@ -20,6 +20,7 @@ import nkeys
 from nacl.signing import SigningKey
 
 from shared import credentials as ids
+from shared.consumers import PREFIX as READER_PREFIX
 from shared.fields import SLUG_PATTERN
 from shared.identities import FILE, Identity
 from shared.identities import account_of as prison_account
@@ -92,6 +93,9 @@ def extend(directory: Path, prisons: Iterable[str] = (), officers: Iterable[str]
         if not sep or not re.fullmatch(FILTER_PATTERN, subject_filter):
             raise IdentityError(f"--subscriber {spec!r}: expected NAME=FILTER, the filter a "
                                 "subject filter under pulih.events (e.g. pulih.events.P.>)")
+        if name.startswith(READER_PREFIX):
+            raise IdentityError(f"--subscriber {spec!r}: a name starting with "
+                                f"{READER_PREFIX!r} is reserved for reporting's consumers")
         wanted.append(("subscriber", {"account": SERVICE_ACCOUNT, "name": _slug(name, "name"),
                                       "filter": subject_filter}))
     for prison in wanted_prisons:

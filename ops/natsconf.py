@@ -4,31 +4,42 @@ by the embedded server's own config).
 
 Every permission is an allow list, so whatever is not named is refused by the server:
 - account PULIH (JetStream): the services append to the log and the command-id stream, read
-  both by direct get, answer commands; reporting reads the log through consumers it creates
-  without a name (the stream-wide create subject: nats-py's ordered consumers) and direct gets;
-  a subscriber creates only consumers named after itself whose filter is its own (the server
-  pins the filter in `$JS.API.CONSUMER.CREATE.{stream}.{name}.{filter}` to the request's,
-  error 10131); admin only creates the two streams. Nobody may update, delete or purge a
-  stream, nor delete or reconfigure a consumer that is not its own.
+  both by direct get, answer commands; reporting reads the log through consumers named from a
+  pool of its own, `reporting-0` … `reporting-31` (shared/consumers.py: ordered push
+  consumers created on `$JS.API.CONSUMER.CREATE.{stream}.{name}`, their info, delete and flow
+  control), and by direct get; a subscriber creates only consumers named after itself whose
+  filter is its own (the server pins the filter in `$JS.API.CONSUMER.CREATE.{stream}.{name}.
+  {filter}` to the request's, error 10131), and no subscriber may take a `reporting-` name
+  (ops/identities.py); admin only creates the two streams. Nobody may update, delete or purge
+  a stream, nor create, update or delete a consumer that is not its own: the stream-wide
+  create subject, whose body may name any consumer, is nobody's. NATS wildcards match whole
+  tokens only (a `reporting-*` token is literal), hence a pool of listed names.
 - one account per prison (no JetStream): its officers send that prison's commands, imported
   from PULIH with `share: true` so the server stamps each request with `Nats-Request-Info`
   naming the officer's account and user.
 
-Known gaps (nats-server 2.15.1, nats-py 2.16): the stream-wide create subject reporting needs
-(nats-py's ordered consumers name no consumer in it) accepts a body naming an existing consumer,
-so the reporting identity could reconfigure a subscriber's consumer (tests/integration/
-test_subscriber.py shows what is refused); closing it means reporting creating named, filtered
-consumers. And the server does not check a push consumer's deliver subject against its
-creator's permissions (nats-server issue 8274): a reader could have events delivered to a
-subject in PULIH, e.g. a command subject, so the command services must refuse a command that
-carries no `Nats-Request-Info` when credentials are on.
+Residual risk (nats-server 2.15.1, nats-py 2.16): a permission sees the create subject, never
+the body, so it cannot refuse a push consumer, nor choose its deliver subject, and the server
+does not check that subject against the creator's permissions (nats-server issue 8274). A
+reader (reporting in its pool, a subscriber under its name) can therefore aim a push consumer
+with its readable events at any literal subject of PULIH. What that reaches: a stream subject
+is refused (10081, "forms a cycle"); `$JS.API` subjects are never bound; the command services
+subscribe with wildcards (`pulih.commands.*.{service}.{Name}`), as do nats-py's reply muxes
+(`_INBOX_{identity}.{nuid}.*`), and 2.15.1 binds a push consumer only to a subscription on
+its literal deliver subject (nats-server issue 6016); the only literal subscriptions are the
+deliver inboxes of readers' own push consumers, random subjects known to their reader and the
+server (no reader may read another's consumer info). Should a server deliver to wildcard
+interest, events would reach the command services without a prison's `Nats-Request-Info`,
+which the command edge refuses (`forbidden`, nothing written) whenever credentials are on.
+tests/integration/test_reader_consumers.py shows all of it on the real server.
 """
 
 from __future__ import annotations
 
 import json
 
-from ops.identities import SERVICE_ACCOUNT, Identities
+from ops.identities import SERVICE_ACCOUNT, Identities, IdentityError
+from shared import consumers
 from shared.bus import COMMANDS_PREFIX
 from shared.credentials import inbox_prefix
 from shared.envelope import EVENTS_PREFIX, STREAM
@@ -54,8 +65,11 @@ def permissions(identity: Identity) -> dict:
                      for call in ("DIRECT.GET", "STREAM.INFO"))]
         return _allow(publish, [f"{COMMANDS_PREFIX}.>", inbox], responses=True)
     if role == "reporting":
-        publish = [f"{API}.CONSUMER.CREATE.{STREAM}", f"{API}.DIRECT.GET.{STREAM}",
-                   f"{API}.STREAM.INFO.{STREAM}", f"$JS.FC.{STREAM}.>"]
+        publish = [f"{API}.DIRECT.GET.{STREAM}", f"{API}.STREAM.INFO.{STREAM}",
+                   *(subject for name in consumers.slot_names() for subject in (
+                       f"{API}.CONSUMER.CREATE.{STREAM}.{name}",
+                       *(f"{API}.CONSUMER.{call}.{STREAM}.{name}" for call in ("INFO", "DELETE")),
+                       f"$JS.FC.{STREAM}.{name}.>"))]
         return _allow(publish, [inbox])
     if role == "admin":
         publish = [f"{API}.{call}.{stream}" for stream in (STREAM, CLAIMS_STREAM)
@@ -63,6 +77,9 @@ def permissions(identity: Identity) -> dict:
         return _allow(publish, [inbox])
     if role == "subscriber":
         name = identity.name
+        if name.startswith(consumers.PREFIX):  # listed before the prefix was reserved
+            raise IdentityError(f"subscriber {name!r}: names starting with "
+                                f"{consumers.PREFIX!r} are reporting's; give it another name")
         publish = [f"{API}.CONSUMER.CREATE.{STREAM}.{name}.{identity.filter}",
                    *(f"{API}.CONSUMER.{call}.{STREAM}.{name}"
                      for call in ("INFO", "DELETE", "MSG.NEXT")),

@@ -2,9 +2,10 @@
 a live follow. Bodies are never parsed, upcast or re-keyed here: the operator tools (export,
 verification, history, tail) need the stored bytes, which the hashes cover.
 
-Ordered push consumers throughout: the fastest reader nats-py has (a direct get carries six
-more headers per message, and nats-py parses headers in Python). A slow reader holds the
-consumer's callback, so flow control stops the server instead of memory growing.
+Ordered push consumers throughout (shared/consumers.py): the fastest reader nats-py has (a
+direct get carries six more headers per message, and nats-py parses headers in Python). A slow
+reader holds the consumer's callback, so flow control stops the server instead of memory
+growing.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 # subject_filter and WHOLE_LOG are the envelope's (the store port builds filters too).
+from shared import consumers
 from shared.envelope import EVENTS_PREFIX, STREAM, WHOLE_LOG, subject_filter  # noqa: F401
 
 MSG_ID = "Nats-Msg-Id"
@@ -103,17 +105,15 @@ async def stream_state(nc: Client) -> Any:
 async def following(nc: Client, filter_: str, config: ConsumerConfig,
                     on_message: Callable[[Msg], Awaitable[None]]) -> AsyncIterator[None]:
     """Every message matching `filter_`, from where `config` says, handed to `on_message` in
-    stream order while the block runs."""
+    stream order while the block runs (an ordered consumer named from reporting's pool)."""
     try:
-        sub = await nc.jetstream(timeout=TIMEOUT).subscribe(
-            filter_, stream=STREAM, ordered_consumer=True, cb=on_message, config=config)
+        sub = await consumers.subscribe(nc, filter_, on_message, config)
     except nats.errors.Error as exc:
         raise LogError(f"reading the log: {exc!r}") from exc
     try:
         yield
     finally:
-        with contextlib.suppress(nats.errors.Error):
-            await sub.unsubscribe()
+        await consumers.close(nc, sub)
 
 
 async def read_log(nc: Client, filter_: str = WHOLE_LOG, from_seq: int = 1,

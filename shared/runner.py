@@ -3,7 +3,8 @@
 The read-model rows and the checkpoint (last applied stream sequence) are written in one
 transaction, so the checkpoint is the durable consumer position: after a crash or a reconnect
 the runner resumes from it, and a redelivered message at or below it is skipped. The log is read
-with an ordered push consumer (the fastest reader nats-py has), starting at checkpoint + 1.
+with an ordered push consumer (the fastest reader nats-py has; named from reporting's pool,
+shared/consumers.py), starting at checkpoint + 1.
 
 With a backlog, batches are pipelined: batch N+1 is read and folded (Python) on one connection
 while batch N is written (PostgreSQL) on another. The documents N changes are handed to N+1's
@@ -25,16 +26,16 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 import asyncpg
-import nats.errors
 import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from shared import consumers
 from shared.batches import Batch, CheckpointMoved, ConsumerStalled, LogDiverged, fold, write
 from shared.checkpoint import check_unmoved, prepare
 from shared.delivery import Delivery, decode, flow_control_when_taken
-from shared.envelope import EVENTS_PREFIX, STREAM
+from shared.envelope import EVENTS_PREFIX
 from shared.logbase import check_at_end, start_base, verify_base
 from shared.projection import Projection
 
@@ -157,15 +158,14 @@ class ProjectionRunner:
 
     async def _follow(self) -> None:
         self._buffer.clear()
-        js = self._nc.jetstream()
         self._first = await start_base(self._nc, self.name, self.last_seq, self._last_hash)
         if self.problem is not None:
             log.info("log_base_restored", runner=self.name, last_seq=self.last_seq)
             self.problem = None
-        sub = await js.subscribe(
-            f"{EVENTS_PREFIX}.>", stream=STREAM, ordered_consumer=True, cb=self._receive,
-            config=ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
-                                  opt_start_seq=self.last_seq + 1),
+        sub = await consumers.subscribe(
+            self._nc, f"{EVENTS_PREFIX}.>", self._receive,
+            ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                           opt_start_seq=self.last_seq + 1),
             pending_msgs_limit=PENDING_MSGS, pending_bytes_limit=self._pending_bytes,
         )
         flow_control_when_taken(sub)
@@ -210,8 +210,7 @@ class ProjectionRunner:
                 self._writing.task.cancel()
                 await asyncio.gather(self._writing.task, return_exceptions=True)
             self._writing = None
-            with contextlib.suppress(nats.errors.Error):  # e.g. closed first, at shutdown
-                await sub.unsubscribe()
+            await consumers.close(self._nc, sub)  # errors (closed first, at shutdown) ignored
 
     async def _written(self) -> None:
         """Wait for the batch being written; its failure is the caller's."""

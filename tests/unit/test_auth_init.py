@@ -9,7 +9,8 @@ import pytest
 from ops.auth_cli import CONFIG, write
 from ops.cli import main
 from ops.identities import IdentityError, load
-from ops.natsconf import accounts
+from ops.natsconf import accounts, permissions
+from shared.consumers import PREFIX, slot_names
 from shared.settings import Settings
 
 
@@ -55,6 +56,8 @@ def test_a_rerun_keeps_every_key_and_adds_the_new_ones(tmp_path):
     {"prisons": ["Lapas A"]}, {"officers": ["lapas-a"]}, {"officers": ["lapas-a:Budi!"]},
     {"subscribers": ["x"]}, {"subscribers": ["x=pulih.commands.>"]},
     {"subscribers": ["x=pulih.events.>.a"]}, {"subscribers": ["x=pulih.events.a b"]},
+    {"subscribers": ["reporting-0=pulih.events.>"]},  # reporting's consumers' names
+    {"subscribers": ["reporting-feed=pulih.events.lapas-a.>"]},
 ])
 def test_bad_names_and_filters_are_refused(tmp_path, args):
     with pytest.raises(IdentityError):
@@ -71,8 +74,9 @@ def test_no_identity_may_delete_purge_or_update_and_only_admin_creates(tmp_path)
             assert not subject.startswith(("$JS.API.STREAM.DELETE", "$JS.API.STREAM.PURGE",
                                            "$JS.API.STREAM.UPDATE", "$JS.API.STREAM.MSG"))
             assert "*" not in subject.split(".")[:4] and not subject.startswith("$JS.API.>")
-            if subject.startswith("$JS.API.CONSUMER.DELETE"):
-                assert subject == "$JS.API.CONSUMER.DELETE.PULIH_EVENTS.feed"  # its own only
+            if subject.startswith("$JS.API.CONSUMER.DELETE"):  # its own only
+                owned = slot_names() if role[key] == "reporting" else ["feed"]
+                assert subject in {f"$JS.API.CONSUMER.DELETE.PULIH_EVENTS.{n}" for n in owned}
         assert any("STREAM.CREATE" in s for s in subjects) == (role[key] == "admin")
         assert ("pulih.events.>" in subjects) == (role[key] == "services")
 
@@ -91,3 +95,25 @@ def test_init_creates_the_reports_token_key_once(tmp_path):
     before = key.read_bytes()
     assert main(["auth", "init", str(directory), "--prison", "lapas-b"]) == 0
     assert key.read_bytes() == before  # kept: tokens already issued stay valid
+
+
+def test_reporting_creates_and_touches_only_consumers_named_from_its_pool(tmp_path):
+    """No stream-wide create (its body may name any consumer): every consumer subject of the
+    reporting identity names one of its own, and no subscriber may take such a name."""
+    write(tmp_path, ["lapas-a"], [], ["feed=pulih.events.lapas-a.>"])
+    model = load(tmp_path)
+    reporting = next(i for i in model.identities if i.role == "reporting")
+    subjects = permissions(reporting)["publish"]["allow"]
+    consumer = [s for s in subjects if s.startswith(("$JS.API.CONSUMER.", "$JS.FC.", "$JS.ACK."))]
+    assert "$JS.API.CONSUMER.CREATE.PULIH_EVENTS" not in subjects
+    assert all(s.split(".")[5 if s.startswith("$JS.API") else 3] in slot_names()
+               for s in consumer), consumer
+    assert {f"$JS.API.CONSUMER.CREATE.PULIH_EVENTS.{n}" for n in slot_names()} <= set(subjects)
+    assert all(n.startswith(PREFIX) for n in slot_names())
+
+
+def test_a_subscriber_listed_with_a_reporting_name_gets_no_permissions(tmp_path):
+    write(tmp_path, ["lapas-a"], [], ["feed=pulih.events.lapas-a.>"])
+    feed = next(i for i in load(tmp_path).identities if i.role == "subscriber")
+    with pytest.raises(IdentityError, match="reporting"):
+        permissions(feed.model_copy(update={"name": "reporting-3"}))

@@ -117,3 +117,20 @@ def test_the_description_tells_how_to_subscribe(generated):
                    "DeliverPolicy.ALL", "durable", "ordered_consumer=True", "```python"):
         assert needle in text, needle
     compile(text.split("```python\n", 1)[1].split("```", 1)[0], "snippet", "exec")
+
+
+def test_every_protected_route_documents_401_as_unauthenticated(generated):
+    """The contract names no error code for 401; the reports answer `unauthenticated`, and the
+    OpenAPI says so on every route but /health (which needs no token)."""
+    doc = json.loads(generated["openapi.json"])
+    codes = doc["components"]["schemas"]["ErrorInfo"]["properties"]["code"]["enum"]
+    assert "unauthenticated" in codes
+    for path, operations in doc["paths"].items():
+        for operation in operations.values():
+            unauthorised = operation["responses"].get("401")
+            if path == "/health":
+                assert unauthorised is None
+                continue
+            assert "`unauthenticated`" in unauthorised["description"], path
+            assert unauthorised["content"]["application/json"]["schema"]["$ref"].endswith(
+                "/ErrorBody"), path
