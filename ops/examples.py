@@ -29,6 +29,7 @@ from pydantic import TypeAdapter
 from structlog.testing import capture_logs
 
 from deploy import demo
+from ops.example_phases import phased
 from services.agreements import handlers as agreements
 from services.agreements.expiry import expire_due
 from services.attendance import handlers as attendance
@@ -131,33 +132,6 @@ CUSTODY = [
     ("programs", "RecordDeath", {"participant_id": PAROLED, "died_on": "2025-05-05"}),
     ("programs", "RecordTransfer", {"participant_id": MOVED, "transferred_on": "2025-02-03",
                                     "to_prison_id": "lapas-jember"})]
-
-
-def phased(prison: str = PRISON) -> list[demo.Command]:
-    """A social-rehabilitation program with a Therapeutic Community phase plan under the LRPPN
-    agreement, one participant enrolled in it and moved on to its second phase: what the demo
-    scenario lacks (until it is updated) for `AdvancePhase` and `PhaseAdvanced`."""
-    program_id, participant_id = (demo.demo_id(f"example/phased-{key}", prison)
-                                  for key in ("program", "participant"))
-    return [
-        ("programs", "RegisterParticipant", {
-            "participant_id": participant_id, "case_type": "narcotics_user",
-            "admitted_on": "2025-08-01"}),
-        ("programs", "LaunchProgram", {
-            "program_id": program_id, "agreement_id": demo.demo_id("agreement/lrppn-bi-2025",
-                                                                   prison),
-            "name": "Rehabilitasi sosial TC 2025", "cohort": "Angkatan II",
-            "activities": ["counseling"], "starts_on": "2025-09-01",
-            "ends_on": "2026-02-27", "capacity": 40, "track": "social", "planned_days": 180,
-            "phases": [{"name": "induction", "days": 30}, {"name": "primary", "days": 120},
-                       {"name": "re_entry", "days": 30}]}),
-        ("programs", "EnrollParticipant", {
-            "program_id": program_id, "participant_id": participant_id,
-            "enrolled_on": "2025-09-01"}),
-        ("programs", "AdvancePhase", {
-            "program_id": program_id, "participant_id": participant_id, "phase": "primary",
-            "advanced_on": "2025-10-01"}),
-    ]
 
 
 @dataclass

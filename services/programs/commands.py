@@ -21,7 +21,6 @@ from shared.contract.fields import (
     CaseType,
     Instrument,
     Phase,
-    PhaseName,
     ReleaseType,
     Track,
     WithdrawalReason,
@@ -107,21 +106,6 @@ class LaunchProgram(ProgramCommand):
     track: Track | None = None
     planned_days: PlanDays | None = None
     phases: Phases = []
-
-
-class AdvancePhase(ProgramCommand):
-    """Move an active participant on to a later phase of the program's plan; writes
-    `PhaseAdvanced`. A participant starts in the plan's first phase at each enrolment.
-
-    Rules: the program exists (`not_found`), is not closed and has a phase plan; the
-    participant is active in it; `phase` is in the plan and later than the participant's
-    current phase (phases may be skipped, never gone back to); `advanced_on` is within the
-    program's term, not before the enrolment nor the last advance, and not in the future.
-    """
-
-    participant_id: Uuid
-    phase: PhaseName
-    advanced_on: Day
 
 
 class EnrollParticipant(ProgramCommand):

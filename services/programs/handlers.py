@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 from services.programs.commands import (
-    AdvancePhase,
     CloseProgram,
     CompleteParticipant,
     EnrollParticipant,
@@ -38,6 +37,7 @@ from services.programs.domain import (
     urine,
 )
 from services.programs.intake_commands import INTAKE_COMMANDS, DecidePlacement
+from services.programs.phase_commands import AdvancePhase
 from services.programs.urine_commands import RecordUrineTest, ResolveViolation
 from shared.envelope import NewEvent
 from shared.executor import Command, Reads, Table, business_date

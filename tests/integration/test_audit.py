@@ -26,7 +26,8 @@ from deploy.demo import demo_id, run_scenario
 from deploy.embedded import start_nats
 from ops.checks import Broken
 from ops.events import export, tail
-from ops.examples import CUSTODY, intake_steps, phased, urine_commands
+from ops.example_phases import phased
+from ops.examples import CUSTODY, intake_steps, urine_commands
 from ops.history import history
 from ops.verify import verify_file, verify_live
 from services.agreements.expiry import expire_due

@@ -9,7 +9,8 @@ import pytest
 
 from deploy.demo import demo_id, program_id, scenario
 from ops.checks import Verifier, verify
-from ops.examples import CUSTODY, intake_steps, phased, urine_commands
+from ops.example_phases import phased
+from ops.examples import CUSTODY, intake_steps, urine_commands
 from ops.history import SUMMARIES, history_row
 from ops.verify import entry
 from services.agreements import handlers as agreement_handlers

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from services.programs.commands import AdvancePhase
 from services.programs.domain import program
 from services.programs.domain.program import Program
+from services.programs.phase_commands import AdvancePhase
 from tests.unit.programs_domain import (
     ALIF,
     BAYU,

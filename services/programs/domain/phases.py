@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from services.programs.commands import AdvancePhase
 from services.programs.domain.common import at, dated, not_before, not_before_instant, not_future
+from services.programs.phase_commands import AdvancePhase
 from shared.contract.events import PhaseAdvanced
 from shared.envelope import NewEvent
 from shared.errors import rule

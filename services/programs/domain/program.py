@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Literal
 
 from services.programs.commands import (
-    AdvancePhase,
     CloseProgram,
     CompleteParticipant,
     EnrollParticipant,
@@ -25,6 +24,7 @@ from services.programs.domain.common import (
 from services.programs.domain.launch import launch
 from services.programs.domain.participant import Participant
 from services.programs.domain.phases import advance
+from services.programs.phase_commands import AdvancePhase
 from shared.contract.events import (
     Fact,
     ParticipantCompleted,
