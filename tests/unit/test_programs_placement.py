@@ -13,7 +13,7 @@ from services.programs.domain.intake import ProgramTrack
 from services.programs.domain.participant import Participant
 from services.programs.handlers import COMMANDS
 from services.programs.intake_commands import RecordIneligibility
-from shared.contract.events import ProgramLaunched
+from shared.contract.events import decode, upcast
 from tests.unit.refusals import invalid_fields
 from tests.unit.test_programs_intake import (
     conclude,
@@ -29,20 +29,16 @@ from tests.unit.test_programs_participant import ALIF, PROGRAM, TODAY, env, reje
 
 # --- the program a placement names --------------------------------------------------------
 
-class LaunchedV2(ProgramLaunched):
-    """A stand-in for ProgramLaunched v2 (`track`), which another part of issue 13 adds."""
-
-    track: str | None
-
-
 def launched(**v2: Any) -> ProgramTrack:
+    """The program as the store delivers it: a v1 launch upcast (no track), or a v2 one."""
     data = {"agreement_id": "8a41d2c6-1e7f-4b95-a0d3-c62f9e58b714", "name": "Rehabilitasi",
             "cohort": "2025", "activities": ["counseling"], "starts_on": "2025-01-02",
             "ends_on": "2025-12-08", "capacity": 20}
-    fact = env("ProgramLaunched", PROGRAM, data)
-    if v2:  # ProgramLaunched v2 (tracks, another part of issue 13): read by attribute
-        fact = type(fact)(LaunchedV2.model_construct(**data, **v2), PROGRAM, fact.occurred_at)
-    return intake.program_evolve(None, fact)
+    if v2:
+        data |= {"planned_days": None, "phases": [], **v2}
+    stored = {"type": "ProgramLaunched", "schema_version": 2 if v2 else 1,
+              "aggregate_id": PROGRAM, "occurred_at": "2025-01-02T00:00:00+07:00", "data": data}
+    return intake.program_evolve(None, decode(upcast(stored)))
 
 
 def concluded() -> Participant:
