@@ -27,7 +27,9 @@ from services.programs.commands import (
     RegisterParticipant,
     WithdrawParticipant,
 )
-from services.programs.domain import agreement_view, enrolments, participant, program
+from services.programs.domain import agreement_view, enrolments, participant, prison, program
+from services.programs.prison_commands import AssignKanwil, SetQuota
+from shared import prisons
 from shared.envelope import NewEvent
 from shared.executor import Command, Reads, Table, business_date
 
@@ -40,6 +42,17 @@ def decide_program(state: program.Program | None, command: program.Command, now:
 def decide_participant(state: participant.Participant | None, command: participant.Command,
                        now: datetime, **facts: Any) -> list[NewEvent]:
     return participant.decide(state, command, business_date(now), **facts)
+
+
+def decide_prison(state: prison.Prison | None, command: prison.Command, now: datetime
+                  ) -> list[NewEvent]:
+    return prison.decide(state, command, business_date(now))
+
+
+def _prison(model: type) -> Command:
+    """A region's command on the subject's prison's own aggregate (no id in the body)."""
+    return Command(model, prisons.AGGREGATE, "", prison.evolve, decide_prison,
+                   derive_id=prisons.aggregate_id, region=True)
 
 
 def _program(model: type, **options: Any) -> Command:
@@ -65,5 +78,7 @@ TABLE: Table = {
         Reads("program", "program", "program_id", enrolments.evolve),)),
     "RecordRelease": _participant(RecordRelease),
     "RecordReadmission": _participant(RecordReadmission),
+    "AssignKanwil": _prison(AssignKanwil),
+    "SetQuota": _prison(SetQuota),
 }
 COMMANDS = {name: row.model for name, row in TABLE.items() if row.public}

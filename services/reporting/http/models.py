@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 SLUG = r"^[a-z0-9][a-z0-9-]{1,62}$"
 UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-AggregateType = Literal["agreement", "program", "participant", "session"]
+AggregateType = Literal["agreement", "program", "participant", "session", "prison"]
 AgreementStatus = Literal["active", "expiring", "expired", "terminated"]
 ProgramStatus = Literal["open", "closed"]
 Format = Literal["json", "csv"]

@@ -20,6 +20,7 @@ from shared.contract.events.participant import (
     ParticipantRegistered,
     ParticipantReleased,
 )
+from shared.contract.events.prison import KanwilAssigned, QuotaSet
 from shared.contract.events.program import (
     ParticipantCompleted,
     ParticipantEnrolled,
@@ -47,9 +48,9 @@ from shared.contract.upcasting import current_version, upcast, upcast_records
 __all__ = [
     "EVENT_AGGREGATES", "EVENT_SCHEMAS", "AgreementAmended", "AgreementExpired",
     "AgreementExtended", "AgreementSigned", "AgreementTerminated", "AssessmentRecorded",
-    "AssessmentRecordedV2", "AttendanceCorrected", "Changes", "Event", "Fact",
+    "AssessmentRecordedV2", "AttendanceCorrected", "Changes", "Event", "Fact", "KanwilAssigned",
     "ParticipantCompleted", "ParticipantEnrolled", "ParticipantReadmitted",
     "ParticipantRegistered", "ParticipantReleased", "ParticipantWithdrawn", "ProgramClosed",
-    "ProgramLaunched", "SessionCancelled", "SessionHeld", "SessionScheduled",
+    "ProgramLaunched", "QuotaSet", "SessionCancelled", "SessionHeld", "SessionScheduled",
     "current_version", "decode", "encode", "latest_versions", "upcast", "upcast_records",
 ]
