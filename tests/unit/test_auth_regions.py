@@ -6,7 +6,7 @@ import json
 import pytest
 
 from ops.cli import main
-from ops.identities import IdentityError, load
+from ops.identities import load
 from ops.natsconf import accounts
 from shared.identities import Identities
 
