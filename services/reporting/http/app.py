@@ -36,6 +36,7 @@ from services.reporting.http.params import (
     StrictRoute,
     one_prison,
 )
+from services.reporting.http.quotas import add_quota_routes
 from services.reporting.http.tabular import csv_response, listed
 from services.reporting.read.asof import resolve
 from services.reporting.read.port import ReadModel
@@ -166,5 +167,6 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         return {"events": events}
 
     add_evaluation_routes(app, reads)
+    add_quota_routes(app, reads)
     return app
 

@@ -2,14 +2,15 @@
 
 from services.reporting.projections.agreements import AgreementsProjection
 from services.reporting.projections.participants import ParticipantsProjection
+from services.reporting.projections.prisons import PrisonsProjection
 from services.reporting.projections.programs import MembershipsProjection, ProgramsProjection
 from services.reporting.projections.sessions import SessionsProjection
 
 __all__ = ["AgreementsProjection", "MembershipsProjection", "ParticipantsProjection",
-           "ProgramsProjection", "SessionsProjection", "projections"]
+           "PrisonsProjection", "ProgramsProjection", "SessionsProjection", "projections"]
 
 
 def projections() -> list:
     """A fresh instance of every projection, in the order the runner applies them."""
     return [AgreementsProjection(), ProgramsProjection(), MembershipsProjection(),
-            SessionsProjection(), ParticipantsProjection()]
+            SessionsProjection(), ParticipantsProjection(), PrisonsProjection()]

@@ -14,6 +14,7 @@ from services.reporting.read.evaluation import evaluation_report, regional_repor
 from services.reporting.read.figures import Window
 from services.reporting.read.port import DEPENDENCY_DOWN, Rows
 from services.reporting.read.queries import list_agreements, program_report
+from services.reporting.read.quotas import quota_rows
 from shared.envelope import STREAM, WIB
 from shared.layout import stamp_of
 from shared.runner import ProjectionRunner
@@ -86,6 +87,10 @@ class LiveReadModel:
                        prisons: Sequence[str] | None = None) -> Rows:
         async with self._read(schema) as conn:
             return await regional_report(conn, window, prisons)
+
+    async def quotas(self, schema: str, year: int, tracks: Sequence[str]) -> Rows:
+        async with self._read(schema) as conn:
+            return await quota_rows(conn, year, tracks)
 
     async def checkpoint(self, schema: str) -> int | None:
         return await checkpoint_of(await self._pool(), schema, self._layout)

@@ -38,6 +38,11 @@ class ReadModel(Protocol):
     async def regional(self, schema: str, window: Window, *,
                        prisons: Sequence[str] | None = None) -> Rows: ...
 
+    async def quotas(self, schema: str, year: int, tracks: Sequence[str]) -> Rows:
+        """The `/quotas` prison rows of `year` for `tracks`, every prison (the route filters
+        and rolls them up)."""
+        ...
+
     async def checkpoint(self, schema: str) -> int | None:
         """The last stream sequence applied into `schema`; None when `schema` holds no
         read-model today's queries can read."""
