@@ -11,7 +11,7 @@ extra keys, so a request that carries a `name`, `nik` or `register_number` is re
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, get_args
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
@@ -20,7 +20,9 @@ from shared.contract.fields import (
     CaseType,
     Instrument,
     Phase,
+    PhaseName,
     ReleaseType,
+    Track,
     WithdrawalReason,
 )
 from shared.fields import (
@@ -53,6 +55,26 @@ def _activities(value: list[str]) -> list[str]:
 Cohort = text(100)
 Activities = Annotated[list[Activity], Field(min_length=1), AfterValidator(_activities)]
 Capacity = Annotated[int, Field(ge=1, le=MAX_PARTICIPANTS, strict=True)]
+# A program's planned length, and a phase's: whole days, at most two years.
+PlanDays = Annotated[int, Field(ge=1, le=730, strict=True)]
+
+
+class PlannedPhase(Model):
+    """One phase of a program's plan: its name and planned length in days."""
+
+    name: PhaseName
+    days: PlanDays
+
+
+def _distinct_phases(value: list[PlannedPhase]) -> list[PlannedPhase]:
+    if len({phase.name for phase in value}) != len(value):
+        raise ValueError("must not repeat a phase name")
+    return value
+
+
+# In the order participants go through them; each name once.
+Phases = Annotated[list[PlannedPhase], Field(max_length=len(get_args(PhaseName))),
+                   AfterValidator(_distinct_phases)]
 # A finite JSON number; RecordAssessment bounds it to its instrument's range.
 Score = Annotated[float, Field(strict=True, allow_inf_nan=False, description=(
     "Inside the instrument's range: " + "; ".join(
@@ -83,6 +105,14 @@ class LaunchProgram(ProgramCommand):
     Rules: a program id is launched once, and not one another prison already uses; `ends_on` is
     after `starts_on`; the agreement exists in this prison, is not terminated and is in force on
     `starts_on`; every activity is one of the agreement's services.
+
+    Track and plan (optional; omitted, they are recorded as null, null and [] as a v1 client's
+    launch always was): `track` (medical | social | post_rehabilitation); `planned_days`, each
+    participant's planned length (1..730), at most the term's length in days (`starts_on` to
+    `ends_on`, both counted); `phases`, the phase plan in the order participants go through it
+    (distinct names, each 1..730 days), whose days add up to at most `planned_days` when it is
+    given, else to at most the term's length. A participant starts in the first phase at
+    enrolment and moves on with `AdvancePhase`.
     """
 
     agreement_id: Uuid
@@ -92,6 +122,10 @@ class LaunchProgram(ProgramCommand):
     starts_on: Day
     ends_on: Day
     capacity: Capacity
+    # Optional, so clients written before them keep working.
+    track: Track | None = None
+    planned_days: PlanDays | None = None
+    phases: Phases = []
 
 
 class EnrollParticipant(ProgramCommand):

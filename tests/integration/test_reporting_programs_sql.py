@@ -10,6 +10,7 @@ import pytest
 from services.reporting.projections import projections
 from services.reporting.read.live import LiveReadModel
 from services.reporting.read.queries import program_report
+from shared.contract.events import upcast_records
 from shared.projection import apply as apply_batch
 from shared.store import Recorded, StoreUnavailable
 
@@ -80,7 +81,9 @@ class Log:
 
 
 async def apply(conn, batch):
-    """What the runner does with a batch: every projection, in one transaction."""
+    """What the runner does with a batch: every projection, in one transaction (the events
+    upcast as its decode step does)."""
+    batch = upcast_records(batch)
     async with conn.transaction():
         return [p for projection in projections()
                 for p in await apply_batch(projection, conn, batch)]

@@ -29,7 +29,7 @@ from services.programs.domain.agreement_view import AgreementView
 from services.programs.domain.participant import Participant
 from services.programs.domain.program import Program
 from services.programs.handlers import COMMANDS
-from shared.contract.events import Fact, decode
+from shared.contract.events import Fact, decode, upcast
 from shared.errors import Rejected
 from tests.unit import refusals
 
@@ -52,9 +52,12 @@ TODAY = date(2025, 12, 8)
 
 
 def env(kind: str, aggregate_id: str, data: dict[str, Any],
-        occurred_at: str = "2025-03-03T00:00:00+07:00") -> Fact:
-    return decode({"type": kind, "aggregate_id": aggregate_id, "data": data,
-                   "occurred_at": occurred_at})
+        occurred_at: str = "2025-03-03T00:00:00+07:00", schema_version: int = 1) -> Fact:
+    """A stored event as a fold meets it: upcast to its type's current version, as the store
+    reads it."""
+    return decode(upcast({"type": kind, "schema_version": schema_version,
+                          "aggregate_id": aggregate_id, "data": data,
+                          "occurred_at": occurred_at}))
 
 
 def gennesa(*more: tuple[str, dict[str, Any]]) -> AgreementView:
@@ -77,7 +80,8 @@ def step(decide: Any, evolve: Any, state: Any, command: BaseModel, today: date =
     assert len(events) == 1
     assert json.loads(json.dumps(events[0].data)) == events[0].data
     own = command.program_id if command.AGGREGATE == "program" else command.participant_id
-    return evolve(state, env(events[0].type, own, events[0].data, events[0].occurred_at))
+    return evolve(state, env(events[0].type, own, events[0].data, events[0].occurred_at,
+                             events[0].schema_version))
 
 
 def reject(fragment: str, state: Any, command: BaseModel, today: date = TODAY,

@@ -29,7 +29,9 @@ def test_launch_writes_program_launched() -> None:
     assert event.type == "ProgramLaunched"
     assert event.occurred_at == "2025-03-03T00:00:00+07:00"
     expected = {k: v for k, v in launch_data().items() if k != "program_id"}
-    assert event.data == expected | {"activities": ["counseling", "spiritual_guidance"]}
+    assert event.data == expected | {"activities": ["counseling", "spiritual_guidance"],
+                                     "track": None, "planned_days": None, "phases": []}
+    assert event.schema_version == 2
     state = launched()
     assert (state.agreement_id, state.capacity, state.active) == (GENNESA, 20, 0)
     assert state.closed_on is None

@@ -11,6 +11,7 @@ from services.reporting.projections import (
 )
 from services.reporting.projections.programs import evolve_membership, evolve_program
 from services.reporting.projections.sessions import evolve as evolve_session
+from shared.contract.events import upcast
 
 PID = "5a1c0000-0000-4000-8000-000000000001"
 SID = "5e550000-0000-4000-8000-000000000001"
@@ -25,10 +26,11 @@ def env(type_: str, version: int, data: dict, aggregate_type: str = "program",
             "data": data}
 
 
-LAUNCHED = env("ProgramLaunched", 1, {
+# A v1 launch, as the runner delivers it: upcast to v2 (no track, no plan).
+LAUNCHED = upcast(env("ProgramLaunched", 1, {
     "agreement_id": "0b7d6c1e-1111-4a2b-8c3d-000000000001", "name": "Rehabilitasi sosial",
     "cohort": "2025-A", "activities": ["counseling", "skills_training"],
-    "starts_on": "2025-01-06", "ends_on": "2025-06-30", "capacity": 20})
+    "starts_on": "2025-01-06", "ends_on": "2025-06-30", "capacity": 20}))
 
 
 def enrolled(version, pid=P1, on="2025-01-06"):
@@ -51,7 +53,7 @@ def test_launch_creates_the_program_row_and_other_events_move_its_version():
         "agreement_id": "0b7d6c1e-1111-4a2b-8c3d-000000000001", "name": "Rehabilitasi sosial",
         "cohort": "2025-A", "capacity": 20, "activities": ["counseling", "skills_training"],
         "starts_on": date(2025, 1, 6), "ends_on": date(2025, 6, 30), "closed_on": None,
-        "version": 1,
+        "track": None, "planned_days": None, "phases": [], "version": 1,
     }
     doc = evolve_program(doc, enrolled(2))
     doc = evolve_program(doc, env("ProgramClosed", 3, {"closed_on": "2025-07-01"}))

@@ -21,6 +21,7 @@ from services.programs.domain.common import (
     not_before_instant,
     not_future,
 )
+from services.programs.domain.launch import launch
 from services.programs.domain.participant import Participant
 from shared.contract.events import (
     Fact,
@@ -28,7 +29,7 @@ from shared.contract.events import (
     ParticipantEnrolled,
     ParticipantWithdrawn,
     ProgramClosed,
-    ProgramLaunched,
+    ProgramLaunchedV2,
 )
 from shared.envelope import NewEvent
 from shared.errors import not_found, rule
@@ -59,6 +60,10 @@ class Program:
     starts_on: date
     ends_on: date
     capacity: int
+    track: str | None = None
+    planned_days: int | None = None
+    # The phase plan's names, in order; empty: the program has no plan.
+    phases: tuple[str, ...] = ()
     # Never mutated: evolve builds a new dict, so a state kept by a fold cache stays valid.
     members: dict[str, Membership] = field(default_factory=dict)
     closed_on: date | None = None
@@ -94,7 +99,7 @@ def decide(
     names; each is ignored by the other commands.
     """
     if isinstance(command, LaunchProgram):
-        return [_launch(state, command, agreement)]
+        return [launch(state, command, agreement)]
     if state is None:
         raise not_found(f"program {command.program_id} not found")
     if state.closed_on is not None:
@@ -121,7 +126,7 @@ def decide(
 def evolve(state: Program | None, fact: Fact) -> Program:
     """Fold one recorded event into the state."""
     event = fact.event
-    if isinstance(event, ProgramLaunched):
+    if isinstance(event, ProgramLaunchedV2):  # the store upcasts v1: readers see v2 only
         return Program(
             program_id=fact.aggregate_id,
             agreement_id=event.agreement_id,
@@ -129,6 +134,9 @@ def evolve(state: Program | None, fact: Fact) -> Program:
             starts_on=event.starts_on,
             ends_on=event.ends_on,
             capacity=event.capacity,
+            track=event.track,
+            planned_days=event.planned_days,
+            phases=tuple(phase["name"] for phase in event.phases),
         )
     if state is None:
         raise ValueError(f"{event.TYPE} before ProgramLaunched")
@@ -150,35 +158,6 @@ def _left(state: Program, participant_id: str, status: Status, day: date,
           when: datetime) -> Program:
     member = replace(state.members[participant_id], status=status, left_on=day, left_at=when)
     return replace(state, members={**state.members, participant_id: member})
-
-
-def _launch(state: Program | None, c: LaunchProgram, agreement: AgreementView | None) -> NewEvent:
-    if state is not None:
-        raise rule("program already launched: a program id is launched once", "program_id")
-    if c.ends_on <= c.starts_on:
-        raise rule("ends_on must be after starts_on", "ends_on")
-    if agreement is None:
-        raise rule("agreement not found in this prison", "agreement_id")
-    if agreement.terminated_on is not None:
-        raise rule("agreement is terminated: no program can be launched under it",
-                   "agreement_id")
-    if not agreement.in_force_on(c.starts_on):
-        raise rule(
-            "agreement is not in force on starts_on: it runs from "
-            f"{agreement.effective_from.isoformat()} to {agreement.effective_until.isoformat()}",
-            "starts_on",
-        )
-    uncovered = [a for a in c.activities if a not in agreement.services]
-    if uncovered:
-        raise rule(
-            f"activities must be services of the agreement: {', '.join(uncovered)} not covered "
-            f"(the agreement covers {', '.join(agreement.services)})",
-            "activities",
-        )
-    launched = ProgramLaunched.of(
-        agreement_id=c.agreement_id, name=c.name, cohort=c.cohort, activities=c.activities,
-        starts_on=c.starts_on, ends_on=c.ends_on, capacity=c.capacity)
-    return dated(launched, c.starts_on, c.occurred_at, "starts_on")
 
 
 def _enroll(state: Program, c: EnrollParticipant, today: date,

@@ -56,11 +56,15 @@ CREATE TABLE IF NOT EXISTS programs (
     starts_on date NOT NULL,
     ends_on date NOT NULL,
     closed_on date,
+    track text,
+    planned_days int,
+    phases jsonb NOT NULL,
     version int NOT NULL,
     PRIMARY KEY (prison_id, program_id)
 ) WITH (fillfactor = 70);
 CREATE INDEX IF NOT EXISTS programs_program_idx ON programs (program_id);
 CREATE INDEX IF NOT EXISTS programs_agreement_idx ON programs (prison_id, agreement_id);
+CREATE INDEX IF NOT EXISTS programs_track_idx ON programs (prison_id, track);
 """
 MEMBERSHIPS_DDL = """
 CREATE TABLE IF NOT EXISTS memberships (
@@ -80,9 +84,10 @@ CREATE INDEX IF NOT EXISTS memberships_participant_idx ON memberships (prison_id
 """
 
 PROGRAM_COLUMNS = ("program_id", "prison_id", "agreement_id", "name", "cohort", "capacity",
-                   "activities", "starts_on", "ends_on", "closed_on", "version")
+                   "activities", "starts_on", "ends_on", "closed_on", "track", "planned_days",
+                   "phases", "version")
 _PROGRAM_TYPES = ("text", "text", "text", "text", "text", "int",
-                  "text", "date", "date", "date", "int")
+                  "text", "date", "date", "date", "text", "int", "text", "int")
 MEMBER_COLUMNS = ("prison_id", "program_id", "participant_id", "first_enrolled_on",
                   "enrolled_on", "status", "left_on", "withdrawal_reason", "spans", "version")
 _MEMBER_TYPES = ("text", "text", "text", "date", "date", "text", "date", "text", "text", "int")
@@ -119,7 +124,11 @@ def evolve_program(doc: dict[str, Any] | None, env: dict[str, Any]) -> dict[str,
             "agreement_id": data["agreement_id"], "name": data["name"],
             "cohort": data["cohort"], "capacity": int(data["capacity"]),
             "activities": list(data["activities"]), "starts_on": _day(data["starts_on"]),
-            "ends_on": _day(data["ends_on"]), "closed_on": None, "version": version,
+            "ends_on": _day(data["ends_on"]), "closed_on": None,
+            # v2 (a v1 launch reaches here upcast: null, null, [] — not recorded).
+            "track": data["track"], "planned_days": data["planned_days"],
+            "phases": [{"name": p["name"], "days": p["days"]} for p in data["phases"]],
+            "version": version,
         }
     if doc is None:
         raise ValueError(f"{kind} for unknown program {env['aggregate_id']}")
@@ -169,11 +178,17 @@ def evolve_membership(doc: dict[str, Any] | None, env: dict[str, Any]) -> dict[s
             "spans": [*doc["spans"][:-1], last], "version": version}
 
 
+def _cell(column: str, value: Any) -> Any:
+    if column == "activities":
+        return array_literal(value)
+    return orjson.dumps(value).decode() if column == "phases" else value
+
+
 class ProgramsProjection(KeyedProjection):
     name = "programs"
     ddl = PROGRAMS_DDL
     _save = upsert_sql("programs", PROGRAM_COLUMNS, _PROGRAM_TYPES, ("prison_id", "program_id"),
-                       {"activities": "text[]"})
+                       {"activities": "text[]", "phases": "jsonb"})
     _load = load_sql("programs", PROGRAM_COLUMNS, ("prison_id", "program_id"))
 
     def key(self, envelope: dict[str, Any]) -> Hashable | None:
@@ -184,14 +199,13 @@ class ProgramsProjection(KeyedProjection):
 
     async def load(self, conn: asyncpg.Connection, keys: list[Hashable]) -> dict[Hashable, dict]:
         rows = await conn.fetch(self._load, *key_arrays(keys))
-        return {(r["prison_id"], r["program_id"]): {**dict(r), "activities": list(r["activities"])}
-                for r in rows}
+        return {(r["prison_id"], r["program_id"]): {
+            **dict(r), "activities": list(r["activities"]), "phases": orjson.loads(r["phases"])}
+            for r in rows}
 
     async def save(self, conn: asyncpg.Connection, docs: dict[Hashable, dict]) -> None:
         rows = list(docs.values())
-        await conn.execute(self._save, *[
-            [array_literal(d[c]) if c == "activities" else d[c] for d in rows]
-            for c in PROGRAM_COLUMNS])
+        await conn.execute(self._save, *[[_cell(c, d[c]) for d in rows] for c in PROGRAM_COLUMNS])
 
 
 class MembershipsProjection(KeyedProjection):

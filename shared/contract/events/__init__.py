@@ -27,6 +27,7 @@ from shared.contract.events.program import (
     ParticipantWithdrawn,
     ProgramClosed,
     ProgramLaunched,
+    ProgramLaunchedV2,
 )
 from shared.contract.events.session import (
     AttendanceCorrected,
@@ -51,6 +52,7 @@ __all__ = [
     "AssessmentRecordedV2", "AttendanceCorrected", "Changes", "Event", "Fact", "KanwilAssigned",
     "ParticipantCompleted", "ParticipantEnrolled", "ParticipantReadmitted",
     "ParticipantRegistered", "ParticipantReleased", "ParticipantWithdrawn", "ProgramClosed",
-    "ProgramLaunched", "QuotaSet", "SessionCancelled", "SessionHeld", "SessionScheduled",
+    "ProgramLaunched", "ProgramLaunchedV2", "QuotaSet", "SessionCancelled", "SessionHeld",
+    "SessionScheduled",
     "current_version", "decode", "encode", "latest_versions", "upcast", "upcast_records",
 ]

@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, get_args
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, with_config
+from typing_extensions import TypedDict
 
-from shared.contract.fields import Activities, Day, Name, Note, Number, Uuid, WithdrawalReason
-from shared.contract.registry import Event, events
+from shared.contract.fields import (
+    Activities,
+    Day,
+    Name,
+    Note,
+    Number,
+    PhaseName,
+    Track,
+    Uuid,
+    WithdrawalReason,
+)
+from shared.contract.registry import Event, events, register
+from shared.contract.upcasting import Data, upcaster
+
+# A program's planned length and a phase's, in days: at most two years.
+PlanDays = Annotated[int, Field(strict=True, ge=1, le=730)]
+
+
+@with_config(ConfigDict(extra="forbid"))
+class EventPhase(TypedDict):
+    """One phase of a program's plan (`Event…`: the AsyncAPI namespace is shared)."""
+
+    name: PhaseName
+    days: PlanDays
 
 
 class ProgramLaunched(Event):
@@ -18,6 +41,15 @@ class ProgramLaunched(Event):
     starts_on: Day
     ends_on: Day
     capacity: Annotated[int, Field(strict=True, ge=1, le=10_000)]
+
+
+class ProgramLaunchedV2(ProgramLaunched):
+    """v2: the program's track, planned length and phase plan (ordered, distinct names); null,
+    null and [] when not recorded (a v1 event upcasts to exactly that)."""
+
+    track: Track | None
+    planned_days: PlanDays | None
+    phases: Annotated[list[EventPhase], Field(max_length=len(get_args(PhaseName)))]
 
 
 class ParticipantEnrolled(Event):
@@ -43,3 +75,11 @@ class ProgramClosed(Event):
 
 events("program", ProgramLaunched, ParticipantEnrolled, ParticipantWithdrawn,
        ParticipantCompleted, ProgramClosed)
+register("program", "ProgramLaunched", 2, ProgramLaunchedV2)
+
+
+@upcaster("ProgramLaunched", 1)
+def program_launched_v1_to_v2(data: Data) -> Data:
+    """v1 recorded no track nor plan: null, null and no phases ("not recorded"), never a guess
+    (not even from the activities or the term's length)."""
+    return {**data, "track": None, "planned_days": None, "phases": []}
