@@ -18,6 +18,7 @@ from shared.contract.events import (
     AgreementTerminated,
     AssessmentRecorded,
     AttendanceCorrected,
+    KanwilAssigned,
     ParticipantCompleted,
     ParticipantEnrolled,
     ParticipantReadmitted,
@@ -26,6 +27,7 @@ from shared.contract.events import (
     ParticipantWithdrawn,
     ProgramClosed,
     ProgramLaunched,
+    QuotaSet,
     SessionCancelled,
     SessionHeld,
     SessionScheduled,
@@ -136,5 +138,9 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     AttendanceCorrected.TYPE: lambda d: (
         f"participant {d['participant_id']} now {d['status']}" + _why(d, "reason")),
     SessionCancelled.TYPE: lambda d: _why(d, "reason")[2:],
+    KanwilAssigned.TYPE: lambda d: (
+        f"to {d['kanwil_name']} ({d['kanwil_id']}) from {d['assigned_on']}"),
+    QuotaSet.TYPE: lambda d: (
+        f"{d['year']} {d['track']} target {d['target']}" + _why(d, "note")),
 }
 
