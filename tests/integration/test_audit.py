@@ -80,6 +80,10 @@ async def log_url(servers_root):
             "agreement_id": LRPPN, "signed_on": "2025-06-02", "note": "Tambahan sesi",
             "changes": {"committed_sessions_per_month": 6}})
         await command(rt.nc, "agreements", "SignAgreement", {"agreement_id": EXPIRED, **SIGNED})
+        for name, data in (("AssignKanwil", {"kanwil_id": "jatim", "kanwil_name": "Kanwil Jatim",
+                                             "assigned_on": "2025-01-02"}),
+                           ("SetQuota", {"year": 2025, "track": "social", "target": 60})):
+            await command(rt.nc, "programs", name, data, actor="region:jatim:ana")
         assert len(await expire_due(agreements, PRISON)) == 1
     finally:
         await rt.stop()
