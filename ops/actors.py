@@ -47,6 +47,8 @@ class ActorCheck:
         if actor.startswith(SYSTEM):
             return None
         if actor.startswith(REGION):  # a Kanwil's quota or assignment (shared/regions.py)
+            if envelope["aggregate_type"] != "prison":
+                return "a region's actor on another aggregate than a prison's own"
             if not self.identities.known_at(actor, datetime.fromisoformat(
                     envelope["recorded_at"])):
                 return "no region user with this actor when the event was recorded"

@@ -62,3 +62,20 @@ def test_a_rerun_keeps_the_keys_and_adds_prisons_to_the_region(tmp_path):
 def test_bad_regions_and_users_are_refused_and_nothing_is_written(tmp_path, args):
     assert main(["auth", "init", str(tmp_path / "c"), *args]) == 2
     assert not (tmp_path / "c" / "identities.json").exists()
+
+
+def test_audit_verify_knows_region_users_on_a_prisons_own_aggregate_only(tmp_path):
+    from ops.actors import ActorCheck
+
+    main(["auth", "init", str(tmp_path), "--region", "jatim=lapas-a", "--region-user",
+          "jatim:ana"])
+    check = ActorCheck(Identities.load(tmp_path))
+
+    def reason(actor, aggregate_type="prison", recorded_at="2099-01-01T00:00:00+00:00"):
+        return check.reason({"actor": actor, "aggregate_type": aggregate_type,
+                             "prison_id": "lapas-a", "recorded_at": recorded_at})
+
+    assert reason("region:jatim:ana") is None
+    assert reason("region:jatim:eko") is not None  # no such user
+    assert reason("region:jatim:ana", recorded_at="2000-01-01T00:00:00+00:00") is not None
+    assert reason("region:jatim:ana", aggregate_type="program") is not None
