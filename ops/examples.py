@@ -1,6 +1,7 @@
 """The example messages of docs/asyncapi.json: what Pulih really sends and writes.
 
-The demo scenario (deploy/demo.py), plus the amendment and the expiry it lacks, goes through the
+The demo scenario (deploy/demo.py), plus the amendment, the expiry and the phase plan it lacks
+(`phased`), goes through the
 three command services' real edge (`shared.command_edge.handle`) onto the in-memory log, at a
 fixed clock and with command ids derived from their place in the list, so the examples are the
 same at every generation. The first request of each command and its reply are its examples,
@@ -66,6 +67,33 @@ AMENDMENT = {"agreement_id": demo.LRPPN, "signed_on": "2025-06-02",
              "note": "Tambahan sesi konseling mulai Juni 2025"}
 
 
+def phased(prison: str = PRISON) -> list[demo.Command]:
+    """A social-rehabilitation program with a Therapeutic Community phase plan under the LRPPN
+    agreement, one participant enrolled in it and moved on to its second phase: what the demo
+    scenario lacks (until it is updated) for `AdvancePhase` and `PhaseAdvanced`."""
+    program_id, participant_id = (demo.demo_id(f"example/phased-{key}", prison)
+                                  for key in ("program", "participant"))
+    return [
+        ("programs", "RegisterParticipant", {
+            "participant_id": participant_id, "case_type": "narcotics_user",
+            "admitted_on": "2025-08-01"}),
+        ("programs", "LaunchProgram", {
+            "program_id": program_id, "agreement_id": demo.demo_id("agreement/lrppn-bi-2025",
+                                                                   prison),
+            "name": "Rehabilitasi sosial TC 2025", "cohort": "Angkatan II",
+            "activities": ["counseling"], "starts_on": "2025-09-01",
+            "ends_on": "2026-02-27", "capacity": 40, "track": "social", "planned_days": 180,
+            "phases": [{"name": "induction", "days": 30}, {"name": "primary", "days": 120},
+                       {"name": "re_entry", "days": 30}]}),
+        ("programs", "EnrollParticipant", {
+            "program_id": program_id, "participant_id": participant_id,
+            "enrolled_on": "2025-09-01"}),
+        ("programs", "AdvancePhase", {
+            "program_id": program_id, "participant_id": participant_id, "phase": "primary",
+            "advanced_on": "2025-10-01"}),
+    ]
+
+
 @dataclass
 class Examples:
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)  # command -> body
@@ -96,8 +124,8 @@ def _examples() -> Examples:
 
 def commands() -> list[tuple[str, str, dict[str, Any]]]:
     return [*demo.scenario(PRISON), ("agreements", "AmendAgreement", AMENDMENT),
-            ("agreements", "SignAgreement", RAN_OUT), ("programs", "AssignKanwil", ASSIGNMENT),
-            ("programs", "SetQuota", QUOTA)]
+            ("agreements", "SignAgreement", RAN_OUT), *phased(PRISON),
+            ("programs", "AssignKanwil", ASSIGNMENT), ("programs", "SetQuota", QUOTA)]
 
 
 async def _run() -> Examples:

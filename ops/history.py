@@ -25,6 +25,7 @@ from shared.contract.events import (
     ParticipantRegistered,
     ParticipantReleased,
     ParticipantWithdrawn,
+    PhaseAdvanced,
     ProgramClosed,
     ProgramLaunched,
     QuotaSet,
@@ -88,6 +89,13 @@ def _why(d: dict[str, Any], *keys: str) -> str:
     return "".join(f"; {k}: {' '.join(str(d[k]).split())}" for k in keys if d.get(k))
 
 
+def _plan(phases: Any) -> str:
+    """A v2 launch's phase plan, `; phases: induction 30d, primary 120d` (none: nothing)."""
+    if not phases:
+        return ""
+    return "; phases: " + ", ".join(f"{p['name']} {p['days']}d" for p in phases)
+
+
 # The registry's attendance statuses in the order a reader wants them: attended first.
 MARK_ORDER = ("present", "late", "absent", "excused")
 
@@ -117,7 +125,8 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     ProgramLaunched.TYPE: lambda d: (
         f"\"{d['name']}\" cohort {d['cohort']} under agreement {d['agreement_id']}, "
         f"{d['starts_on']} to {d['ends_on']}, capacity {d['capacity']}; "
-        f"activities {', '.join(d['activities'])}"),
+        f"activities {', '.join(d['activities'])}" + _why(d, "track", "planned_days")
+        + _plan(d.get("phases"))),
     ParticipantEnrolled.TYPE: lambda d: f"participant {d['participant_id']} on {d['enrolled_on']}",
     ParticipantWithdrawn.TYPE: lambda d: (
         f"participant {d['participant_id']} on {d['withdrawn_on']}"
@@ -125,6 +134,8 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     ParticipantCompleted.TYPE: lambda d: (
         f"participant {d['participant_id']} on {d['completed_on']}"),
     ProgramClosed.TYPE: lambda d: f"on {d['closed_on']}",
+    PhaseAdvanced.TYPE: lambda d: (
+        f"participant {d['participant_id']} to {d['phase']} on {d['advanced_on']}"),
     ParticipantRegistered.TYPE: lambda d: f"{d['case_type']}, admitted {d['admitted_on']}",
     AssessmentRecorded.TYPE: lambda d: (
         f"{d['instrument']} {d['phase']} score {d['score']} on {d['assessed_on']}"

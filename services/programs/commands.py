@@ -11,10 +11,11 @@ extra keys, so a request that carries a `name`, `nik` or `register_number` is re
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, get_args
+from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
+from services.programs.plan import Phases, PlanDays
 from shared.contract.fields import (
     AssessorRole,
     CaseType,
@@ -55,26 +56,6 @@ def _activities(value: list[str]) -> list[str]:
 Cohort = text(100)
 Activities = Annotated[list[Activity], Field(min_length=1), AfterValidator(_activities)]
 Capacity = Annotated[int, Field(ge=1, le=MAX_PARTICIPANTS, strict=True)]
-# A program's planned length, and a phase's: whole days, at most two years.
-PlanDays = Annotated[int, Field(ge=1, le=730, strict=True)]
-
-
-class PlannedPhase(Model):
-    """One phase of a program's plan: its name and planned length in days."""
-
-    name: PhaseName
-    days: PlanDays
-
-
-def _distinct_phases(value: list[PlannedPhase]) -> list[PlannedPhase]:
-    if len({phase.name for phase in value}) != len(value):
-        raise ValueError("must not repeat a phase name")
-    return value
-
-
-# In the order participants go through them; each name once.
-Phases = Annotated[list[PlannedPhase], Field(max_length=len(get_args(PhaseName))),
-                   AfterValidator(_distinct_phases)]
 # A finite JSON number; RecordAssessment bounds it to its instrument's range.
 Score = Annotated[float, Field(strict=True, allow_inf_nan=False, description=(
     "Inside the instrument's range: " + "; ".join(
@@ -126,6 +107,21 @@ class LaunchProgram(ProgramCommand):
     track: Track | None = None
     planned_days: PlanDays | None = None
     phases: Phases = []
+
+
+class AdvancePhase(ProgramCommand):
+    """Move an active participant on to a later phase of the program's plan; writes
+    `PhaseAdvanced`. A participant starts in the plan's first phase at each enrolment.
+
+    Rules: the program exists (`not_found`), is not closed and has a phase plan; the
+    participant is active in it; `phase` is in the plan and later than the participant's
+    current phase (phases may be skipped, never gone back to); `advanced_on` is within the
+    program's term, not before the enrolment nor the last advance, and not in the future.
+    """
+
+    participant_id: Uuid
+    phase: PhaseName
+    advanced_on: Day
 
 
 class EnrollParticipant(ProgramCommand):

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from services.programs.commands import (
+    AdvancePhase,
     CloseProgram,
     CompleteParticipant,
     EnrollParticipant,
@@ -72,6 +73,7 @@ TABLE: Table = {
     "WithdrawParticipant": _program(WithdrawParticipant),
     "CompleteParticipant": _program(CompleteParticipant),
     "CloseProgram": _program(CloseProgram),
+    "AdvancePhase": _program(AdvancePhase),
     "RegisterParticipant": _participant(RegisterParticipant),
     # Only who was ever enrolled in the program it names: see domain/enrolments.py.
     "RecordAssessment": _participant(RecordAssessment, reads=(

@@ -1,5 +1,6 @@
-"""Every event the services write, checked by the audit: the demo scenario (plus an amendment and
-an expiry, which it lacks) sent through the three command services' real handlers, in memory."""
+"""Every event the services write, checked by the audit: the demo scenario (plus an amendment, an
+expiry and a phase plan, which it lacks) sent through the three command services' real handlers,
+in memory."""
 
 import uuid
 
@@ -8,6 +9,7 @@ import pytest
 
 from deploy.demo import demo_id, scenario
 from ops.checks import Verifier, verify
+from ops.examples import phased
 from ops.history import SUMMARIES, history_row
 from ops.verify import entry
 from services.agreements import handlers as agreement_handlers
@@ -57,6 +59,8 @@ async def demo_log(prison: str) -> list[LogMessage]:
         "changes": {"committed_sessions_per_month": 6, "services": ["counseling"]},
         "note": "Tambahan sesi konseling"})
     await send("agreements", "SignAgreement", EXPIRED)
+    for service, name, data in phased(prison):
+        await send(service, name, data)
     assert len(await expire_due(executors["agreements"], prison)) == 1
     return [LogMessage(r.seq, subject_of(r.envelope), r.envelope["event_id"],
                        orjson.dumps(r.envelope)) for r in store.log]
@@ -68,7 +72,7 @@ async def demo():
 
 
 def test_the_registry_covers_every_event_type_of_the_contract():
-    assert len(EVENT_AGGREGATES) == 18
+    assert len(EVENT_AGGREGATES) == 19
     assert {t for t, v in EVENT_SCHEMAS if v == 1} == set(EVENT_AGGREGATES)
     for model in EVENT_SCHEMAS.values():  # the AsyncAPI document is generated from these
         assert model.model_json_schema()["additionalProperties"] is False

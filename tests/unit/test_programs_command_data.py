@@ -31,7 +31,7 @@ from tests.unit.programs_domain import (
 def test_public_commands() -> None:
     assert set(COMMANDS) == {
         "LaunchProgram", "EnrollParticipant", "WithdrawParticipant", "CompleteParticipant",
-        "CloseProgram", "RegisterParticipant", "RecordAssessment", "RecordRelease",
+        "CloseProgram", "AdvancePhase", "RegisterParticipant", "RecordAssessment", "RecordRelease",
         "RecordReadmission"}
 
 

@@ -31,7 +31,9 @@ PROGRAM = {
     "program_id": PROGRAM_ID, "prison_id": "lapas-banyuwangi", "agreement_id": AID,
     "name": "Rehabilitasi sosial", "cohort": "2025-A", "capacity": 20, "status": "open",
     "enrolled": 12, "active": 9, "completed": 2, "withdrawn": 1, "sessions_held": 8,
-    "attendance_rate": 0.875,
+    "attendance_rate": 0.875, "track": "social", "planned_days": 180,
+    "phases": [{"name": "induction", "days": 30}, {"name": "primary", "days": 150}],
+    "phase_counts": {"induction": 2, "primary": 7},
 }
 HEALTH = {"projections": {"agreements": {"last_seq": 5, "lag": 2}}, "stream_last_seq": 7}
 

@@ -20,10 +20,11 @@ INDICATORS = {
     "score_excluded": {"ASSIST": 1}, "released": 4, "released_6m": 4, "readmitted_6m": 1,
     "released_12m": 3, "readmitted_12m": 1, "released_24m": 0, "readmitted_24m": 0}
 ROW = {"prison_id": "lapas-banyuwangi", "partner_id": "yayasan-gennesa", "agreement_id": AID,
-       "program_id": PROGRAM_ID, "program_name": "Rehabilitasi Sosial", **INDICATORS}
+       "program_id": PROGRAM_ID, "program_name": "Rehabilitasi Sosial", **INDICATORS,
+       "track": "social"}
 EMPTY = {**ROW, "partner_id": None, "enrolled": 0, "active": 0, "completed": 0, "withdrawn": 0,
          "completion_rate": None, "attendance_rate": None, "hours_by_activity": {},
-         "score_change": {}, "score_excluded": {}}
+         "score_change": {}, "score_excluded": {}, "track": None}
 PRISON = {"prison_id": "lapas-banyuwangi", **INDICATORS, "agreements_active": 2}
 
 

@@ -84,7 +84,7 @@ def test_enrol_withdraw_re_enrol_then_complete_keeps_every_span():
         "enrolled_on": date(2025, 1, 6), "status": "active", "left_on": None,
         "withdrawal_reason": None, "version": 2,
         "spans": [{"enrolled_on": "2025-01-06", "ended_on": None, "outcome": None,
-                   "reason": None}],
+                   "reason": None}], "advanced_to": None, "advanced_on": None,
     }
     doc = evolve_membership(doc, withdrawn(5))
     assert (doc["status"], doc["left_on"], doc["withdrawal_reason"]) == (

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from services.programs.commands import (
+    AdvancePhase,
     CloseProgram,
     CompleteParticipant,
     EnrollParticipant,
@@ -23,11 +24,13 @@ from services.programs.domain.common import (
 )
 from services.programs.domain.launch import launch
 from services.programs.domain.participant import Participant
+from services.programs.domain.phases import advance
 from shared.contract.events import (
     Fact,
     ParticipantCompleted,
     ParticipantEnrolled,
     ParticipantWithdrawn,
+    PhaseAdvanced,
     ProgramClosed,
     ProgramLaunchedV2,
 )
@@ -36,6 +39,7 @@ from shared.errors import not_found, rule
 
 Command = (
     LaunchProgram | EnrollParticipant | WithdrawParticipant | CompleteParticipant | CloseProgram
+    | AdvancePhase
 )
 Status = Literal["active", "completed", "withdrawn"]
 
@@ -50,6 +54,11 @@ class Membership:
     enrolled_at: datetime
     left_on: date | None = None
     left_at: datetime | None = None
+    # The phase of the plan the participant is in (None: the program has no plan), since when
+    # (the enrolment's or the last advance's date and instant). Kept after leaving.
+    phase: str | None = None
+    phase_since: date | None = None
+    phase_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,8 @@ def decide(
             return [dated(completed, command.completed_on, command.occurred_at, "completed_on")]
         case CloseProgram():
             return [_close(state, command, today)]
+        case AdvancePhase():
+            return [advance(state, command, today)]
     raise TypeError(f"not a program command: {type(command).__name__}")
 
 
@@ -142,8 +153,14 @@ def evolve(state: Program | None, fact: Fact) -> Program:
         raise ValueError(f"{event.TYPE} before ProgramLaunched")
     when = datetime.fromisoformat(fact.occurred_at)
     match event:
-        case ParticipantEnrolled():
-            member = Membership("active", event.enrolled_on, when)
+        case ParticipantEnrolled():  # each enrolment starts in the plan's first phase
+            first = state.phases[0] if state.phases else None
+            member = Membership("active", event.enrolled_on, when, phase=first,
+                                phase_since=event.enrolled_on, phase_at=when)
+            return replace(state, members={**state.members, event.participant_id: member})
+        case PhaseAdvanced():
+            member = replace(state.members[event.participant_id], phase=event.phase,
+                             phase_since=event.advanced_on, phase_at=when)
             return replace(state, members={**state.members, event.participant_id: member})
         case ParticipantWithdrawn():
             return _left(state, event.participant_id, "withdrawn", event.withdrawn_on, when)

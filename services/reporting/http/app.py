@@ -17,7 +17,6 @@ from services.reporting.http.evaluation import add_evaluation_routes
 from services.reporting.http.models import (
     AGREEMENT_COLUMNS,
     AUDIT_COLUMNS,
-    PROGRAM_COLUMNS,
     SLUG,
     UUID,
     AggregateType,
@@ -25,7 +24,6 @@ from services.reporting.http.models import (
     AgreementStatus,
     AuditTrail,
     Health,
-    ProgramReport,
 )
 from services.reporting.http.params import (
     LIST_OK,
@@ -36,6 +34,7 @@ from services.reporting.http.params import (
     StrictRoute,
     one_prison,
 )
+from services.reporting.http.programs import add_program_routes
 from services.reporting.http.quotas import add_quota_routes
 from services.reporting.http.tabular import csv_response, listed
 from services.reporting.read.asof import resolve
@@ -109,31 +108,7 @@ def create_app(deps: ReportingDeps) -> FastAPI:
                                        **access.rows())
         return listed(items, format, AGREEMENT_COLUMNS)
 
-    @app.get(
-        "/programs/{program_id}", response_model=ProgramReport, operation_id="get_program",
-        summary="One program: its cohort and attendance figures",
-        description="A program (a cohort under an agreement) with its participant counts, "
-        "held sessions and attendance rate, from the read model. `?format=csv` gives the same "
-        "fields as one CSV row.",
-        responses={**LIST_OK, **responses(400, 401, 403, 404, 503)},
-    )
-    async def program(
-        *,
-        program_id: Annotated[str, Path(pattern=UUID, description="Lowercase UUID.")],
-        prison_id: PrisonOfIdQuery = None,
-        format: FormatQuery = "json",
-        point: AtPoint,
-        access: Allowed,
-    ) -> Any:
-        access.check(prison_id)
-        found = await reads.program((await point()).found().schema, program_id, prison_id)
-        if not found:
-            raise not_found(f"no program {program_id}")
-        found = access.visible(found, lambda r: r["prison_id"], "program")
-        report = one_prison(found, lambda r: r["prison_id"], "program")[0]
-        if format == "csv":
-            return csv_response([report], PROGRAM_COLUMNS)
-        return report
+    add_program_routes(app, reads)
 
     @app.get(
         "/audit/{aggregate_type}/{aggregate_id}", response_model=AuditTrail, operation_id="audit",

@@ -7,12 +7,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from shared.contract.fields import PhaseName, Track
+
 SLUG = r"^[a-z0-9][a-z0-9-]{1,62}$"
 UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 AggregateType = Literal["agreement", "program", "participant", "session", "prison"]
 AgreementStatus = Literal["active", "expiring", "expired", "terminated"]
 ProgramStatus = Literal["open", "closed"]
 Format = Literal["json", "csv"]
+
+
+class PlanPhase(BaseModel):
+    name: PhaseName
+    days: int = Field(description="The phase's planned length in days.")
 
 
 class ErrorDetail(BaseModel):
@@ -96,6 +103,36 @@ class ProgramReport(BaseModel):
     attendance_rate: float | None = Field(
         ge=0, le=1, description="(present + late) / (present + late + absent) over the held "
         "sessions' marks, corrections applied, excused left out; null when that is 0 / 0.")
+    # Defaults: "not recorded", as for a program launched before tracks existed.
+    track: Track | None = Field(None, description="medical, social or post_rehabilitation; "
+                                "null when not recorded (a program launched without one).")
+    planned_days: int | None = Field(None, description="Each participant's planned length in "
+                                     "days; null when not recorded.")
+    phases: list[PlanPhase] = Field([], description="The phase plan, in the order participants "
+                                    "go through it; [] when the program has none.")
+    phase_counts: dict[str, int] = Field(
+        {}, description="Per phase of the plan, in its order: the active participants in it now "
+        "(a participant is in the plan's first phase from each enrolment until advanced); "
+        "every phase present, 0 when nobody is in it; {} without a plan.")
+
+
+class RosterItem(BaseModel):
+    """One participant's membership of the program (their latest enrolment)."""
+
+    participant_id: str
+    status: Literal["active", "completed", "withdrawn"] = Field(
+        description="How the latest enrolment stands: active, or how it ended.")
+    enrolled_on: date = Field(description="The latest enrolment's date.")
+    left_on: date | None = Field(description="The completion's or withdrawal's date; null while "
+                                 "active.")
+    phase: PhaseName | None = Field(description="The phase of the plan the participant is in "
+                                    "(or was in when they left); null without a plan.")
+    phase_since: date | None = Field(description="Since when: the last advance's date, else the "
+                                     "latest enrolment's; null without a plan.")
+
+
+class Roster(BaseModel):
+    items: list[RosterItem]
 
 
 class AuditEvent(BaseModel):
@@ -169,6 +206,9 @@ class Indicators(BaseModel):
 class EvaluationItem(Indicators, ProgramKey):
     """One program's evaluation."""
 
+    track: Track | None = Field(None, description="The program's track; null when not "
+                                "recorded.")
+
 
 class EvaluationList(BaseModel):
     items: list[EvaluationItem]
@@ -214,6 +254,7 @@ class QuotaList(BaseModel):
 AGREEMENT_COLUMNS = tuple(AgreementItem.model_fields)
 AUDIT_COLUMNS = tuple(AuditEvent.model_fields)
 PROGRAM_COLUMNS = tuple(ProgramReport.model_fields)
+ROSTER_COLUMNS = tuple(RosterItem.model_fields)
 EVALUATION_COLUMNS = tuple(EvaluationItem.model_fields)
 REGIONAL_COLUMNS = tuple(RegionalItem.model_fields)
 QUOTA_COLUMNS = tuple(QuotaItem.model_fields)

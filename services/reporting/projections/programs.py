@@ -3,10 +3,13 @@
 Every read model keys an aggregate by (prison_id, id): ids are unique within a prison only, so
 one prison's events never touch another prison's rows (contract v2, Identifiers).
 
-`programs`: one row per program (a cohort under an agreement). `memberships`: one row per
-participant per program, with every enrolment span kept in `spans` (a participant can be
-withdrawn and enrolled again), so date-windowed reports can be computed from facts in SQL.
-Counts are never stored: the queries count rows.
+`programs`: one row per program (a cohort under an agreement), with its track and phase plan.
+`memberships`: one row per participant per program, with every enrolment span kept in `spans`
+(a participant can be withdrawn and enrolled again), so date-windowed reports can be computed
+from facts in SQL; `advanced_to`/`advanced_on` are the last PhaseAdvanced of the current
+enrolment (null before any: the participant is in the plan's first phase since `enrolled_on`,
+which only the program row knows, so the queries resolve it). Counts are never stored: the
+queries count rows.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from shared.contract.events import (
     ParticipantCompleted,
     ParticipantEnrolled,
     ParticipantWithdrawn,
+    PhaseAdvanced,
     ProgramClosed,
     ProgramLaunched,
     current_version,
@@ -40,9 +44,10 @@ from shared.projection import KeyedProjection
 # the fold itself (measured with `python -m bench.folds`). Type names come from the registry.
 PROGRAM_TYPES = types_of("program")
 MEMBER_TYPES = frozenset(model.TYPE for model in (ParticipantEnrolled, ParticipantWithdrawn,
-                                                  ParticipantCompleted))
+                                                  ParticipantCompleted, PhaseAdvanced))
 LAUNCHED, CLOSED = ProgramLaunched.TYPE, ProgramClosed.TYPE
 ENROLLED, WITHDRAWN = ParticipantEnrolled.TYPE, ParticipantWithdrawn.TYPE
+ADVANCED = PhaseAdvanced.TYPE
 
 PROGRAMS_DDL = """
 CREATE TABLE IF NOT EXISTS programs (
@@ -77,6 +82,8 @@ CREATE TABLE IF NOT EXISTS memberships (
     left_on date,
     withdrawal_reason text,
     spans jsonb NOT NULL,
+    advanced_to text,
+    advanced_on date,
     version int NOT NULL,
     PRIMARY KEY (prison_id, program_id, participant_id)
 ) WITH (fillfactor = 70);
@@ -89,8 +96,10 @@ PROGRAM_COLUMNS = ("program_id", "prison_id", "agreement_id", "name", "cohort", 
 _PROGRAM_TYPES = ("text", "text", "text", "text", "text", "int",
                   "text", "date", "date", "date", "text", "int", "text", "int")
 MEMBER_COLUMNS = ("prison_id", "program_id", "participant_id", "first_enrolled_on",
-                  "enrolled_on", "status", "left_on", "withdrawal_reason", "spans", "version")
-_MEMBER_TYPES = ("text", "text", "text", "date", "date", "text", "date", "text", "text", "int")
+                  "enrolled_on", "status", "left_on", "withdrawal_reason", "spans",
+                  "advanced_to", "advanced_on", "version")
+_MEMBER_TYPES = ("text", "text", "text", "date", "date", "text", "date", "text", "text",
+                 "text", "date", "int")
 
 
 def _day(value: str) -> date:
@@ -165,10 +174,13 @@ def evolve_membership(doc: dict[str, Any] | None, env: dict[str, Any]) -> dict[s
             "participant_id": data["participant_id"],
             "first_enrolled_on": doc["first_enrolled_on"] if doc else on, "enrolled_on": on,
             "status": "active", "left_on": None, "withdrawal_reason": None, "spans": spans,
-            "version": version,
+            "advanced_to": None, "advanced_on": None, "version": version,
         }
     if doc is None or doc["status"] != "active":
         raise ValueError(f"{kind}: {who} is not active")
+    if kind == ADVANCED:
+        return {**doc, "advanced_to": data["phase"], "advanced_on": _day(data["advanced_on"]),
+                "version": version}
     if kind == WITHDRAWN:
         outcome, on, reason = "withdrawn", _day(data["withdrawn_on"]), data["reason"]
     else:

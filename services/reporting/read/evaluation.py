@@ -59,7 +59,7 @@ from services.reporting.read.queries import agreement_status
 from shared.instruments import SCORE_RANGES
 
 _PROGRAMS = """
-SELECT p.program_id, p.prison_id, a.partner_id, p.agreement_id, p.name AS program_name
+SELECT p.program_id, p.prison_id, a.partner_id, p.agreement_id, p.name AS program_name, p.track
 FROM programs p
 LEFT JOIN agreements a ON a.prison_id = p.prison_id AND a.agreement_id = p.agreement_id
 WHERE ($1::text IS NULL OR p.prison_id = $1) AND ($2::text IS NULL OR a.partner_id = $2)

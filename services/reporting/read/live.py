@@ -12,6 +12,7 @@ from nats.aio.client import Client
 
 from services.reporting.read.evaluation import evaluation_report, regional_report
 from services.reporting.read.figures import Window
+from services.reporting.read.phases import roster
 from services.reporting.read.port import DEPENDENCY_DOWN, Rows
 from services.reporting.read.queries import list_agreements, program_report
 from services.reporting.read.quotas import quota_rows
@@ -76,6 +77,10 @@ class LiveReadModel:
     async def program(self, schema: str, program_id: str, prison_id: str | None) -> Rows:
         async with self._read(schema) as conn:
             return await program_report(conn, program_id, prison_id)
+
+    async def roster(self, schema: str, prison_id: str, program_id: str) -> Rows:
+        async with self._read(schema) as conn:
+            return await roster(conn, prison_id, program_id)
 
     async def evaluation(self, schema: str, window: Window, prison_id: str | None,
                          partner_id: str | None, *,

@@ -31,6 +31,11 @@ class ReadModel(Protocol):
         has one (`prison_id`'s only, when given); empty when there is none."""
         ...
 
+    async def roster(self, schema: str, prison_id: str, program_id: str) -> Rows:
+        """The `/programs/{program_id}/participants` items of that prison's program (see
+        `read.phases.roster`); empty when it has no participant."""
+        ...
+
     async def evaluation(self, schema: str, window: Window, prison_id: str | None,
                          partner_id: str | None, *,
                          prisons: Sequence[str] | None = None) -> Rows: ...

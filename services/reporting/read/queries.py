@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 import asyncpg
 
+from services.reporting.read.phases import PHASE_ACTIVE, with_plan
+
 Status = Literal["active", "expiring", "expired", "terminated"]
 STATUSES: tuple[str, ...] = ("active", "expiring", "expired", "terminated")
 EXPIRING_WITHIN_DAYS = 60
@@ -93,7 +95,8 @@ SELECT p.program_id, p.prison_id, p.agreement_id, p.name, p.cohort, p.capacity,
        CASE WHEN p.closed_on IS NULL THEN 'open' ELSE 'closed' END AS status,
        m.enrolled, m.active, m.completed, m.withdrawn, s.sessions_held,
        CASE WHEN a.counted = 0 THEN NULL ELSE a.attended::float8 / a.counted END
-           AS attendance_rate
+           AS attendance_rate,
+       p.track, p.planned_days, p.phases, f.phase_active
 FROM programs p,
      LATERAL (SELECT count(*) AS enrolled,
                      count(*) FILTER (WHERE status = 'active') AS active,
@@ -106,7 +109,7 @@ FROM programs p,
                      count(*) FILTER (WHERE k.status IN ('present', 'late', 'absent')) AS counted
               FROM sessions x CROSS JOIN LATERAL jsonb_each_text(x.marks) AS k(pid, status)
               WHERE x.prison_id = p.prison_id AND x.program_id = p.program_id
-                AND x.status = 'held') a
+                AND x.status = 'held') a,""" + PHASE_ACTIVE + """
 WHERE p.program_id = $1 AND ($2::text IS NULL OR p.prison_id = $2)
 ORDER BY p.prison_id
 """
@@ -125,5 +128,6 @@ async def program_report(conn: asyncpg.Connection, program_id: str,
     - `sessions_held`: held sessions; scheduled and cancelled ones do not count.
     - `attendance_rate`: (present + late) / (present + late + absent) over the marks of held
       sessions, corrections applied, excused left out; unrounded; null when nobody counts.
+    - `track`, `planned_days`, `phases` (the plan), `phase_counts`: see `read.phases`.
     """
-    return [dict(row) for row in await conn.fetch(_PROGRAM, program_id, prison_id)]
+    return [with_plan(dict(row)) for row in await conn.fetch(_PROGRAM, program_id, prison_id)]

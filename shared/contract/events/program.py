@@ -73,8 +73,17 @@ class ProgramClosed(Event):
     closed_on: Day
 
 
+class PhaseAdvanced(Event):
+    """An active participant moved on to a later phase of the program's plan (the phase is
+    individual: a participant starts in the plan's first phase at each enrolment)."""
+
+    participant_id: Uuid
+    phase: PhaseName
+    advanced_on: Day
+
+
 events("program", ProgramLaunched, ParticipantEnrolled, ParticipantWithdrawn,
-       ParticipantCompleted, ProgramClosed)
+       ParticipantCompleted, ProgramClosed, PhaseAdvanced)
 register("program", "ProgramLaunched", 2, ProgramLaunchedV2)
 
 
