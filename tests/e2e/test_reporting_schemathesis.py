@@ -78,4 +78,4 @@ async def test_the_reports_keep_the_openapi_document(stack, secured_reports, pri
     token = issue_token(ensure_token_key(creds), scope_of(every=True), timedelta(hours=1))
     sent = await asyncio.to_thread(fuzz, base_url, EXAMPLES, token)
     print(f"schemathesis: {sum(sent.values())} requests, {sent}")
-    assert len(sent) == 7 and all(n > 0 for n in sent.values())
+    assert len(sent) == 8 and all(n > 0 for n in sent.values())

@@ -25,6 +25,7 @@ from deploy.demo import demo_id, run_scenario
 from deploy.embedded import start_nats
 from ops.checks import Broken
 from ops.events import export, tail
+from ops.examples import phased
 from ops.history import history
 from ops.verify import verify_file, verify_live
 from services.agreements.expiry import expire_due
@@ -84,6 +85,8 @@ async def log_url(servers_root):
                                              "assigned_on": "2025-01-02"}),
                            ("SetQuota", {"year": 2025, "track": "social", "target": 60})):
             await command(rt.nc, "programs", name, data, actor="region:jatim:ana")
+        for service, name, data in phased(PRISON):  # PhaseAdvanced: not in the demo yet
+            await command(rt.nc, service, name, data)
         assert len(await expire_due(agreements, PRISON)) == 1
     finally:
         await rt.stop()
