@@ -9,7 +9,7 @@ import pytest
 
 from deploy.demo import demo_id, scenario
 from ops.checks import Verifier, verify
-from ops.examples import phased
+from ops.examples import ASSIGNMENT, QUOTA, REGION_ACTOR, phased
 from ops.history import SUMMARIES, history_row
 from ops.verify import entry
 from services.agreements import handlers as agreement_handlers
@@ -45,8 +45,9 @@ async def demo_log(prison: str) -> list[LogMessage]:
         ("agreements", agreement_handlers), ("programs", program_handlers),
         ("attendance", attendance_handlers))}
 
-    async def send(service: str, name: str, data: dict) -> None:
-        body = orjson.dumps({"command_id": str(uuid.uuid4()), "actor": f"officer:{prison}:demo",
+    async def send(service: str, name: str, data: dict, actor: str = f"officer:{prison}:demo"
+                   ) -> None:
+        body = orjson.dumps({"command_id": str(uuid.uuid4()), "actor": actor,
                              "expected_version": None, "data": data})
         reply = await handle(executors[service], name,
                              command_subject(prison, service, name), body, None)
@@ -61,6 +62,8 @@ async def demo_log(prison: str) -> list[LogMessage]:
     await send("agreements", "SignAgreement", EXPIRED)
     for service, name, data in phased(prison):
         await send(service, name, data)
+    for name, data in (("AssignKanwil", ASSIGNMENT), ("SetQuota", QUOTA)):  # a region's
+        await send("programs", name, data, REGION_ACTOR)
     assert len(await expire_due(executors["agreements"], prison)) == 1
     return [LogMessage(r.seq, subject_of(r.envelope), r.envelope["event_id"],
                        orjson.dumps(r.envelope)) for r in store.log]
@@ -72,7 +75,7 @@ async def demo():
 
 
 def test_the_registry_covers_every_event_type_of_the_contract():
-    assert len(EVENT_AGGREGATES) == 19
+    assert len(EVENT_AGGREGATES) == 21
     assert {t for t, v in EVENT_SCHEMAS if v == 1} == set(EVENT_AGGREGATES)
     for model in EVENT_SCHEMAS.values():  # the AsyncAPI document is generated from these
         assert model.model_json_schema()["additionalProperties"] is False

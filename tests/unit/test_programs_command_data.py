@@ -32,7 +32,7 @@ def test_public_commands() -> None:
     assert set(COMMANDS) == {
         "LaunchProgram", "EnrollParticipant", "WithdrawParticipant", "CompleteParticipant",
         "CloseProgram", "AdvancePhase", "RegisterParticipant", "RecordAssessment", "RecordRelease",
-        "RecordReadmission"}
+        "RecordReadmission", "AssignKanwil", "SetQuota"}
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
