@@ -3,7 +3,9 @@
 On the first start on a data dir, `pulih up` creates them under `$PULIH_DATA_DIR/identities/`
 (or PULIH_NATS_CREDENTIALS when it names a directory without a config yet), as
 `pulih auth init` would: the service identities, one prison per demo prison with its `demo`
-officer (the demo loads through it), and an example subscriber of that prison's events. Later
+officer (the demo loads through it), an example subscriber of that prison's events, and the
+Kanwil `kanwil-jatim` covering the demo prisons with its user `demo` (who sets their Kanwil and
+quotas: `region-kanwil-jatim-demo.nk`, actor `region:kanwil-jatim:demo`). Later
 starts keep them; `pulih auth init` on the same directory adds more. Only paths are logged,
 never a seed.
 """
@@ -23,6 +25,7 @@ from shared.settings import Settings
 log = structlog.get_logger(__name__)
 DIRECTORY = "identities"
 EXAMPLE_SUBSCRIBER = "example"
+DEMO_KANWIL = "kanwil-jatim"
 
 
 def embedded_credentials(settings: Settings) -> Path:
@@ -30,7 +33,8 @@ def embedded_credentials(settings: Settings) -> Path:
     directory = settings.nats_credentials or settings.data_dir / DIRECTORY
     if not (directory / CONFIG).exists():
         write(directory, PRISONS, [f"{p}:{DEMO_OFFICER}" for p in PRISONS],
-              [f"{EXAMPLE_SUBSCRIBER}=pulih.events.{PRISONS[0]}.>"])
+              [f"{EXAMPLE_SUBSCRIBER}=pulih.events.{PRISONS[0]}.>"],
+              [f"{DEMO_KANWIL}={','.join(PRISONS)}"], [f"{DEMO_KANWIL}:{DEMO_OFFICER}"])
         log.info("nats_identities_created", credentials=str(directory))
     return directory
 

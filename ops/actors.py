@@ -3,7 +3,8 @@ was recorded. A warning, not a broken link: the chain may be intact (someone wit
 can re-hash a forged event), but the command edge would never have written that actor.
 
 With identities configured the edge writes only the actor of the sending officer's credentials
-(`officer:{prison}:{name}`); the services' own timers write `system:{service}` actors, which no
+(`officer:{prison}:{name}`, or a region user's `region:{kanwil}:{name}` on a prison's own
+aggregate); the services' own timers write `system:{service}` actors, which no
 credentials name and so are not checked here.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 
 from shared.identities import Identities
 
-OFFICER, SYSTEM = "officer:", "system:"
+OFFICER, SYSTEM, REGION = "officer:", "system:", "region:"
 SHOWN = 20  # the first warnings listed; all are counted
 
 
@@ -44,6 +45,13 @@ class ActorCheck:
     def reason(self, envelope: dict[str, Any]) -> str | None:
         actor = envelope["actor"]
         if actor.startswith(SYSTEM):
+            return None
+        if actor.startswith(REGION):  # a Kanwil's quota or assignment (shared/regions.py)
+            if envelope["aggregate_type"] != "prison":
+                return "a region's actor on another aggregate than a prison's own"
+            if not self.identities.known_at(actor, datetime.fromisoformat(
+                    envelope["recorded_at"])):
+                return "no region user with this actor when the event was recorded"
             return None
         if not actor.startswith(OFFICER):
             return "not an officer's actor"

@@ -35,13 +35,21 @@ def add_commands(sub: Any) -> argparse._SubParsersAction:
     init.add_argument("--subscriber", action="append", default=[], metavar="NAME=FILTER",
                       help="a system reading the events matching FILTER, e.g. "
                            "partner=pulih.events.lapas-a.>; repeatable")
+    init.add_argument("--region", action="append", default=[], metavar="KANWIL=P1,P2",
+                      help="a regional office (Kanwil) and the prisons it covers (its own "
+                           "NATS account, sending only their SetQuota and AssignKanwil); "
+                           "prisons are added to those it had; repeatable")
+    init.add_argument("--region-user", action="append", default=[], metavar="KANWIL:NAME",
+                      help="a user of region KANWIL (actor region:KANWIL:NAME, seed "
+                           "region-KANWIL-NAME.nk); repeatable")
     init.set_defaults(run=run_init)  # each `auth` command sets its own `run`
     return commands
 
 
 def run_init(settings: Any, args: argparse.Namespace) -> int:
     try:
-        created = write(args.dir, args.prison, args.officer, args.subscriber)
+        created = write(args.dir, args.prison, args.officer, args.subscriber, args.region,
+                        args.region_user)
     except (IdentityError, OSError) as exc:
         sys.stderr.write(f"pulih auth init: {exc}\n")
         return 2
@@ -57,9 +65,10 @@ def run_init(settings: Any, args: argparse.Namespace) -> int:
 
 
 def write(directory: Path, prisons: list[str] = (), officers: list[str] = (),
-          subscribers: list[str] = ()) -> list:
+          subscribers: list[str] = (), regions: list[str] = (),
+          region_users: list[str] = ()) -> list:
     """Extend the identities in `directory` and rewrite its server config; the new ones."""
-    model, created = extend(directory, prisons, officers, subscribers)
+    model, created = extend(directory, prisons, officers, subscribers, regions, region_users)
     write_atomic(directory / CONFIG, config_text(model), 0o600)
     ensure_token_key(directory)  # the reports' bearer tokens are signed with it
     return created

@@ -73,6 +73,14 @@ def urine_commands(prison: str = PRISON) -> list[tuple[str, str, dict[str, Any]]
             "outcome": "sanctioned", "note": "Sidang TPP: hak remisi ditunda"})]
 
 
+# A region's commands (not in the demo, sent by the Kanwil's identity, not an officer).
+KANWIL = "kanwil-jatim"
+REGION_ACTOR = f"region:{KANWIL}:demo"
+ASSIGNMENT = {"kanwil_id": KANWIL, "kanwil_name": "Kanwil Kemenkumham Jawa Timur",
+              "assigned_on": "2025-01-02"}
+QUOTA = {"year": 2025, "track": "social", "target": 60, "note": "Kuota DIPA 2025"}
+
+
 AMENDMENT = {"agreement_id": demo.LRPPN, "signed_on": "2025-06-02",
              "changes": {"committed_sessions_per_month": 6},
              "note": "Tambahan sesi konseling mulai Juni 2025"}
@@ -165,7 +173,8 @@ def _examples() -> Examples:
 def commands() -> list[tuple[str, str, dict[str, Any]]]:
     return [*demo.scenario(PRISON), ("agreements", "AmendAgreement", AMENDMENT),
             ("agreements", "SignAgreement", RAN_OUT), *urine_commands(), *intake_steps(),
-            *CUSTODY, ("attendance", "RecordSessionNotHeld", NOT_HELD), *phased(PRISON)]
+            *CUSTODY, ("attendance", "RecordSessionNotHeld", NOT_HELD), *phased(PRISON),
+            ("programs", "AssignKanwil", ASSIGNMENT), ("programs", "SetQuota", QUOTA)]
 
 
 async def _run() -> Examples:
@@ -180,8 +189,9 @@ async def _run() -> Examples:
                             orjson.dumps(body), None)
 
     for n, (service, name, data) in enumerate(commands()):
-        body = {"command_id": _id(n), "actor": demo.actor(PRISON), "expected_version": None,
-                "data": data}
+        region = executors[service].table[name].region
+        body = {"command_id": _id(n), "actor": REGION_ACTOR if region else demo.actor(PRISON),
+                "expected_version": None, "data": data}
         reply = await send(service, name, body)
         if not reply["ok"]:
             raise RuntimeError(f"example command {name} refused: {reply['error']}")

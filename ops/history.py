@@ -20,6 +20,7 @@ from shared.contract.events import (
     AssessmentRecorded,
     AttendanceCorrected,
     ConditionalReleaseRevoked,
+    KanwilAssigned,
     ParticipantCompleted,
     ParticipantDied,
     ParticipantEnrolled,
@@ -35,6 +36,7 @@ from shared.contract.events import (
     PlacementRefused,
     ProgramClosed,
     ProgramLaunched,
+    QuotaSet,
     ReferredForAssessment,
     ScreeningRecorded,
     SessionCancelled,
@@ -191,5 +193,9 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     ParticipantFoundIneligible.TYPE: lambda d: f"on {d['decided_on']}" + _why(d, "reason", "note"),
     SessionNotHeld.TYPE: lambda d: (
         f"planned for {d['planned_for']}, program {d['program_id']}" + _why(d, "reason", "note")),
+    KanwilAssigned.TYPE: lambda d: (
+        f"to {d['kanwil_name']} ({d['kanwil_id']}) from {d['assigned_on']}"),
+    QuotaSet.TYPE: lambda d: (
+        f"{d['year']} {d['track']} target {d['target']}" + _why(d, "note")),
 }
 

@@ -24,6 +24,7 @@ from shared.consumers import PREFIX as READER_PREFIX
 from shared.fields import SLUG_PATTERN
 from shared.identities import FILE, Identity
 from shared.identities import account_of as prison_account
+from shared.regions import account_of as region_account
 
 VERSION = 1
 SERVICE_ACCOUNT = "PULIH"
@@ -41,6 +42,8 @@ class IdentityError(ValueError):
 class Identities:
     prisons: list[str] = field(default_factory=list)
     identities: list[Identity] = field(default_factory=list)
+    # A Kanwil → the prisons its region identities cover (sorted; only ever extended).
+    regions: dict[str, list[str]] = field(default_factory=dict)
 
     def find(self, stem: str) -> Identity | None:
         return next((i for i in self.identities if i.stem == stem), None)
@@ -58,22 +61,25 @@ def load(directory: Path) -> Identities:
         raise IdentityError(f"{path}: unknown version {raw.get('version')!r}")
     found = [Identity.model_validate(entry) for entry in raw["identities"]]
     prisons = raw.get("prisons") or sorted({i.prison_id for i in found if i.prison_id})
-    return Identities(list(prisons), found)
+    return Identities(list(prisons), found, dict(raw.get("regions") or {}))
 
 
 def save(directory: Path, model: Identities) -> None:
     """identities.json: public keys and facts, never a seed. `prisons` beside `identities`
     remembers prisons that have no officer yet."""
-    body = {"version": VERSION, "prisons": model.prisons,
+    body = {"version": VERSION, "prisons": model.prisons, "regions": model.regions,
             "identities": [i.model_dump(mode="json") for i in model.identities]}
     write_atomic(directory / FILE, json.dumps(body, indent=2) + "\n", 0o644)
 
 
 def extend(directory: Path, prisons: Iterable[str] = (), officers: Iterable[str] = (),
-           subscribers: Iterable[str] = ()) -> tuple[Identities, list[Identity]]:
-    """Add prisons, officers (`PRISON:NAME`) and subscribers (`NAME=FILTER`) to the identities
-    in `directory` (the service identities on first use); the model and the identities created
-    now. Existing ones are kept as they are; asking again for one is not an error."""
+           subscribers: Iterable[str] = (), regions: Iterable[str] = (),
+           region_users: Iterable[str] = ()) -> tuple[Identities, list[Identity]]:
+    """Add prisons, officers (`PRISON:NAME`), subscribers (`NAME=FILTER`), regions
+    (`KANWIL=P1,P2`: the prisons a Kanwil's region covers, added to those it had) and region
+    users (`KANWIL:NAME`) to the identities in `directory` (the service identities on first
+    use); the model and the identities created now. Existing ones are kept as they are; asking
+    again for one is not an error."""
     directory.mkdir(parents=True, exist_ok=True)
     directory.chmod(0o700)
     model = load(directory)
@@ -98,12 +104,35 @@ def extend(directory: Path, prisons: Iterable[str] = (), officers: Iterable[str]
                                 f"{READER_PREFIX!r} is reserved for reporting's consumers")
         wanted.append(("subscriber", {"account": SERVICE_ACCOUNT, "name": _slug(name, "name"),
                                       "filter": subject_filter}))
+    wanted_prisons += _regions(model, regions)
+    for spec in region_users:
+        kanwil, sep, name = spec.partition(":")
+        if not sep or kanwil not in model.regions:
+            raise IdentityError(f"--region-user {spec!r}: expected KANWIL:NAME, the Kanwil one "
+                                "given with --region KANWIL=P1,P2 (now or before)")
+        name = _slug(name, "region user name")
+        wanted.append(("region", {"account": region_account(kanwil), "kanwil_id": kanwil,
+                                  "name": name, "actor": f"region:{kanwil}:{name}"}))
     for prison in wanted_prisons:
         if prison not in model.prisons:
             model.prisons.append(prison)
     created = [_add(directory, model, role, facts) for role, facts in wanted]
     save(directory, model)
     return model, [i for i in created if i is not None]
+
+
+def _regions(model: Identities, specs: Iterable[str]) -> list[str]:
+    """Record each `KANWIL=P1,P2` in `model.regions`; the prisons named."""
+    named: list[str] = []
+    for spec in specs:
+        kanwil, sep, listed = spec.partition("=")
+        prisons = [_slug(p, "prison") for p in listed.split(",") if p] if sep else []
+        if not prisons:
+            raise IdentityError(f"--region {spec!r}: expected KANWIL=P1,P2 (its prisons)")
+        kanwil = _slug(kanwil, "kanwil")
+        model.regions[kanwil] = sorted({*model.regions.get(kanwil, ()), *prisons})
+        named += prisons
+    return named
 
 
 def _add(directory: Path, model: Identities, role: str, facts: dict) -> Identity | None:

@@ -17,6 +17,8 @@ Every permission is an allow list, so whatever is not named is refused by the se
 - one account per prison (no JetStream): its officers send that prison's commands, imported
   from PULIH with `share: true` so the server stamps each request with `Nats-Request-Info`
   naming the officer's account and user.
+- one account per region (Kanwil, no JetStream): its users send only `SetQuota` and
+  `AssignKanwil` of the region's prisons, imported alike with `share: true`.
 
 Residual risk (nats-server 2.15.1, nats-py 2.16): a permission sees the create subject, never
 the body, so it cannot refuse a push consumer, nor choose its deliver subject, and the server
@@ -46,6 +48,7 @@ from shared.envelope import EVENTS_PREFIX, STREAM
 from shared.identities import Identity
 from shared.identities import account_of as prison_account
 from shared.jetstream import CLAIMS_PREFIX, CLAIMS_STREAM
+from shared.regions import account_of as region_account
 
 API = "$JS.API"
 HEADER = ("# Written by `pulih auth init`: accounts, users and permissions of one Pulih "
@@ -53,12 +56,23 @@ HEADER = ("# Written by `pulih auth init`: accounts, users and permissions of on
           "apply with a config reload.\n")
 
 
-def permissions(identity: Identity) -> dict:
-    """What `identity` may publish and subscribe to, and whether it may answer requests."""
+REGION_COMMANDS = ("programs.SetQuota", "programs.AssignKanwil")
+
+
+def region_subjects(prisons: list[str]) -> list[str]:
+    """The command subjects a region sends: its prisons' SetQuota and AssignKanwil only."""
+    return [f"{COMMANDS_PREFIX}.{p}.{command}" for p in prisons for command in REGION_COMMANDS]
+
+
+def permissions(identity: Identity, regions: dict[str, list[str]] | None = None) -> dict:
+    """What `identity` may publish and subscribe to, and whether it may answer requests
+    (`regions`: each Kanwil's prisons, for a region user)."""
     inbox = f"{inbox_prefix(identity.stem)}.>"
     role = identity.role
     if role == "officer":
         return _allow([f"{COMMANDS_PREFIX}.{identity.prison_id}.>"], [inbox])
+    if role == "region":
+        return _allow(region_subjects((regions or {}).get(identity.kanwil_id, [])), [inbox])
     if role == "services":
         publish = [f"{EVENTS_PREFIX}.>", f"{CLAIMS_PREFIX}.>",
                    *(f"{API}.{call}.{stream}" for stream in (STREAM, CLAIMS_STREAM)
@@ -95,7 +109,7 @@ def _allow(publish: list[str], subscribe: list[str], responses: bool = False) ->
 
 def accounts(model: Identities) -> dict:
     def users(account: str) -> list[dict]:
-        return [{"nkey": i.public_key, "permissions": permissions(i)}
+        return [{"nkey": i.public_key, "permissions": permissions(i, model.regions)}
                 for i in model.identities if i.account == account]
 
     out = {SERVICE_ACCOUNT: {"jetstream": "enabled", "users": users(SERVICE_ACCOUNT),
@@ -106,6 +120,11 @@ def accounts(model: Identities) -> dict:
             "users": users(prison_account(prison)),
             "imports": [{"service": {"account": SERVICE_ACCOUNT, "subject": subject},
                          "share": True}]}
+    for kanwil, prisons in model.regions.items():
+        out[region_account(kanwil)] = {
+            "users": users(region_account(kanwil)),
+            "imports": [{"service": {"account": SERVICE_ACCOUNT, "subject": subject},
+                         "share": True} for subject in region_subjects(prisons)]}
     return out
 
 

@@ -13,6 +13,7 @@ import orjson
 import structlog
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError
 
+from shared import regions
 from shared.envelope import CommandMeta, canonical_json
 from shared.errors import Detail, Rejected
 from shared.executor import Executor
@@ -76,7 +77,8 @@ async def handle(
 ) -> dict[str, Any]:
     """One request in, one reply body out: never raises, never echoes command data. With
     identities configured, only an officer of the subject's prison may send, as its own actor
-    (`forbidden` otherwise, checked before the body is read)."""
+    (`forbidden` otherwise, checked before the body is read); a region's command, only a region
+    identity covering the prison (shared/regions.py)."""
     started = time.perf_counter()
     prison_id = subject.split(".")[2]
     structlog.contextvars.clear_contextvars()
@@ -85,10 +87,13 @@ async def handle(
         if not _is_slug(prison_id):
             raise Rejected("invalid", "the subject's prison_id is not a valid slug",
                            [Detail("subject.prison_id", "must match " + SLUG_PATTERN)])
-        officer = (None if executor.ctx.identities is None
-                   else sender(executor.ctx.identities, headers, prison_id))
-        request, data = parse(raw, executor.table[name].model)
-        if officer is not None:
+        identities, row = executor.ctx.identities, executor.table[name]
+        who = sender if not row.region else regions.sender
+        officer = None if identities is None else who(identities, headers, prison_id)
+        request, data = parse(raw, row.model)
+        if row.region:
+            regions.check(officer, request.actor, data)
+        elif officer is not None:
             check_actor(officer, request.actor)
         meta = CommandMeta(request.command_id, request.actor,
                            correlation_id=_correlation(headers, request.command_id),

@@ -20,6 +20,10 @@ def officer(prison_id: str, name: str) -> str:
     return f"officer-{prison_id}-{name}"
 
 
+def region(kanwil_id: str, name: str) -> str:
+    return f"region-{kanwil_id}-{name}"
+
+
 def subscriber(name: str) -> str:
     return f"subscriber-{name}"
 

@@ -14,7 +14,7 @@ import orjson
 
 STREAM = "PULIH_EVENTS"
 EVENTS_PREFIX = "pulih.events"
-AGGREGATE_TYPES = ("agreement", "program", "participant", "session")
+AGGREGATE_TYPES = ("agreement", "program", "participant", "session", "prison")
 # Stable namespace for event ids: uuid5(namespace, "{command_id}/{index}"). Part of the contract;
 # never change it, or retried commands from before the change would write twice.
 EVENT_ID_NAMESPACE = uuid.UUID("6f1c2a7e-3b0d-5c4e-9a8f-70756c696820")

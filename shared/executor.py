@@ -82,6 +82,12 @@ class Command:
     public: bool = True
     # True: `decide` also gets the prison of the command's subject, as keyword `prison_id`.
     prison: bool = False
+    # The aggregate id from the subject's prison, for an aggregate the body does not name (a
+    # prison's own: shared/prisons.py); `id_field` is then unused.
+    derive_id: Callable[[str], str] | None = None
+    # True: only a region identity covering the prison may send it, never an officer
+    # (shared/regions.py, checked at the edge).
+    region: bool = False
 
 
 Table = Mapping[str, Command]
@@ -102,7 +108,9 @@ class Executor:
 
     def stream(self, name: str, prison_id: str, command: BaseModel) -> StreamId:
         row = self.table[name]
-        return StreamId(prison_id, row.aggregate, getattr(command, row.id_field))
+        aggregate_id = (row.derive_id(prison_id) if row.derive_id is not None
+                        else getattr(command, row.id_field))
+        return StreamId(prison_id, row.aggregate, aggregate_id)
 
     async def run(self, name: str, prison_id: str, command: BaseModel, meta: CommandMeta,
                   expected_version: int | None) -> Appended:

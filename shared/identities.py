@@ -25,6 +25,7 @@ from shared.errors import Detail, Rejected
 FILE = "identities.json"
 REQUEST_INFO = "Nats-Request-Info"  # stamped by nats-server on a request crossing an import
 OFFICER = "officer"
+REGION = "region"
 
 
 class IdentitiesError(ValueError):
@@ -35,13 +36,14 @@ class Identity(BaseModel):
     """One line of identities.json (docs: the shared format of `pulih auth init`)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
-    role: Literal["officer", "services", "reporting", "admin", "subscriber"]
+    role: Literal["officer", "services", "reporting", "admin", "subscriber", "region"]
     public_key: str
     account: str
     prison_id: str | None = None
     name: str | None = None
     filter: str | None = None
     actor: str | None = None
+    kanwil_id: str | None = None  # a region user's Kanwil (its prisons: `Identities.regions`)
     created_at: AwareDatetime
 
     @property
@@ -51,6 +53,8 @@ class Identity(BaseModel):
             return credentials.officer(self.prison_id, self.name)
         if self.role == "subscriber":
             return credentials.subscriber(self.name)
+        if self.role == REGION:
+            return credentials.region(self.kanwil_id, self.name)
         return self.role
 
 
@@ -58,6 +62,8 @@ class _File(BaseModel):
     model_config = ConfigDict(extra="ignore")
     version: Literal[1]
     identities: list[Identity]
+    # A Kanwil → the prisons its region identities cover (`pulih auth init --region`).
+    regions: dict[str, list[str]] = {}
 
 
 class Identities:
@@ -65,31 +71,49 @@ class Identities:
     the file again when a key is not found and the file has changed since (`pulih auth init`
     adds officers while the services run)."""
 
-    def __init__(self, identities: Iterable[Identity], path: Path | None = None):
+    def __init__(self, identities: Iterable[Identity], path: Path | None = None,
+                 regions: Mapping[str, Iterable[str]] | None = None):
         self.path, self._stamp = path, _stamp(path)
-        self._set(identities)
+        self._set(_File(version=1, identities=list(identities),
+                        regions={k: list(v) for k, v in (regions or {}).items()}))
 
-    def _set(self, identities: Iterable[Identity]) -> None:
+    def _set(self, found: _File) -> None:
+        identities = found.identities
+        self.regions = {kanwil: frozenset(prisons) for kanwil, prisons in found.regions.items()}
         self.all = tuple(identities)
         self._by_key = {i.public_key: i for i in self.all}
         self._since: dict[str, datetime] = {}  # an officer actor → its first key's creation
         for i in self.all:
-            if i.role == OFFICER and i.actor:
+            if i.role in (OFFICER, REGION) and i.actor:
                 self._since[i.actor] = min(i.created_at, self._since.get(i.actor, i.created_at))
 
     @classmethod
     def load(cls, directory: Path) -> Identities:
         path = Path(directory) / FILE
-        return cls(_read(path), path)
+        found = _read(path)
+        return cls(found.identities, path, found.regions)
 
     def by_key(self, public_key: str) -> Identity | None:
         found = self._by_key.get(public_key)
-        if found is None and self.path is not None and _stamp(self.path) != self._stamp:
-            self._stamp = _stamp(self.path)
-            with contextlib.suppress(IdentitiesError):  # mid-rewrite: keep the known ones
-                self._set(_read(self.path))
+        if found is None and self._reload():
             found = self._by_key.get(public_key)
         return found
+
+    def covers(self, kanwil_id: str, prison_id: str) -> bool:
+        """Whether region `kanwil_id`'s identities cover `prison_id` (a re-run of `pulih auth
+        init --region` may have added it since the file was read)."""
+        if prison_id in self.regions.get(kanwil_id, ()):
+            return True
+        return self._reload() and prison_id in self.regions.get(kanwil_id, ())
+
+    def _reload(self) -> bool:
+        """Read the file again if it changed since; whether it did."""
+        if self.path is None or _stamp(self.path) == self._stamp:
+            return False
+        self._stamp = _stamp(self.path)
+        with contextlib.suppress(IdentitiesError):  # mid-rewrite: keep the known ones
+            self._set(_read(self.path))
+        return True
 
     def officer(self, account: str, public_key: str) -> Identity | None:
         """The officer with that key in that account, else None."""
@@ -99,7 +123,8 @@ class Identities:
         return found
 
     def known_at(self, actor: str, instant: datetime) -> bool:
-        """Whether an officer with that actor existed at `instant` (created at or before it)."""
+        """Whether an officer (or region user) with that actor existed at `instant` (created at
+        or before it)."""
         since = self._since.get(actor)
         return since is not None and since <= instant
 
@@ -150,9 +175,9 @@ def _forbidden(message: str, field: str, detail: str) -> Rejected:
     return Rejected("forbidden", message, [Detail(field, detail)])
 
 
-def _read(path: Path) -> list[Identity]:
+def _read(path: Path) -> _File:
     try:
-        return _File.model_validate(orjson.loads(path.read_bytes())).identities
+        return _File.model_validate(orjson.loads(path.read_bytes()))
     except FileNotFoundError:
         raise IdentitiesError(f"{path} not found: create it with `pulih auth init`") from None
     except (orjson.JSONDecodeError, ValidationError) as exc:

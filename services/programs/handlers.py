@@ -33,12 +33,15 @@ from services.programs.domain import (
     enrolments,
     intake,
     participant,
+    prison,
     program,
     urine,
 )
 from services.programs.intake_commands import INTAKE_COMMANDS, DecidePlacement
 from services.programs.phase_commands import AdvancePhase
+from services.programs.prison_commands import AssignKanwil, SetQuota
 from services.programs.urine_commands import RecordUrineTest, ResolveViolation
+from shared import prisons
 from shared.envelope import NewEvent
 from shared.executor import Command, Reads, Table, business_date
 
@@ -51,6 +54,17 @@ def decide_program(state: program.Program | None, command: program.Command, now:
 def decide_participant(state: participant.Participant | None, command: participant.Command,
                        now: datetime, **facts: Any) -> list[NewEvent]:
     return participant.decide(state, command, business_date(now), **facts)
+
+
+def decide_prison(state: prison.Prison | None, command: prison.Command, now: datetime
+                  ) -> list[NewEvent]:
+    return prison.decide(state, command, business_date(now))
+
+
+def _prison(model: type) -> Command:
+    """A region's command on the subject's prison's own aggregate (no id in the body)."""
+    return Command(model, prisons.AGGREGATE, "", prison.evolve, decide_prison,
+                   derive_id=prisons.aggregate_id, region=True)
 
 
 def _program(model: type, **options: Any) -> Command:
@@ -88,5 +102,7 @@ TABLE: Table = {
     "RecordTransfer": _participant(RecordTransfer, prison=True),
     "RevokeParole": _participant(RevokeParole),
     "RecordDeath": _participant(RecordDeath),
+    "AssignKanwil": _prison(AssignKanwil),
+    "SetQuota": _prison(SetQuota),
 }
 COMMANDS = {name: row.model for name, row in TABLE.items() if row.public}

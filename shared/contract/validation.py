@@ -16,7 +16,7 @@ class Envelope(StoredModel):
     type: Annotated[str, StringConstraints(strict=True, pattern=f"^{TYPE.pattern}$")]
     schema_version: Annotated[int, Field(strict=True, ge=1)]
     prison_id: Slug
-    aggregate_type: Literal["agreement", "program", "participant", "session"]
+    aggregate_type: Literal["agreement", "program", "participant", "session", "prison"]
     aggregate_id: Uuid
     aggregate_version: Annotated[int, Field(strict=True, ge=1)]
     occurred_at: Instant

@@ -78,5 +78,5 @@ async def test_the_reports_keep_the_openapi_document(stack, secured_reports, pri
     token = issue_token(ensure_token_key(creds), scope_of(every=True), timedelta(hours=1))
     sent = await asyncio.to_thread(fuzz, base_url, EXAMPLES, token)
     print(f"schemathesis: {sum(sent.values())} requests, {sent}")
-    # 6, /intake, /recidivism{,/stock}, /programs/{id}/participants
-    assert len(sent) == 10 and all(n > 0 for n in sent.values())
+    # 6, /intake, /recidivism{,/stock}, /programs/{id}/participants, /quotas
+    assert len(sent) == 11 and all(n > 0 for n in sent.values())

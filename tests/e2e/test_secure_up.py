@@ -52,7 +52,7 @@ def test_pulih_up_demo_is_secure_by_default(tmp_path):
     facts = {i["public_key"]: i for i in json.loads(
         (identities / "identities.json").read_text())["identities"]}
     assert {i["role"] for i in facts.values()} == {"services", "reporting", "admin",
-                                                   "officer", "subscriber"}
+                                                   "officer", "subscriber", "region"}
     for seed in identities.glob("*.nk"):
         assert stat.S_IMODE(seed.stat().st_mode) == 0o600
         assert seed.read_text().strip() not in log  # paths are logged, never a seed

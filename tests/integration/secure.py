@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
@@ -103,10 +104,11 @@ async def secure_server(root: Path) -> AsyncIterator[Secure]:
         server.stop()
 
 
-async def services(server: RunningServer, credentials: Path) -> Runtime:
-    """The agreements service, connected as `services` (streams ensured as `admin`)."""
-    from services.agreements.main import install
-
+async def services(server: RunningServer, credentials: Path, service: str = "agreements"
+                   ) -> Runtime:
+    """A command service (the agreements one unless named), connected as `services` (streams
+    ensured as `admin`)."""
+    install = importlib.import_module(f"services.{service}.main").install
     settings = replace(Settings.from_env({}), nats_credentials=credentials)
     rt = Runtime(settings, server.url, None)
     await rt.open()

@@ -91,6 +91,10 @@ async def log_url(servers_root):
             "program_id": demo_id(cohort.PROGRAM_KEY, PRISON),
             "planned_for": "2025-08-20T09:00:00+07:00", "reason": "security_lockdown",
             "note": None})
+        for name, data in (("AssignKanwil", {"kanwil_id": "jatim", "kanwil_name": "Kanwil Jatim",
+                                             "assigned_on": "2025-01-02"}),
+                           ("SetQuota", {"year": 2025, "track": "social", "target": 60})):
+            await command(rt.nc, "programs", name, data, actor="region:jatim:ana")
         assert len(await expire_due(agreements, PRISON)) == 1
         for service, name, data in phased(PRISON):  # the demo has no phase plan yet
             await command(rt.nc, service, name, data)

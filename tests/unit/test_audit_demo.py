@@ -10,7 +10,7 @@ import pytest
 from deploy.demo import demo_id, program_id, scenario
 from ops.checks import Verifier, verify
 from ops.example_phases import phased
-from ops.examples import CUSTODY, intake_steps, urine_commands
+from ops.examples import ASSIGNMENT, CUSTODY, QUOTA, REGION_ACTOR, intake_steps, urine_commands
 from ops.history import SUMMARIES, history_row
 from ops.verify import entry
 from services.agreements import handlers as agreement_handlers
@@ -46,8 +46,9 @@ async def demo_log(prison: str) -> list[LogMessage]:
         ("agreements", agreement_handlers), ("programs", program_handlers),
         ("attendance", attendance_handlers))}
 
-    async def send(service: str, name: str, data: dict) -> None:
-        body = orjson.dumps({"command_id": str(uuid.uuid4()), "actor": f"officer:{prison}:demo",
+    async def send(service: str, name: str, data: dict, actor: str = f"officer:{prison}:demo"
+                   ) -> None:
+        body = orjson.dumps({"command_id": str(uuid.uuid4()), "actor": actor,
                              "expected_version": None, "data": data})
         reply = await handle(executors[service], name,
                              command_subject(prison, service, name), body, None)
@@ -69,6 +70,8 @@ async def demo_log(prison: str) -> list[LogMessage]:
         "note": "Razia blok"})
     for service, name, data in phased(prison):
         await send(service, name, data)
+    for name, data in (("AssignKanwil", ASSIGNMENT), ("SetQuota", QUOTA)):  # a region's
+        await send("programs", name, data, REGION_ACTOR)
     assert len(await expire_due(executors["agreements"], prison)) == 1
     for service, name, data in CUSTODY:  # issue 13's custody events, until the demo has them
         await send(service, name, data)
@@ -82,8 +85,8 @@ async def demo():
 
 
 def test_the_registry_covers_every_event_type_of_the_contract():
-    assert len(EVENT_AGGREGATES) == 32  # 18; urine 2, intake 7, custody 3, sessions 1,
-    # phases 1 (issue 13)
+    assert len(EVENT_AGGREGATES) == 34  # 18; urine 2, intake 7, custody 3, sessions 1,
+    # phases 1, prison 2 (issue 13)
     assert {t for t, v in EVENT_SCHEMAS if v == 1} == set(EVENT_AGGREGATES)
     for model in EVENT_SCHEMAS.values():  # the AsyncAPI document is generated from these
         assert model.model_json_schema()["additionalProperties"] is False

@@ -35,8 +35,8 @@ def test_every_command_reply_and_event_has_examples(doc):
         else:
             assert len(examples) == 1, key
     commands = {k for k in messages if k.endswith(":SubscribeMessage")}
-    assert len(commands) == len({n for t in docs.command_tables().values() for n in t}) == 31
-    assert sum(k.startswith("events.") for k in messages) == 32  # + urine, intake, custody, …
+    assert len(commands) == len({n for t in docs.command_tables().values() for n in t}) == 33
+    assert sum(k.startswith("events.") for k in messages) == 34  # + urine, intake, custody, …
 
 
 def test_every_example_is_valid_against_its_schema(doc):

@@ -35,7 +35,8 @@ def test_public_commands() -> None:
         "RecordReadmission", "RecordUrineTest", "ResolveViolation",
         "RecordScreening", "ReferForAssessment", "ConcludeAssessment",
         "DecidePlacement", "WaitlistParticipant", "RecordRefusal", "RecordIneligibility",
-        "RecordTransfer", "RevokeParole", "RecordDeath", "AdvancePhase"}
+        "RecordTransfer", "RevokeParole", "RecordDeath", "AdvancePhase",
+        "AssignKanwil", "SetQuota"}
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

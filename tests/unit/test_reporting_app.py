@@ -191,7 +191,7 @@ def assert_error(response: httpx.Response, status: int, code: str, fields: list[
     ("/agreements?prison_id=Lapas_X", "prison_id"),
     ("/agreements?partner_id=-bad", "partner_id"),
     ("/agreements?format=xml", "format"),
-    (f"/audit/prison/{AID}", "aggregate_type"),
+    (f"/audit/kanwil/{AID}", "aggregate_type"),
     ("/audit/agreement/not-a-uuid", "aggregate_id"),
     (f"/audit/agreement/{AID.upper()}", "aggregate_id"),
     ("/programs/not-a-uuid", "program_id"),

@@ -36,6 +36,7 @@ from services.reporting.http.params import (
     one_prison,
 )
 from services.reporting.http.programs import add_program_routes
+from services.reporting.http.quotas import add_quota_routes
 from services.reporting.http.recidivism import add_recidivism_routes
 from services.reporting.http.tabular import csv_response, listed
 from services.reporting.read.asof import resolve
@@ -145,5 +146,6 @@ def create_app(deps: ReportingDeps) -> FastAPI:
     add_evaluation_routes(app, reads)
     add_intake_routes(app, reads)
     add_recidivism_routes(app, reads)
+    add_quota_routes(app, reads)
     return app
 

@@ -12,7 +12,7 @@ from shared.contract.fields import Track
 
 SLUG = r"^[a-z0-9][a-z0-9-]{1,62}$"
 UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-AggregateType = Literal["agreement", "program", "participant", "session"]
+AggregateType = Literal["agreement", "program", "participant", "session", "prison"]
 AgreementStatus = Literal["active", "expiring", "expired", "terminated"]
 ProgramStatus = Literal["open", "closed"]
 Format = Literal["json", "csv"]
@@ -237,8 +237,35 @@ class RegionalList(BaseModel):
     items: list[RegionalItem]
 
 
+class QuotaItem(BaseModel):
+    """Target vs realised of one track in one year, for a prison, a Kanwil or the nation."""
+
+    year: int
+    level: Literal["prison", "kanwil", "national"]
+    kanwil_id: str | None = Field(description="The prison's Kanwil (its latest AssignKanwil), "
+                                  "or the Kanwil rolled up; null: not assigned yet (a kanwil "
+                                  "row of the prisons with no Kanwil), and on national rows.")
+    prison_id: str | None = Field(description="The prison; null above prison level.")
+    track: Literal["medical", "social", "post_rehabilitation"]
+    target: int | None = Field(description="The target in force (the latest SetQuota for the "
+                               "year and track); above prison level the sum of the prisons' "
+                               "targets. null when none was set.")
+    realised: int = Field(description="Distinct participants enrolled in a program of the "
+                          "track with an enrolment date in the year; summed above prison "
+                          "level.")
+    realisation_rate: float | None = Field(description="realised / target; null when the "
+                                           "target is 0 or null.")
+    prisons_without_target: int = Field(description="Prisons of the row with no target set "
+                                        "for the year and track (0 or 1 on a prison row).")
+
+
+class QuotaList(BaseModel):
+    items: list[QuotaItem]
+
+
 AGREEMENT_COLUMNS = tuple(AgreementItem.model_fields)
 AUDIT_COLUMNS = tuple(AuditEvent.model_fields)
 PROGRAM_COLUMNS = tuple(ProgramReport.model_fields)
 EVALUATION_COLUMNS = tuple(EvaluationItem.model_fields)
 REGIONAL_COLUMNS = tuple(RegionalItem.model_fields)
+QUOTA_COLUMNS = tuple(QuotaItem.model_fields)

@@ -16,6 +16,7 @@ from services.reporting.read.intake import intake_report
 from services.reporting.read.phases import roster
 from services.reporting.read.port import DEPENDENCY_DOWN, Rows
 from services.reporting.read.queries import list_agreements, program_report
+from services.reporting.read.quotas import quota_rows
 from services.reporting.read.recidivism_sql import recidivism_report, stock_report
 from shared.envelope import STREAM, WIB
 from shared.layout import stamp_of
@@ -62,6 +63,7 @@ class LiveReadModel:
         self.live_schema, self._layout = live_schema, layout
 
     @asynccontextmanager
+
     async def _read(self, schema: str) -> AsyncIterator[asyncpg.Connection]:
         runner = self._runner()
         if schema == self.live_schema and runner is not None and runner.problem:
@@ -98,6 +100,7 @@ class LiveReadModel:
                      prisons: Sequence[str] | None = None) -> Rows:
         async with self._read(schema) as conn:
             return await intake_report(conn, window, prison_id, prisons)
+
     async def recidivism(self, schema: str, to: date, cohort: int | None, window: int | None,
                          prison_id: str | None, *,
                          prisons: Sequence[str] | None = None) -> Rows:
@@ -108,6 +111,10 @@ class LiveReadModel:
                                prisons: Sequence[str] | None = None) -> Rows:
         async with self._read(schema) as conn:
             return await stock_report(conn, on, prison_id, prisons)
+
+    async def quotas(self, schema: str, year: int, tracks: Sequence[str]) -> Rows:
+        async with self._read(schema) as conn:
+            return await quota_rows(conn, year, tracks)
 
     async def checkpoint(self, schema: str) -> int | None:
         return await checkpoint_of(await self._pool(), schema, self._layout)

@@ -46,6 +46,7 @@ class ReadModel(Protocol):
     async def intake(self, schema: str, window: Window, prison_id: str | None, *,
                      prisons: Sequence[str] | None = None) -> Rows:
         """The `/intake` rows: one per prison with a stay screened inside `window`."""
+
     async def recidivism(self, schema: str, to: date, cohort: int | None, window: int | None,
                          prison_id: str | None, *,
                          prisons: Sequence[str] | None = None) -> Rows:
@@ -55,6 +56,10 @@ class ReadModel(Protocol):
     async def recidivism_stock(self, schema: str, on: date, prison_id: str | None, *,
                                prisons: Sequence[str] | None = None) -> Rows:
         """`/recidivism/stock` rows (services/reporting/read/stock.py)."""
+
+    async def quotas(self, schema: str, year: int, tracks: Sequence[str]) -> Rows:
+        """The `/quotas` prison rows of `year` for `tracks`, every prison (the route filters
+        and rolls them up)."""
         ...
 
     async def checkpoint(self, schema: str) -> int | None:

@@ -36,6 +36,7 @@ from shared.contract.events.participant import (
     ParticipantRegistered,
     ParticipantReleased,
 )
+from shared.contract.events.prison import KanwilAssigned, QuotaSet
 from shared.contract.events.program import (
     ParticipantCompleted,
     ParticipantEnrolled,
@@ -67,17 +68,16 @@ from shared.contract.registry import (
 from shared.contract.upcasting import current_version, upcast, upcast_records
 
 __all__ = [
-    "EVENT_AGGREGATES", "EVENT_SCHEMAS", "INTAKE_EVENTS", "AssessmentConcluded",
-    "ParticipantFoundIneligible", "ParticipantWaitlisted", "PlacementDecided",
-    "PlacementRefused", "ReferredForAssessment", "ScreeningRecorded",
-    "AgreementAmended", "AgreementExpired",
-    "AgreementExtended", "AgreementSigned", "AgreementTerminated", "AssessmentRecorded",
-    "AssessmentRecordedV2", "AttendanceCorrected", "AttendanceCorrectedV2", "Changes",
-    "ConditionalReleaseRevoked", "Event", "Fact", "ParticipantDied", "ParticipantReleasedV2",
-    "ParticipantTransferred",
-    "ParticipantCompleted", "ParticipantEnrolled", "ParticipantReadmitted",
-    "ParticipantRegistered", "ParticipantReleased", "ParticipantWithdrawn", "PhaseAdvanced",
-    "ProgramClosed", "ProgramLaunched", "ProgramLaunchedV2", "SessionCancelled", "SessionHeld",
+    "AgreementAmended", "AgreementExpired", "AgreementExtended", "AgreementSigned",
+    "AgreementTerminated", "AssessmentConcluded", "AssessmentRecorded", "AssessmentRecordedV2",
+    "AttendanceCorrected", "AttendanceCorrectedV2", "Changes", "ConditionalReleaseRevoked",
+    "EVENT_AGGREGATES", "EVENT_SCHEMAS", "Event", "Fact", "INTAKE_EVENTS", "KanwilAssigned",
+    "ParticipantCompleted", "ParticipantDied", "ParticipantEnrolled",
+    "ParticipantFoundIneligible", "ParticipantReadmitted", "ParticipantRegistered",
+    "ParticipantReleased", "ParticipantReleasedV2", "ParticipantTransferred",
+    "ParticipantWaitlisted", "ParticipantWithdrawn", "PhaseAdvanced", "PlacementDecided",
+    "PlacementRefused", "ProgramClosed", "ProgramLaunched", "ProgramLaunchedV2", "QuotaSet",
+    "ReferredForAssessment", "ScreeningRecorded", "SessionCancelled", "SessionHeld",
     "SessionHeldV2", "SessionNotHeld", "SessionScheduled", "UrineTestRecorded",
     "ViolationResolved", "current_version", "decode", "encode", "latest_versions", "upcast",
     "upcast_records",
