@@ -45,6 +45,7 @@ from shared.eventlog import (
     subject_filter,
 )
 from shared.fields import SLUG_PATTERN
+from shared.progress import progress
 
 FORMAT = 2
 HEADER, TRAILER = "pulih_export", "pulih_export_end"
@@ -112,8 +113,10 @@ async def export(nc: Client, out: BinaryIO, from_seq: int = 1, prison: str | Non
     state = await stream_state(nc)
     filter_ = subject_filter(prison)
     writer = ExportWriter(out, filter_, from_seq, state.last_seq, now())
-    async for batch in read_log(nc, filter_, from_seq, state.last_seq):
-        writer.write(batch)
+    with progress("pulih events export", state.last_seq) as shown:  # on stderr
+        async for batch in read_log(nc, filter_, from_seq, state.last_seq):
+            writer.write(batch)
+            shown.to(batch[-1].seq)
     writer.close()
     return writer.count
 

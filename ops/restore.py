@@ -35,6 +35,7 @@ from ops.verify import verify_file
 from shared.envelope import STREAM
 from shared.eventlog import MSG_ID, TIMEOUT, WHOLE_LOG, find_stream_state
 from shared.jetstream import ensure_stream
+from shared.progress import progress
 
 WINDOW = 256  # publishes in flight; the server syncs each write, so more only queue there
 
@@ -119,7 +120,8 @@ async def restore(nc: Client, path: Path, checked: Summary | None = None) -> Sum
     summary = checked or check_file(path)
     if not await require_empty(nc):
         await ensure_stream(nc)
-    await publish_in_order(nc, outgoing(path))
+    with progress("pulih events import", summary.last_seq) as shown:
+        await publish_in_order(nc, shown.through(outgoing(path), lambda m: m.seq))
     return summary
 
 

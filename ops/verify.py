@@ -25,6 +25,7 @@ from shared.eventlog import (
     subject_filter,
 )
 from shared.identities import Identities
+from shared.progress import progress
 
 MESSAGE_KEYS = {1: ("seq", "subject", "msg_id"),  # format → a message line's keys (+ body)
                 2: ("seq", "subject", "time", "msg_id", "headers")}
@@ -48,9 +49,11 @@ async def verify_live(nc: Client, prison: str | None = None,
     if prison is None and state.messages and state.first_seq != 1:
         raise Broken("sequence", f"the stream starts at seq {state.first_seq}: messages before "
                      "it are gone", expected=1, found=state.first_seq)
-    async for batch in read_log(nc, subject_filter(prison), 1, state.last_seq):
-        for message in batch:
-            verifier.check(entry(message))
+    with progress("pulih audit verify", state.last_seq) as shown:
+        async for batch in read_log(nc, subject_filter(prison), 1, state.last_seq):
+            for message in batch:
+                verifier.check(entry(message))
+            shown.to(batch[-1].seq)
     if prison is None and verifier.last != state.last_seq:
         raise Broken("sequence", "the walk ended before the stream's last sequence",
                      expected=state.last_seq, found=verifier.last)
@@ -60,8 +63,9 @@ async def verify_live(nc: Client, prison: str | None = None,
 
 def verify_file(path: Path, identities: Identities | None = None) -> Summary:
     """An export file of `pulih events export`."""
-    with path.open("rb") as lines:
-        return verify_lines(lines, str(path), identities)
+    with path.open("rb") as lines, progress(f"pulih audit verify {path.name}",
+                                            path.stat().st_size, "B") as shown:
+        return verify_lines(shown.through(lines), str(path), identities)
 
 
 def verify_lines(lines: Iterable[bytes], name: str = "export",

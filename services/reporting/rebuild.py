@@ -27,13 +27,13 @@ import asyncpg
 import nats
 import structlog
 from nats.aio.client import Client
-from tqdm import tqdm
 
 from services.reporting.projections import projections
 from services.reporting.read.asof import asof_schema
 from services.reporting.rebuild_until import resolve_until, stream_end
 from shared.credentials import REPORTING, connect_options
 from shared.layout import hold as hold_layout
+from shared.progress import progress
 from shared.runner import ProjectionRunner
 from shared.runtime import tune_gc
 from shared.settings import Settings
@@ -85,15 +85,12 @@ async def replay(settings: Settings, nats_url: str, database_url: str, projectio
 async def _build(nc: Client, pool: asyncpg.Pool, schema: str, until: int, names=None,
                  runner: ProjectionRunner | None = None) -> ProjectionRunner:
     chosen = [p for p in projections() if names is None or p.name in names]
-    bar = tqdm(total=until, unit="ev", unit_scale=True, desc=f"replay → {schema}",
-               smoothing=0.1, mininterval=0.5)
     runner = runner or ProjectionRunner(nc, pool, chosen, schema=schema)
     runner.stop_at = until
-    runner.on_batch = lambda seq, _n: bar.update(seq - bar.n)
     started = time.perf_counter()
-    await runner.run_until(until)
-    bar.update(until - bar.n)
-    bar.close()
+    with progress(f"pulih replay → {schema}", until) as shown:  # on stderr
+        runner.on_batch = lambda seq, _n: shown.to(seq)
+        await runner.run_until(until)
     elapsed = time.perf_counter() - started
     log.info("replay_built", schema=schema, until=until,
              events_per_s=round(until / elapsed) if elapsed else None)
