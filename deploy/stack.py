@@ -55,6 +55,19 @@ def servers(settings: Settings, need_database: bool) -> Iterator[tuple[str, str 
         yield nats_url, database_url
 
 
+def in_use(settings: Settings) -> dict[str, tuple[str | None, str]]:
+    """The servers other `pulih` commands would use, without starting any: `{"nats": (url,
+    how), "postgres": (url, how)}`, how `external` (PULIH_NATS_URL / PULIH_DATABASE_URL),
+    `embedded` (announced by a running `pulih up` on this PULIH_DATA_DIR) or `none` (url
+    None: neither)."""
+    announced = _announced(settings.data_dir)
+    found = {}
+    for name, configured in (("nats", settings.nats_url), ("postgres", settings.database_url)):
+        url = configured or announced.get(name)
+        found[name] = (url, "external" if configured else "embedded" if url else "none")
+    return found
+
+
 def secured(settings: Settings) -> Settings:
     """`settings` with the credentials to connect with: PULIH_NATS_CREDENTIALS, else those of
     the embedded NATS server this data dir runs (announced in servers.json), else none. Call it

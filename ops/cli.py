@@ -8,9 +8,11 @@ import contextlib
 import sys
 
 from deploy import stack
-from ops import audit, auth_cli, events_cli, pseudonym_cli, tokens
+from ops import audit, auth_cli, events_cli, pseudonym_cli, status, tokens
 from services.reporting.http.tokens import NoTokenKey
 from shared import logs
+from shared.progress import ProgressError
+from shared.progress import choice as progress_choice
 from shared.settings import Settings, SettingsError
 
 
@@ -35,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_commands(sub)
     tokens.add_commands(auth_cli.add_commands(sub))  # `auth init`, then `auth token`
     pseudonym_cli.add_commands(sub)
+    status.add_commands(sub)
     args = parser.parse_args(argv)
     if args.command == "pseudonym":  # offline: no settings, no logging of anything it reads
         return args.run(args)
@@ -42,14 +45,15 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure()
     try:
         settings = Settings.from_env()
-    except SettingsError as exc:
+        progress_choice()  # PULIH_PROGRESS checked before any long command starts
+    except (SettingsError, ProgressError) as exc:
         sys.stderr.write(f"pulih: {exc}\n")
         return 2
     if args.command == "up":
         return _serve(settings, list(stack.SERVICES), demo=args.demo)
     if args.command == "run":
         return _serve(settings, [args.service], demo=False)
-    if args.command in ("events", "audit", "auth"):
+    if args.command in ("events", "audit", "auth", "status"):
         return args.run(settings, args)
     if args.command == "replay":
         from services.reporting.rebuild import replay as do_replay

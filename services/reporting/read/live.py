@@ -12,6 +12,7 @@ from nats.aio.client import Client
 
 from services.reporting.read.evaluation import evaluation_report, regional_report
 from services.reporting.read.figures import Window
+from services.reporting.read.health import RUNNER, live_state, projection_health
 from services.reporting.read.intake import intake_report
 from services.reporting.read.phases import roster
 from services.reporting.read.port import DEPENDENCY_DOWN, Rows
@@ -135,22 +136,10 @@ class LiveReadModel:
         names = [p.name for p in runner.projections] if runner else []
         # From the database, not the runner's memory: what the read-model holds right now,
         # even just after a replay swapped tables in behind the runner's back.
-        applied, parked = await self._live_state(runner.name if runner else "reporting")
-        return {"projections": {n: {"last_seq": applied, "lag": max(0, last - applied),
-                                    "parked": parked.get(n, 0) + parked.get("*", 0)}
-                                for n in names},
-                "stream_last_seq": last, "problem": runner.problem if runner else None}
-
-    async def _live_state(self, runner: str) -> tuple[int, dict[str, int]]:
-        """The live checkpoint and parked events per projection ("*": every one)."""
         async with readmodel(await self._pool(), self.live_schema) as conn:
-            if await conn.fetchval("SELECT to_regclass('checkpoint')") is None:
-                return 0, {}
-            applied = await conn.fetchval(
-                "SELECT last_seq FROM checkpoint WHERE runner = $1", runner)
-            parked = await conn.fetch(
-                "SELECT projection, count(*) FROM parked GROUP BY projection")
-        return applied or 0, dict(parked)
+            applied, parked = await live_state(conn, runner.name if runner else RUNNER)
+        return {"projections": projection_health(names, last, applied, parked),
+                "stream_last_seq": last, "problem": runner.problem if runner else None}
 
     async def audit(self, aggregate_type: str, aggregate_id: str, prison_id: str | None
                     ) -> list[Recorded]:
