@@ -51,13 +51,11 @@ async def gather(settings: Any, found: dict[str, tuple[str | None, str]]) -> dic
     servers = {name: {"url": without_secret(url), "how": how, "reachable": False,
                       "error": None if url else "not configured, and no `pulih up` running "
                       "on this PULIH_DATA_DIR"} for name, (url, how) in found.items()}
-    stream: dict[str, Any] | None = None
-    if found["nats"][0] is not None:
-        stream = await _stream(found["nats"][0], settings, servers["nats"])
-    checkpoint: tuple[int, dict[str, int]] | None = None
-    if found["postgres"][0] is not None:
-        checkpoint = await _checkpoint(found["postgres"][0], settings.readmodel_schema,
-                                       servers["postgres"])
+    nats_url, database_url = found["nats"][0], found["postgres"][0]
+    stream, checkpoint = await asyncio.gather(  # both at once: an unreachable one waits
+        _stream(nats_url, settings, servers["nats"]) if nats_url else _nothing(),
+        _checkpoint(database_url, settings.readmodel_schema, servers["postgres"])
+        if database_url else _nothing())
     return {"servers": servers, "stream": stream,
             **_projections(stream, checkpoint, settings.readmodel_schema),
             "sites": []}  # per-site catch-up: none until sites exist
@@ -153,8 +151,14 @@ def without_secret(url: str | None) -> str | None:
     return urlunparse(parts._replace(netloc=netloc, query=query))
 
 
+async def _nothing() -> None:
+    return None
+
+
 def _why(exc: BaseException) -> str:
     """One line on why, never the URL (it may carry a password)."""
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {WITHIN:g} s"
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
