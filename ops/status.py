@@ -63,6 +63,7 @@ async def gather(settings: Any, found: dict[str, tuple[str | None, str]]) -> dic
 
 async def _stream(url: str, settings: Any, server: dict[str, Any]) -> dict[str, Any] | None:
     try:
+        await _answers(url)  # nats-py would retry a refused first connection until WITHIN
         options = connect_options(settings.nats_credentials, REPORTING)
         nc = await asyncio.wait_for(nats.connect(
             url, name="pulih-status", connect_timeout=2, allow_reconnect=False,
@@ -149,6 +150,14 @@ def without_secret(url: str | None) -> str | None:
     netloc = f"{user}@{host}" if user else host
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k not in SECRET_PARAMS])
     return urlunparse(parts._replace(netloc=netloc, query=query))
+
+
+async def _answers(url: str) -> None:
+    """OSError unless something listens at the URL's first address."""
+    first = urlparse(url.split(",")[0])
+    _, writer = await asyncio.wait_for(asyncio.open_connection(
+        first.hostname or "127.0.0.1", first.port or 4222), WITHIN)
+    writer.close()
 
 
 async def _nothing() -> None:
