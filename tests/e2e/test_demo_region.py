@@ -98,3 +98,13 @@ async def test_the_region_loads_twice_and_writes_once(stack):
         assert any((r["target"] or 0) > 0 for r in rows if r["prison_id"] == prison)
     jember = (await stack.http.get("/agreements", params={"prison_id": "lapas-jember"})).json()
     assert len(jember["items"]) == 4
+    recidivism = (await stack.http.get("/recidivism", params={
+        "to": CUTOFF.isoformat(), "window": 24})).json()["items"]
+    mine = [r for r in recidivism if r["prison_id"] in PRISONS]
+    assert {r["prison_id"] for r in mine} == set(PRISONS)
+    assert sum(r["returned_new_offence"] for r in mine) > 0
+    assert sum(r["returned_revocation"] for r in mine) > 0
+    assert sum(r["transfers"] for r in mine) == len(named(everything(), "RecordTransfer"))
+    stock = (await stack.http.get("/recidivism/stock", params={
+        "on": CUTOFF.isoformat()})).json()["items"]
+    assert sum(r["with_earlier_release"] for r in stock if r["prison_id"] in PRISONS) > 0
