@@ -1,5 +1,9 @@
 """The Banyuwangi demo scenario, sent through the public command contract like any client.
 
+`pulih up --demo` loads the demo region (`deploy.demo_region`: Kanwil Jawa Timur, four
+prisons), of which this scenario is Lapas Banyuwangi's seed part; the tests also load this
+scenario alone into prisons of their own.
+
 From the seed reports (shared/seeds): Lapas Kelas IIA Banyuwangi and IPWL LRPPN-BI signed on
 22 Feb 2025; Yayasan Gennesa first signed on 5 Jan 2023, extended on 19 Feb 2025 and re-signed on
 8 Jul 2025 under a new prison head; the 2025 Gennesa cohort (`deploy.demo_cohort`) ran from

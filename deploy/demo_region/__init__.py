@@ -38,7 +38,7 @@ from deploy.demo_region.timeline import CUTOFF, Timeline
 
 __all__ = ["CUTOFF", "KANWIL", "PRISONS", "REGION_ACTOR", "Region", "region"]
 REGION_ACTOR = f"region:{KANWIL}:{REGION_USER}"
-LRPPN = ("IPWL LRPPN Bhayangkara Indonesia Banyuwangi")
+LRPPN = "IPWL LRPPN Bhayangkara Indonesia Banyuwangi"
 
 
 @dataclass(frozen=True)

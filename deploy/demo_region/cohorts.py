@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from deploy.demo import demo_id
 from deploy.demo_region import custody, intake, measures, sessions
-from deploy.demo_region.people import people, rng_for
+from deploy.demo_region.people import NOTES, people, rng_for
 from deploy.demo_region.prisons import CohortPlan
 from deploy.demo_region.timeline import Timeline, days
 
@@ -65,7 +65,7 @@ def cohort(tl: Timeline, place: Place, plan: CohortPlan, turn: int) -> None:
             tl.add(prison, p.left_on, "programs", "WithdrawParticipant", {
                 "program_id": pid, "participant_id": p.participant_id,
                 "withdrawn_on": p.left_on.isoformat(), "reason": p.withdrawal,
-                "note": custody_note(p.withdrawal)})
+                "note": NOTES[p.withdrawal]})
             custody.withdrawal_custody(tl, prison, place.prisons, p)
         else:
             tl.add(prison, ends_on, "programs", "CompleteParticipant", {
@@ -74,8 +74,3 @@ def cohort(tl: Timeline, place: Place, plan: CohortPlan, turn: int) -> None:
     tl.add(prison, ends_on, "programs", "CloseProgram", {
         "program_id": pid, "closed_on": ends_on.isoformat()})
     custody.after_program(tl, prison, place.prisons, group, rng, ends_on, turn)
-
-
-def custody_note(reason: str) -> str:
-    from deploy.demo_region.people import NOTES
-    return NOTES[reason]
