@@ -33,6 +33,7 @@ from deploy.demo_region.prisons import (
     NEW_PRISONS,
     PRISONS,
     REGION_USER,
+    CohortPlan,
 )
 from deploy.demo_region.timeline import CUTOFF, Timeline
 
@@ -56,11 +57,12 @@ class Region:
 @functools.cache
 def region() -> Region:
     tl = Timeline()
-    tracks: dict[str, list[str]] = {PRISON: ["social"]}
+    places: dict[str, dict[tuple[int, str], int]] = {p: {} for p in PRISONS}
     for turn, plan in enumerate(BANYUWANGI_COHORTS):
         place = cohorts.Place(PRISON, "LPB", agreements.agreement_id(PRISON, plan.agreement),
                               LRPPN, PRISONS)
         cohorts.cohort(tl, place, plan, turn + 10)
+        _count(places[PRISON], plan)
     for i, prison in enumerate(NEW_PRISONS):
         partners = {a.key: a.partner.name for a in prison.agreements}
         partners |= {agreements.renewal_key(a): a.partner.name for a in prison.agreements}
@@ -69,9 +71,14 @@ def region() -> Region:
                                   agreements.agreement_id(prison, plan.agreement),
                                   partners[plan.agreement], PRISONS)
             cohorts.cohort(tl, place, plan, 3 * i + turn)
-        tracks[prison.slug] = sorted({c.track for c in prison.cohorts})
+            _count(places[prison.slug], plan)
     officers = {PRISON: [*scenario(PRISON), *tl.commands(PRISON)]}
     for prison in NEW_PRISONS:
         officers[prison.slug] = [*agreements.agreement_commands(prison),
                                  *tl.commands(prison.slug)]
-    return Region(officers, {p: quotas.region_commands(p, tracks[p]) for p in PRISONS})
+    return Region(officers, {p: quotas.region_commands(p, places[p]) for p in PRISONS})
+
+
+def _count(places: dict[tuple[int, str], int], plan: CohortPlan) -> None:
+    key = (plan.starts_on.year, plan.track)
+    places[key] = places.get(key, 0) + plan.size

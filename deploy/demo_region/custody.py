@@ -16,10 +16,12 @@ from deploy.demo_region.timeline import CUTOFF, Timeline, days
 # type, then what follows it ("readmitted", "elsewhere": readmitted to another prison,
 # "revoked": parole revoked, "died"), or "stays": still serving the sentence.
 FATES = (("parole", None), ("stays", None), ("expiration", None), ("assimilation", None),
-         ("parole", "revoked"), ("expiration", "readmitted"), ("conditional_leave", None),
-         ("stays", None), ("expiration", "elsewhere"), ("pre_release_leave", None),
-         ("parole", None), ("other", None), ("expiration", "died"), ("assimilation", "elsewhere"),
-         ("parole", "readmitted"), ("stays", None))
+         ("parole", "revoked"), ("conditional_leave", None), ("stays", None),
+         ("expiration", "readmitted"), ("pre_release_leave", None), ("parole", None),
+         ("other", None), ("expiration", None), ("stays", None), ("assimilation", None),
+         ("parole", None), ("expiration", "elsewhere"), ("conditional_leave", None),
+         ("stays", None), ("expiration", "died"), ("parole", None), ("assimilation", None),
+         ("expiration", None), ("stays", None), ("parole", "readmitted"))
 REVOCATIONS = ("violation_of_conditions", "new_offence")
 
 

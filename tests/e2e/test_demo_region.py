@@ -34,10 +34,15 @@ def test_the_region_is_deterministic_and_has_four_prisons_of_one_kanwil():
     for prison in PRISONS:
         (assigned,) = named(scenario.regional[prison], "AssignKanwil")
         assert assigned["kanwil_id"] == KANWIL
+        launched = named(scenario.officers[prison], "LaunchProgram")
+        assert len(launched) >= 3
         quotas = named(scenario.regional[prison], "SetQuota")
-        assert {q["year"] for q in quotas} == {2023, 2024, 2025, 2026}
-        assert all(30 <= q["target"] <= 150 for q in quotas)
-        assert len(named(scenario.officers[prison], "LaunchProgram")) >= 3
+        planned = Counter()
+        for launch in launched:
+            if launch.get("track"):
+                planned[(int(launch["starts_on"][:4]), launch["track"])] += launch["capacity"] - 5
+        assert {(q["year"], q["track"]) for q in quotas} == set(planned)
+        assert all(0.7 <= q["target"] / planned[(q["year"], q["track"])] <= 1.35 for q in quotas)
 
 
 def test_every_command_of_the_contract_is_in_the_region():
@@ -90,12 +95,14 @@ async def test_the_region_loads_twice_and_writes_once(stack):
     assert len(replies) == sum(region().counts()) and all(r["ok"] for r in replies)
     assert await load_region(stack.nc) == replies  # retries: nothing written twice
     await stack.caught_up(max(e["seq"] for r in replies for e in r["events"]))
-    quotas = (await stack.http.get("/quotas", params={"year": 2025, "level": "prison"})).json()
-    rows = [r for r in quotas["items"] if r["prison_id"] in PRISONS]
-    assert {r["prison_id"] for r in rows} == set(PRISONS)
+    rows = []
+    for year in (2023, 2024, 2025, 2026):
+        quotas = await stack.http.get("/quotas", params={"year": year, "level": "prison"})
+        rows += [r for r in quotas.json()["items"] if r["prison_id"] in PRISONS]
     assert {r["kanwil_id"] for r in rows} == {KANWIL}
-    for prison in PRISONS:
-        assert any((r["target"] or 0) > 0 for r in rows if r["prison_id"] == prison)
+    targeted = [r for r in rows if r["target"]]
+    assert {r["prison_id"] for r in targeted} == set(PRISONS)
+    assert all(0.7 <= r["realisation_rate"] <= 1.45 for r in targeted)
     jember = (await stack.http.get("/agreements", params={"prison_id": "lapas-jember"})).json()
     assert len(jember["items"]) == 4
     recidivism = (await stack.http.get("/recidivism", params={
