@@ -115,3 +115,15 @@ async def test_the_region_loads_twice_and_writes_once(stack):
     stock = (await stack.http.get("/recidivism/stock", params={
         "on": CUTOFF.isoformat()})).json()["items"]
     assert sum(r["with_earlier_release"] for r in stock if r["prison_id"] in PRISONS) > 0
+    evaluation = (await stack.http.get("/evaluation", params={
+        "from": "2023-01-01", "to": CUTOFF.isoformat()})).json()["items"]
+    by_program = {(r["prison_id"], r["program_id"]): r for r in evaluation
+                  if r["prison_id"] in PRISONS}
+    for prison, commands in region().officers.items():
+        for launch in named(commands, "LaunchProgram"):
+            row = by_program[(prison, launch["program_id"])]
+            mine = [c for c in commands if c[2].get("program_id") == launch["program_id"]]
+            assert (row["enrolled"], row["completed"], row["withdrawn"], row["sessions_held"]) \
+                == tuple(len(named(mine, n)) for n in (
+                    "EnrollParticipant", "CompleteParticipant", "WithdrawParticipant",
+                    "HoldSession")), launch["name"]
