@@ -2,13 +2,22 @@
 the commands sent over NATS, the projection gauges equal `/health`, a replay reports its
 progress, and with HTTP auth on it answers without a token, like `/health`."""
 
+import os
+import signal
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from deploy.embedded import free_port
 from services.reporting.rebuild import replay
 from tests.e2e.helpers import last_seq, ok, refused, signing, uid
+
+ROOT = Path(__file__).resolve().parents[2]
+OK_SIGN = (("command", "SignAgreement"), ("outcome", "ok"), ("service", "agreements"))
 
 
 async def scrape(http) -> dict[tuple[str, tuple], float]:
@@ -94,3 +103,37 @@ async def test_metrics_answer_without_a_token_when_auth_is_on(stack, secured_rep
         found = await scrape(http)
     assert found[("pulih_reporting_health_up", ())] == 1
     assert any(name == "pulih_commands_total" for name, _ in found)
+
+
+async def test_a_command_service_run_alone_serves_its_metrics_port(stack, nats_url, tmp_path):
+    """`pulih run agreements` with PULIH_METRICS_PORT, a process of its own in the queue group
+    beside the stack's: both registries together count exactly the commands sent."""
+    port = free_port()
+    env = {**os.environ, "PULIH_NATS_URL": nats_url, "PULIH_METRICS_PORT": str(port),
+           "PULIH_DATA_DIR": str(tmp_path)}
+    env.pop("PULIH_NATS_CREDENTIALS", None)
+    alone = subprocess.Popen([sys.executable, "-m", "ops.cli", "run", "agreements"], env=env,
+                             cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            async def up():
+                try:
+                    found = await scrape(http)
+                except httpx.TransportError:
+                    return None
+                return found if ("pulih_commands_total", OK_SIGN) in found else None
+
+            first = await stack.until(up, timeout=30)
+            mine = (await scrape(stack.http))[("pulih_commands_total", OK_SIGN)]
+            prison_id = f"lapas-{uuid.uuid4().hex[:10]}"
+            for _ in range(20):
+                ok(await stack.command(prison_id, "agreements", "SignAgreement",
+                                       signing(uid())), 1)
+            theirs = (await scrape(http))[("pulih_commands_total", OK_SIGN)]
+        ours = (await scrape(stack.http))[("pulih_commands_total", OK_SIGN)]
+        assert (theirs - first[("pulih_commands_total", OK_SIGN)]) + (ours - mine) == 20
+        assert ("pulih_projection_lag_events", (("projection", "agreements"),)) not in first
+    finally:
+        alone.send_signal(signal.SIGTERM)
+        assert alone.wait(timeout=30) == 0
