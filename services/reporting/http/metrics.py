@@ -17,15 +17,17 @@ from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from services.reporting.http.models import Health
 from services.reporting.read.port import ReadModel
 from shared.store import StoreUnavailable
 
 
 class HealthCollector:
-    """The gauges of one `/health` answer (None: it could not be read)."""
+    """The gauges of one `/health` answer (None: it could not be read), read through the
+    same model the route answers with."""
 
     def __init__(self, health: dict[str, Any] | None):
-        self.health = health
+        self.health = None if health is None else Health.model_validate(health)
 
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("pulih_reporting_health_up", "1 when the event stream and the "
@@ -36,11 +38,11 @@ class HealthCollector:
             return
         problem = GaugeMetricFamily("pulih_reporting_problem", "1 while the live read-model is "
                                     "refused (the log no longer holds what it was built from).")
-        problem.add_metric([], 1 if self.health.get("problem") else 0)
+        problem.add_metric([], 1 if self.health.problem else 0)
         yield problem
         stream = GaugeMetricFamily("pulih_stream_last_seq", "The last sequence of the event "
                                    "stream.")
-        stream.add_metric([], self.health["stream_last_seq"])
+        stream.add_metric([], self.health.stream_last_seq)
         yield stream
         for field, name, text in (
                 ("last_seq", "pulih_projection_last_seq", "The last stream sequence a "
@@ -50,8 +52,8 @@ class HealthCollector:
                 ("parked", "pulih_projection_parked_events", "Events a projection could not "
                  "apply and parked (`pulih replay --parked` re-applies them).")):
             family = GaugeMetricFamily(name, text, labels=["projection"])
-            for projection, state in sorted(self.health["projections"].items()):
-                family.add_metric([projection], state[field])
+            for projection, state in sorted(self.health.projections.items()):
+                family.add_metric([projection], getattr(state, field))
             yield family
 
 
