@@ -64,16 +64,23 @@ class CommandMeter:
         counter.inc()
 
 
+_EVENT_COUNTERS: dict[str, Any] = {}  # event type -> its child: no label lookup per event
+
+
 def command_meters(service: str, names: Iterable[str]) -> dict[str, CommandMeter]:
-    """The meters of a service's commands, their series created (at zero) now."""
+    """The meters of a service's commands, their series (and those of every registered event
+    type) created at zero now."""
     for event_type in EVENT_AGGREGATES:
-        EVENTS.labels(event_type)
+        _EVENT_COUNTERS.setdefault(event_type, EVENTS.labels(event_type))
     return {name: CommandMeter(service, name) for name in names}
 
 
 def appended(event_types: Iterable[str]) -> None:
     for event_type in event_types:
-        EVENTS.labels(event_type).inc()
+        counter = _EVENT_COUNTERS.get(event_type)
+        if counter is None:  # a type of the registry, registered after the services' install
+            counter = _EVENT_COUNTERS[event_type] = EVENTS.labels(event_type)
+        counter.inc()
 
 
 def replay_progress(target: int) -> Any:
