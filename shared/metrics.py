@@ -27,7 +27,7 @@ from shared.replies import Code
 
 OK = "ok"
 OUTCOMES = (OK, *get_args(Code))
-# Commands take milliseconds; a slow PostgreSQL-free path past 10 s is an outage, not a bucket.
+# Commands take milliseconds; one past 10 s is an outage, not a bucket.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 COMMANDS = Counter("pulih_commands", "Commands answered, by service, command name and outcome "

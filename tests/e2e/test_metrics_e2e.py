@@ -56,6 +56,7 @@ async def test_command_counters_move_by_exactly_the_commands_sent(stack, prison_
     assert after[events] - before[events] == 5
     assert not any(prison_id in value or taken in value
                    for _, labels in after for _, value in labels)
+    assert set(after) == set(before)  # new aggregates, a new prison: no new series
 
 
 async def test_projection_gauges_equal_health(stack, prison_id):
