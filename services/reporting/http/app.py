@@ -33,6 +33,7 @@ from services.reporting.http.params import (
     AtPoint,
     FormatQuery,
     PrisonOfIdQuery,
+    PrisonQuery,
     StrictRoute,
     one_prison,
 )
@@ -99,8 +100,7 @@ def create_app(deps: ReportingDeps) -> FastAPI:
     )
     async def agreements(
         *,
-        prison_id: Annotated[str | None, Query(pattern=SLUG, description="Only this prison.")]
-        = None,
+        prison_id: PrisonQuery = None,
         partner_id: Annotated[str | None, Query(pattern=SLUG, description="Only this partner.")]
         = None,
         status: Annotated[AgreementStatus | None, Query(description="Only this status.")] = None,

@@ -17,7 +17,14 @@ from services.reporting.http.models import (
     EvaluationList,
     RegionalList,
 )
-from services.reporting.http.params import LIST_OK, AtPoint, FormatQuery, FromQuery, ToQuery
+from services.reporting.http.params import (
+    LIST_OK,
+    AtPoint,
+    FormatQuery,
+    FromQuery,
+    PrisonQuery,
+    ToQuery,
+)
 from services.reporting.http.tabular import listed
 from services.reporting.read.asof import Point
 from services.reporting.read.figures import Window
@@ -43,8 +50,7 @@ def add_evaluation_routes(app: FastAPI, reads: ReadModel) -> None:
     )
     async def evaluation(
         *,
-        prison_id: Annotated[str | None, Query(pattern=SLUG, description="Only this prison.")]
-        = None,
+        prison_id: PrisonQuery = None,
         partner_id: Annotated[str | None, Query(
             pattern=SLUG, description="Only programs under an agreement with this partner.")]
         = None,

@@ -3,16 +3,23 @@ services/reporting/read/intake.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import FastAPI, Query
+from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
 from services.reporting.http.access import Allowed
 from services.reporting.http.errors import responses
 from services.reporting.http.evaluation import _window
-from services.reporting.http.models import SLUG, PrisonKey
-from services.reporting.http.params import LIST_OK, AtPoint, FormatQuery, FromQuery, ToQuery
+from services.reporting.http.models import PrisonKey
+from services.reporting.http.params import (
+    LIST_OK,
+    AtPoint,
+    FormatQuery,
+    FromQuery,
+    PrisonQuery,
+    ToQuery,
+)
 from services.reporting.http.tabular import listed
 from services.reporting.read.port import ReadModel
 
@@ -76,8 +83,7 @@ def add_intake_routes(app: FastAPI, reads: ReadModel) -> None:
     )
     async def intake(
         *,
-        prison_id: Annotated[str | None, Query(pattern=SLUG, description="Only this prison.")]
-        = None,
+        prison_id: PrisonQuery = None,
         from_: FromQuery = None,
         to: ToQuery = None,
         format: FormatQuery = "json",

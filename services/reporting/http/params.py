@@ -90,6 +90,7 @@ PrisonOfIdQuery = Annotated[str | None, Query(
     pattern=SLUG, description="The prison whose aggregate of this id is meant: ids are unique "
     "within a prison only. Required (400 `invalid`, detail on `prison_id`) when the id exists "
     "in several prisons; 404 when that prison has none.")]
+PrisonQuery = Annotated[str | None, Query(pattern=SLUG, description="Only this prison.")]
 LIST_OK: dict[int | str, dict[str, Any]] = {
     200: {"content": CSV_CONTENT, "description": "JSON, or CSV with `?format=csv`."}}
 
