@@ -108,7 +108,11 @@ PrisonOfIdQuery = Annotated[str | None, Query(
     "in several prisons; 404 when that prison has none.")]
 LIST_OK: dict[int | str, dict[str, Any]] = {
     200: {"content": FILE_CONTENT,
-          "description": "JSON, or a file: CSV with `?format=csv`, XLSX with `?format=xlsx`."}}
+          "description": "JSON, or a file: CSV with `?format=csv`, XLSX with `?format=xlsx`.",
+          "headers": {"Content-Disposition": {
+              "description": "With a file only: `attachment; filename=\"pulih-{report}-…"
+              ".{csv|xlsx}\"` (ASCII letters, digits, `.`, `_`, `-`).",
+              "schema": {"type": "string"}}}}}
 
 
 def _point(request: Request, as_of: AsOfQuery = None) -> Callable[[], Awaitable[Point]]:
