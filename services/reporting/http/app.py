@@ -15,6 +15,7 @@ from services.reporting.http.access import Access, Allowed, open_access
 from services.reporting.http.errors import responses
 from services.reporting.http.evaluation import add_evaluation_routes
 from services.reporting.http.intake import add_intake_routes
+from services.reporting.http.metrics import add_metrics_route
 from services.reporting.http.models import (
     SLUG,
     UUID,
@@ -71,7 +72,8 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         "a file named in its `Content-Disposition`. Failures carry "
         "`{ok: false, error: {code, message, details}}`. "
         + STRICT_RULES + " With PULIH_HTTP_AUTH on (the default unless the service listens on "
-        "a loopback address), every route but `/health` needs `Authorization: Bearer TOKEN` "
+        "a loopback address), every route but `/health` (and the Prometheus text at `/metrics`, "
+        "which holds no ids and no personal data) needs `Authorization: Bearer TOKEN` "
         "(401 `unauthenticated` without a valid one); a token sees only its prisons' rows, and "
         "a `prison_id` or an id of another prison is 403 `forbidden`.",
     )
@@ -86,6 +88,8 @@ def create_app(deps: ReportingDeps) -> FastAPI:
              "it lags behind the end of the event stream.", responses=responses(400, 503))
     async def health() -> Any:
         return await reads.health()
+
+    add_metrics_route(app, reads)
 
     @app.get(
         "/agreements", response_model=AgreementList, operation_id="list_agreements",
