@@ -69,8 +69,7 @@ def to_xlsx(rows: Iterable[Mapping[str, Any]], model: type[BaseModel], sheet: st
     columns), then one row per item, typed by the model."""
     columns: Sequence[str] = tuple(model.model_fields)
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False,
-                                     "strings_to_formulas": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(out, {"in_memory": True})  # text: write_string, never write
     formats = {name: book.add_format(props) for name, props in FORMATS.items()}
     page = book.add_worksheet(sheet[:SHEET_NAME_MAX])
     widths = [len(name) for name in columns]
