@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Query
 
+from services.reporting.dashboard import assets as dashboard
 from services.reporting.http import errors
 from services.reporting.http.access import Access, Allowed, open_access
 from services.reporting.http.errors import responses
@@ -65,6 +66,7 @@ class ReportingDeps:
 
 def create_app(deps: ReportingDeps) -> FastAPI:
     app = FastAPI(
+        docs_url=None, redoc_url=None,  # /docs is the dashboard's, from packaged files
         title="Pulih reporting",
         version="1",
         description="Read-only reports over the Pulih event log. Every list report also answers "
@@ -147,5 +149,6 @@ def create_app(deps: ReportingDeps) -> FastAPI:
     add_intake_routes(app, reads)
     add_recidivism_routes(app, reads)
     add_quota_routes(app, reads)
+    dashboard.install(app)
     return app
 

@@ -1,0 +1,21 @@
+// Draws the page's charts (data in <script id="charts">) with the packaged plotly.js.
+(function () {
+  "use strict";
+  const data = JSON.parse(document.getElementById("charts").textContent);
+  const box = document.querySelector(".charts");
+  if (!box || !window.Plotly) { return; }
+  data.forEach(function (chart) {
+    const div = document.createElement("div");
+    div.className = "chart";
+    div.id = chart.id;
+    box.appendChild(div);
+    const traces = chart.series.map(function (s) {
+      return { name: s.name, x: chart.x, y: s.y, type: s.bar ? "bar" : "scatter",
+               mode: "lines+markers" };
+    });
+    const layout = { title: { text: chart.title }, margin: { t: 40, l: 50, r: 10, b: 60 },
+                     yaxis: chart.rate ? { tickformat: ".0%", rangemode: "tozero" }
+                                       : { rangemode: "tozero" } };
+    window.Plotly.newPlot(div, traces, layout, { displaylogo: false, responsive: true });
+  });
+})();
