@@ -4,18 +4,23 @@
   const data = JSON.parse(document.getElementById("charts").textContent);
   const box = document.querySelector(".charts");
   if (!box || !window.Plotly) { return; }
-  data.forEach(function (chart) {
+  // Every chart's box first, so the grid has its final columns before plotly measures one.
+  const divs = data.map(function (chart) {
     const div = document.createElement("div");
     div.className = "chart";
     div.id = chart.id;
     box.appendChild(div);
+    return div;
+  });
+  data.forEach(function (chart, i) {
     const traces = chart.series.map(function (s) {
       return { name: s.name, x: chart.x, y: s.y, type: s.bar ? "bar" : "scatter",
-               mode: "lines+markers" };
+               mode: "lines+markers", connectgaps: false };
     });
     const layout = { title: { text: chart.title }, margin: { t: 40, l: 50, r: 10, b: 60 },
+                     legend: { orientation: "h" },
                      yaxis: chart.rate ? { tickformat: ".0%", rangemode: "tozero" }
                                        : { rangemode: "tozero" } };
-    window.Plotly.newPlot(div, traces, layout, { displaylogo: false, responsive: true });
+    window.Plotly.newPlot(divs[i], traces, layout, { displaylogo: false, responsive: true });
   });
 })();
