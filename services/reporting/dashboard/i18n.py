@@ -69,6 +69,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "number": ("Nomor PKS", "Agreement number"),
     "status": ("Status", "Status"),
     "effective_until": ("Berlaku sampai", "In force until"),
+    "signed_on": ("Ditandatangani", "Signed on"),
     "days_left": ("Sisa hari", "Days left"),
     "extensions": ("Perpanjangan", "Extensions"),
     "participant_id": ("Peserta (pseudonim)", "Participant (pseudonym)"),
