@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse
 
 from services.reporting.dashboard.i18n import LANG_COOKIE, choose, words
 from services.reporting.dashboard.tables import Table, number
-from services.reporting.http.access import Access, request_token
+from services.reporting.http.access import TOKEN_COOKIE, Access, request_token
 from services.reporting.http.models import SLUG
 from services.reporting.read.asof import Point
 from services.reporting.read.port import ReadModel
@@ -76,7 +76,7 @@ class Page:
         body = TEMPLATES.get_template(template).render(
             w=w, lang=self.lang, filters=self.filters, fresh=self.freshness(),
             switch=f"{self.request.url.path}?{urlencode({**query, 'lang': other})}",
-            signed_in=self.access.prisons is not None or "pulih_token" in self.request.cookies,
+            signed_in=self.access.prisons is not None or TOKEN_COOKIE in self.request.cookies,
             num=lambda v, d=0: number(v, self.lang, d), **context)
         response = HTMLResponse(body)
         response.headers["Cache-Control"] = "no-store"
