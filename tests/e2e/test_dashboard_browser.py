@@ -5,7 +5,7 @@ switch is remembered, and with auth on a prison's token signs in and sees only i
 A screenshot of each page is written under the test's temporary directory."""
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -103,6 +103,19 @@ async def test_program_pathway_agreements_and_docs_pages(stack, demo, browser, b
         r["participant_id"] for r in roster]
     monthly = await table(page, "monthly")
     assert sum(r["sessions_held"][0] for r in monthly) == program["sessions_held"]
+    for row in monthly:  # each month's sessions are /evaluation's over that month
+        first = date.fromisoformat(row["month"][0] + "-01")
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        month = (await stack.http.get(f"/evaluation?prison_id={prison}&from={first}"
+                                      f"&to={last}")).json()["items"]
+        (held,) = [r["sessions_held"] for r in month if r["program_id"] == program["program_id"]]
+        activities = [v for c, (v, _) in row.items()
+                      if c not in ("month", "sessions_held", "committed")]
+        assert row["sessions_held"][0] == held == sum(activities)
+    shown_roster = await table(page, "roster")
+    attended = sum(r["attended"][0] or 0 for r in shown_roster)
+    counted = sum(r["counted"][0] or 0 for r in shown_roster)
+    assert attended / counted == pytest.approx(program["attendance_rate"], abs=1e-12)
     page, _ = await visit(browser, base, "/dashboard/pathway", shots, "pathway", watch)
     intake = (await stack.http.get("/intake")).json()["items"]
     assert len(await table(page, "intake")) == len(intake)

@@ -71,9 +71,9 @@ async def plotly_js() -> FileResponse:
 def install(app: FastAPI) -> None:
     """The dashboard's routes, static files and offline `/docs` (create the app with
     docs_url=None and redoc_url=None: ReDoc has no packaged copy, so it is left out)."""
-    from services.reporting.dashboard import pathway, region
+    from services.reporting.dashboard import pathway, program, region
 
-    for r in (router, region.router, pathway.router):
+    for r in (router, region.router, program.router, pathway.router):
         app.include_router(r)
     app.mount("/static/dashboard", StaticFiles(directory=OWN), name="dashboard")
     app.mount("/static/swagger", StaticFiles(directory=SWAGGER), name="swagger")

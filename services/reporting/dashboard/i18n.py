@@ -77,6 +77,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "left_on": ("Keluar", "Left on"),
     "phase": ("Fase", "Phase"),
     "month": ("Bulan", "Month"),
+    "attended": ("Hadir", "Attended"),
+    "counted": ("Tercatat", "Marked"),
     "track": ("Jalur", "Track"),
     "target": ("Target", "Target"),
     "realised": ("Realisasi", "Realised"),

@@ -18,7 +18,7 @@
                mode: "lines+markers", connectgaps: false };
     });
     const layout = { title: { text: chart.title }, margin: { t: 40, l: 50, r: 10, b: 60 },
-                     legend: { orientation: "h" },
+                     legend: { orientation: "h" }, barmode: chart.stack ? "stack" : "group",
                      yaxis: chart.rate ? { tickformat: ".0%", rangemode: "tozero" }
                                        : { rangemode: "tozero" } };
     window.Plotly.newPlot(divs[i], traces, layout, { displaylogo: false, responsive: true });
