@@ -174,6 +174,14 @@ async def test_sign_in_with_a_token_sees_only_its_prison(demo, browser, secured_
     assert {r["prison_id"][0] for r in await table(page, "evaluation")} == {demo[0]}
     (cookie,) = [c for c in await context.cookies() if c["name"] == "pulih_token"]
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    for path, key in (("/dashboard/pathway", "recidivism"), ("/dashboard/agreements",
+                                                             "agreements")):
+        await page.goto(base + path, wait_until="networkidle")
+        assert {r["prison_id"][0] for r in await table(page, key)} == {demo[0]}, path
+    other = await page.goto(f"{base}/?prison_id={demo[1]}")
+    assert other.status == 403  # another prison's page is refused, as its report is
+    assert [e for e in watch.errors if "403" not in e] == []
+    watch.errors.clear()
     # The cookie opens the JSON reports too, filtered the same way.
     report = await page.goto(base + "/regional")
     assert {r["prison_id"] for r in json.loads(await report.text())["items"]} == {demo[0]}
