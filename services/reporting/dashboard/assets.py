@@ -5,7 +5,7 @@ with those Swagger UI files instead of FastAPI's CDN links."""
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import plotly
 import swagger_ui
@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from services.reporting.dashboard.i18n import choose, words
 from services.reporting.dashboard.page import TEMPLATES, LangQuery, SignInNeeded
 from services.reporting.http.access import TOKEN_COOKIE
+from shared.errors import Rejected
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 SWAGGER = Path(swagger_ui.__file__).parent / "static"  # Swagger UI 5: reads OpenAPI 3.1
@@ -39,10 +40,19 @@ async def signin_form(request: Request, lang: LangQuery = None) -> HTMLResponse:
     return _form(choose(request, lang))
 
 
+def _same_site(request: Request) -> None:
+    """A form posted from another site (its `Origin`) is refused: no one can sign a reader in
+    with their own token, or out, from elsewhere."""
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
+        raise Rejected("forbidden", "sign-in and sign-out are only posted from this site")
+
+
 @router.post("/signin", include_in_schema=False)
 async def signin(request: Request) -> Response:
     """Checks the token as every report does, then keeps it in an HttpOnly, SameSite=Strict
     cookie (Secure over https): a page's script never reads it, another site never sends it."""
+    _same_site(request)
     lang = choose(request, None)
     body = await request.body()
     token = parse_qs(body[:MAX_FORM].decode(errors="replace")).get("token", [""])[0].strip()
@@ -57,7 +67,8 @@ async def signin(request: Request) -> Response:
 
 
 @router.post("/signout", include_in_schema=False)
-async def signout() -> Response:
+async def signout(request: Request) -> Response:
+    _same_site(request)
     response = RedirectResponse("/signin", status_code=303)
     response.delete_cookie(TOKEN_COOKIE, path="/", httponly=True, samesite="strict")
     return response
