@@ -74,7 +74,9 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         + STRICT_RULES + " With PULIH_HTTP_AUTH on (the default unless the service listens on "
         "a loopback address), every route but `/health` needs `Authorization: Bearer TOKEN` "
         "(401 `unauthenticated` without a valid one); a token sees only its prisons' rows, and "
-        "a `prison_id` or an id of another prison is 403 `forbidden`.",
+        "a `prison_id` or an id of another prison is 403 `forbidden`. The regional dashboard "
+        "(HTML, Bahasa Indonesia or `?lang=en`) is at `/`; its sign-in (`/signin`) keeps the "
+        "token in an HttpOnly, SameSite=Strict cookie that every report also accepts.",
     )
     app.router.route_class = StrictRoute  # before any route is added
     errors.install(app)
