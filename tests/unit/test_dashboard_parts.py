@@ -1,4 +1,4 @@
-"""The dashboard's pure parts: the quarters and months its charts read, how a cell is
+"""The dashboard's pure parts: the quarters and months its charts and tables read, how a cell is
 written in each language, the language a request gets, and the report links of a table."""
 
 from datetime import date
@@ -6,7 +6,8 @@ from datetime import date
 from starlette.requests import Request
 
 from services.reporting.dashboard.i18n import WORDS, choose
-from services.reporting.dashboard.region import months, quarters
+from services.reporting.dashboard.program import by_month
+from services.reporting.dashboard.region import quarters
 from services.reporting.dashboard.tables import Table, shown
 from services.reporting.read.figures import BEGINNING, Window
 
@@ -24,11 +25,15 @@ def test_without_a_start_the_quarters_are_the_last_twelve():
     assert found[0].start == date(2024, 1, 1) and found[-1].end == date(2026, 12, 5)
 
 
-def test_months_cross_the_year():
-    found = months(date(2025, 11, 14), date(2026, 1, 3))
-    assert [(m.start, m.end) for m in found] == [
-        (date(2025, 11, 14), date(2025, 11, 30)), (date(2025, 12, 1), date(2025, 12, 31)),
-        (date(2026, 1, 1), date(2026, 1, 3))]
+def test_months_hold_every_activity_their_total_and_the_commitment():
+    rows = [{"month": "2025-08", "activity": "counseling", "held": 2},
+            {"month": "2025-07", "activity": "counseling", "held": 1},
+            {"month": "2025-08", "activity": "skills_training", "held": 3}]
+    assert by_month(rows, ["counseling", "skills_training"], 4) == [
+        {"month": "2025-07", "counseling": 1, "skills_training": 0, "sessions_held": 1,
+         "committed": 4},
+        {"month": "2025-08", "counseling": 2, "skills_training": 3, "sessions_held": 5,
+         "committed": 4}]
 
 
 def test_cells_are_written_in_the_pages_language():
