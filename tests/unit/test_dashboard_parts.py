@@ -42,6 +42,7 @@ def test_cells_are_written_in_the_pages_language():
     assert shown("enrolled", 12345, "id") == "12.345"
     assert shown("score_change", {"ASSIST": -3.8333}, "id") == "ASSIST: -3,83"
     assert shown("completion_rate", None, "en") == "—"
+    assert shown("cohort", 2025, "en") == "2025"  # a year, not a quantity
 
 
 def _request(query: str = "", cookie: str = "") -> Request:

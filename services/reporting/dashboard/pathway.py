@@ -57,7 +57,7 @@ async def pathway(request: Request, from_: FromQuery = None, to: ToQuery = None,
              "series": [{"name": w[k], "y": [r[k] for r in quotas], "bar": True}
                         for k in ("target", "realised")]}
     return page.render("tables.html", heading=w["pathway"], tables=tables,
-                       charts=charts_json([chart]),
+                       charts=charts_json([chart] if quotas else []),
                        prisons=await _prisons(page), partners=None)
 
 

@@ -10,6 +10,8 @@ from urllib.parse import urlencode
 
 import orjson
 
+# Years, windows and months are names, not quantities: written without a thousands separator.
+PLAIN = frozenset({"year", "cohort", "window_months", "month"})
 RATES = frozenset({"completion_rate", "attendance_rate", "timeliness_rate", "realisation_rate",
                    "recidivism_rate"})
 
@@ -29,6 +31,8 @@ def shown(column: str, value: Any, lang: str) -> str:
         return "; ".join(f"{k}: {shown('', v, lang)}" for k, v in value.items()) or "—"
     if isinstance(value, bool):
         return str(value).lower()
+    if column in PLAIN:
+        return str(value)
     if column in RATES and isinstance(value, int | float):
         return number(value * 100, lang, 1) + " %"
     if isinstance(value, float):
