@@ -28,7 +28,8 @@ INDICATORS = ("enrolled", "active", "completed", "withdrawn", "completion_rate",
               "released", "released_6m", "readmitted_6m", "released_12m", "readmitted_12m",
               "released_24m", "readmitted_24m")
 PROGRAM_KEY = ("prison_id", "partner_id", "program_name")
-QUARTERLY = ("attendance_rate", "completion_rate", "sessions_held")
+QUARTERLY = ("attendance_rate", "completion_rate", "sessions_held", "enrolled", "released",
+             "readmitted_12m")
 MAX_QUARTERS = 12
 PROGRAM_LINK = "/dashboard/programs/{program_id}?prison_id={prison_id}"
 

@@ -17,8 +17,9 @@
       return { name: s.name, x: chart.x, y: s.y, type: s.bar ? "bar" : "scatter",
                mode: "lines+markers", connectgaps: false };
     });
-    const layout = { title: { text: chart.title }, margin: { t: 40, l: 50, r: 10, b: 60 },
-                     legend: { orientation: "h" }, barmode: chart.stack ? "stack" : "group",
+    const layout = { title: { text: chart.title }, margin: { t: 40, l: 50, r: 10, b: 40 },
+                     legend: { orientation: "h", y: -0.3 }, barmode: chart.stack ? "stack" : "group",
+                     xaxis: { type: "category", tickangle: -45, automargin: true },
                      yaxis: chart.rate ? { tickformat: ".0%", rangemode: "tozero" }
                                        : { rangemode: "tozero" } };
     window.Plotly.newPlot(divs[i], traces, layout, { displaylogo: false, responsive: true });
