@@ -20,6 +20,7 @@ from services.reporting.dashboard.i18n import LANG_COOKIE, choose, words
 from services.reporting.dashboard.tables import Table, number
 from services.reporting.http.access import TOKEN_COOKIE, Access, request_token
 from services.reporting.http.models import SLUG
+from services.reporting.http.params import PrisonQuery
 from services.reporting.read.asof import Point
 from services.reporting.read.port import ReadModel
 
@@ -29,7 +30,6 @@ TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templat
 YEAR_SECONDS = 365 * 24 * 3600
 
 LangQuery = Annotated[str | None, Query(pattern="^(id|en)$", description="id or en.")]
-PrisonQuery = Annotated[str | None, Query(pattern=SLUG, description="Only this prison.")]
 PartnerQuery = Annotated[str | None, Query(pattern=SLUG, description="Only this partner.")]
 
 
@@ -95,4 +95,4 @@ def charts_json(charts: list[dict[str, Any]]) -> str:
     return orjson.dumps(charts).decode().replace("</", "<\\/")
 
 
-__all__ = ["Page", "SignInNeeded", "Table", "charts_json", "reads"]
+__all__ = ["Page", "PrisonQuery", "SignInNeeded", "Table", "charts_json", "reads"]
