@@ -70,8 +70,9 @@ async def test_the_region_shows_regional_and_evaluation(stack, demo, browser, ba
     assert await page.locator(".chart .main-svg").count() >= 3  # plotly drew the charts
     links = await page.eval_on_selector_all("#regional a.download", "as => as.map(a => a.href)")
     assert {link.rsplit("format=", 1)[1] for link in links} == {"csv", "xlsx"}
-    csv = await stack.http.get(links[0].replace(base, ""))
+    csv, xlsx = [await stack.http.get(link.replace(base, "")) for link in links]
     assert csv.status_code == 200 and csv.text.startswith("prison_id,")
+    assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")  # a zip: the workbook
     assert await page.locator("#freshness").get_attribute("data-lag") is not None
     watch.clean()
 
