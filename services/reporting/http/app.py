@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Query
 
+from services.reporting.dashboard import assets as dashboard
 from services.reporting.http import errors
 from services.reporting.http.access import Access, Allowed, open_access
 from services.reporting.http.errors import responses
@@ -66,6 +67,7 @@ class ReportingDeps:
 
 def create_app(deps: ReportingDeps) -> FastAPI:
     app = FastAPI(
+        docs_url=None, redoc_url=None,  # /docs is the dashboard's, from packaged files
         title="Pulih reporting",
         version="1",
         description="Read-only reports over the Pulih event log. Every report also answers "
@@ -76,7 +78,9 @@ def create_app(deps: ReportingDeps) -> FastAPI:
         "a loopback address), every route but `/health` (and the Prometheus text at `/metrics`, "
         "which holds no ids and no personal data) needs `Authorization: Bearer TOKEN` "
         "(401 `unauthenticated` without a valid one); a token sees only its prisons' rows, and "
-        "a `prison_id` or an id of another prison is 403 `forbidden`.",
+        "a `prison_id` or an id of another prison is 403 `forbidden`. The regional dashboard "
+        "(HTML, Bahasa Indonesia or `?lang=en`) is at `/`; its sign-in (`/signin`) keeps the "
+        "token in an HttpOnly, SameSite=Strict cookie that every report also accepts.",
     )
     app.router.route_class = StrictRoute  # before any route is added
     errors.install(app)
@@ -157,5 +161,6 @@ def create_app(deps: ReportingDeps) -> FastAPI:
     add_intake_routes(app, reads)
     add_recidivism_routes(app, reads)
     add_quota_routes(app, reads)
+    dashboard.install(app)
     return app
 
