@@ -34,6 +34,7 @@ from services.reporting.read.asof import asof_schema
 from services.reporting.rebuild_until import resolve_until, stream_end
 from shared.credentials import REPORTING, connect_options
 from shared.layout import hold as hold_layout
+from shared.metrics import replay_progress
 from shared.runner import ProjectionRunner
 from shared.runtime import tune_gc
 from shared.settings import Settings
@@ -89,7 +90,13 @@ async def _build(nc: Client, pool: asyncpg.Pool, schema: str, until: int, names=
                smoothing=0.1, mininterval=0.5)
     runner = runner or ProjectionRunner(nc, pool, chosen, schema=schema)
     runner.stop_at = until
-    runner.on_batch = lambda seq, _n: bar.update(seq - bar.n)
+    progress = replay_progress(until)
+
+    def on_batch(seq: int, size: int) -> None:
+        bar.update(seq - bar.n)
+        progress(seq, size)
+
+    runner.on_batch = on_batch
     started = time.perf_counter()
     await runner.run_until(until)
     bar.update(until - bar.n)
