@@ -1,17 +1,17 @@
 """The dashboard tests' browser: a real headless Chromium (Debian's `chromium`, installed with
 apt-get when missing: no browser is downloaded at run time) driven by Playwright, one per
-module, over the e2e stack with the demo scenario loaded into two prisons of their own."""
+module, over the e2e stack with the demo region loaded (as `make demo` loads it)."""
 
 import shutil
 import subprocess
-import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.async_api import async_playwright
 
-from deploy.demo import run_scenario
+from deploy.demo import PRISONS
+from deploy.demo_region.load import load_region
 from tests.e2e.helpers import last_seq
 
 CHROMIUM = "/usr/bin/chromium"
@@ -74,11 +74,9 @@ def _listen(page, watch: Watch) -> None:
 
 @pytest.fixture(scope="module")
 async def demo(stack):
-    """Two prisons loaded with the demo scenario (every demo id depends on its prison)."""
-    suffix = uuid.uuid4().hex[:6]
-    prisons = (f"lapas-demo-a-{suffix}", f"lapas-demo-b-{suffix}")
-    for prison in prisons:
-        replies = await run_scenario(stack.nc, prison)
-        assert all(r["ok"] for r in replies), [r for r in replies if not r["ok"]][:3]
+    """The demo region, loaded as `make demo` loads it (loading again writes nothing); its
+    prisons, the first one with programs of several partners."""
+    replies = await load_region(stack.nc)
+    assert all(r["ok"] for r in replies), [r for r in replies if not r["ok"]][:3]
     await stack.caught_up(await last_seq(stack))
-    return prisons
+    return ("lapas-jember", *(p for p in PRISONS if p != "lapas-jember"))
