@@ -1,5 +1,9 @@
 """The Banyuwangi demo scenario, sent through the public command contract like any client.
 
+`pulih up --demo` loads the demo region (`deploy.demo_region`: Kanwil Jawa Timur, four
+prisons), of which this scenario is Lapas Banyuwangi's seed part; the tests also load this
+scenario alone into prisons of their own.
+
 From the seed reports (shared/seeds): Lapas Kelas IIA Banyuwangi and IPWL LRPPN-BI signed on
 22 Feb 2025; Yayasan Gennesa first signed on 5 Jan 2023, extended on 19 Feb 2025 and re-signed on
 8 Jul 2025 under a new prison head; the 2025 Gennesa cohort (`deploy.demo_cohort`) ran from
@@ -20,20 +24,20 @@ import uuid
 from functools import partial
 from typing import Any
 
-import nats
 import orjson
 import structlog
 from nats.aio.client import Client
 
 from deploy.demo_cohort import PROGRAM_KEY, cohort_commands
 from shared.bus import command_subject
-from shared.credentials import connect_options, officer
 from shared.envelope import STREAM
 from shared.runtime import Runtime
 
 log = structlog.get_logger(__name__)
 PRISON = "lapas-banyuwangi"
-PRISONS = (PRISON,)  # the prisons `pulih up --demo` loads (and the embedded server's identities)
+# The prisons `pulih up --demo` loads (the demo region, `deploy.demo_region`), and so the
+# embedded server's identities: an officer `demo` in each.
+PRISONS = (PRISON, "lapas-jember", "lapas-narkotika-pamekasan", "lapas-probolinggo")
 DEMO_OFFICER = "demo"  # the officer the demo's commands come from, in each prison
 NS = uuid.UUID("3c0d8f4e-2a71-5b9e-8c3d-64656d6f2121")
 Command = tuple[str, str, dict[str, Any]]
@@ -116,12 +120,12 @@ def _agreement_commands(prison: str) -> list[Command]:
 
 
 async def send(nc: Client, service: str, name: str, data: dict[str, Any],
-               prison: str = PRISON) -> dict[str, Any]:
+               prison: str = PRISON, sender: str | None = None) -> dict[str, Any]:
     """One demo command; its id is derived from its content, so a resend is a no-op retry.
     `unavailable` (a dependency is down) is retried, as the contract says is safe."""
     command_id = demo_id(f"{name}/{orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()}",
                          prison)
-    body = {"command_id": command_id, "actor": actor(prison), "expected_version": None,
+    body = {"command_id": command_id, "actor": sender or actor(prison), "expected_version": None,
             "data": data}
     for attempt in range(1, TRIES + 1):
         reply = await nc.request(command_subject(prison, service, name), orjson.dumps(body),
@@ -144,15 +148,19 @@ def scenario(prison: str = PRISON) -> list[Command]:
 
 # The field naming the aggregate each command writes; the other id fields are aggregates it reads.
 PROGRAM_COMMANDS = {"LaunchProgram", "EnrollParticipant", "WithdrawParticipant",
-                    "CompleteParticipant", "CloseProgram"}
-ID_FIELDS = ("agreement_id", "program_id", "participant_id", "session_id", "renews")
+                    "CompleteParticipant", "CloseProgram", "AdvancePhase"}
+PRISON_COMMANDS = {"AssignKanwil", "SetQuota"}  # a region's, on the prison's own aggregate
+ID_FIELDS = ("agreement_id", "program_id", "participant_id", "session_id", "renews",
+             "makeup_for")
 
 
-def _own_field(service: str, name: str) -> str:
+def _own_field(service: str, name: str) -> str | None:
     if service == "agreements":
         return "agreement_id"
     if service == "attendance":
         return "session_id"
+    if name in PRISON_COMMANDS:
+        return None
     return "program_id" if name in PROGRAM_COMMANDS else "participant_id"
 
 
@@ -165,7 +173,7 @@ def batches(commands: list[Command], size: int = BATCH_SIZE) -> list[list[Comman
     reads: set[str] = set()
     for service, name, data in commands:
         own = _own_field(service, name)
-        write = data[own]
+        write = "prison" if own is None else data[own]
         read = {data[f] for f in ID_FIELDS if f != own and data.get(f)}
         if (not groups or len(groups[-1]) >= size or write in writes | reads
                 or read & writes):
@@ -187,19 +195,11 @@ async def run_scenario(nc: Client, prison: str = PRISON) -> list[dict[str, Any]]
 
 
 async def load_demo(rt: Runtime) -> None:
+    """`pulih up --demo`: the demo region (deploy/demo_region), into an empty log only."""
     info = await rt.nc.jetstream().stream_info(STREAM)
     if info.state.messages:
         log.info("demo_skipped", reason="the log is not empty", messages=info.state.messages)
         return
-    credentials = rt.settings.nats_credentials
-    if credentials is None:
-        replies = await run_scenario(rt.nc)
-    else:  # an officer sends the demo, as any client would: its actor is the officer's own
-        nc = await nats.connect(rt.nats_url, name="pulih-demo", **connect_options(
-            credentials, officer(PRISON, DEMO_OFFICER)))
-        try:
-            replies = await run_scenario(nc)
-        finally:
-            await nc.drain()
-    log.info("demo_loaded", commands=len(replies),
-             events=sum(len(reply["events"]) for reply in replies))
+    from deploy.demo_region.load import load_region
+
+    await load_region(rt.nc, rt.nats_url, rt.settings.nats_credentials)

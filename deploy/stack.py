@@ -14,6 +14,7 @@ import structlog
 
 from shared.credentials import REPORTING
 from shared.credentials import SERVICES as SERVICES_IDENTITY
+from shared.metrics import serve_metrics
 from shared.runtime import Runtime, serve
 from shared.settings import Settings
 
@@ -133,9 +134,12 @@ async def run(settings: Settings, names: list[str], nats_url: str, database_url:
         for name in group:
             table[name](rt)
         runtimes.append(rt)
+    if settings.metrics_port is not None:  # one registry per process: every service's series
+        runtimes[0].job(lambda: serve_metrics(settings.http_host, settings.metrics_port))
     if before_serving is not None:
         first = runtimes[0]
         first.first(lambda: before_serving(first))
     log.info("pulih_serving", services=names, http_port=settings.http_port,
+             metrics_port=settings.metrics_port,
              credentials=str(settings.nats_credentials) if settings.nats_credentials else None)
     await serve(*runtimes)

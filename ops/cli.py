@@ -57,6 +57,13 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(settings, args)
     if args.command == "replay":
         from services.reporting.rebuild import replay as do_replay
+        from shared.metrics import start_metrics
+
+        if settings.metrics_port is not None:  # its progress, while it runs
+            try:
+                start_metrics(settings.http_host, settings.metrics_port)
+            except OSError as exc:  # a service of this host has the port: replay anyway
+                sys.stderr.write(f"pulih: metrics not served on PULIH_METRICS_PORT: {exc}\n")
 
         with stack.servers(settings, need_database=True) as (nats_url, database_url):
             settings = stack.secured(settings)

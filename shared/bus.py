@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 from faststream.nats import NatsRouter
 from faststream.nats.annotations import NatsMessage
 from nats.aio.msg import Msg
 
 from shared.command_edge import handle
 from shared.executor import Executor
+from shared.metrics import CommandMeter, command_meters
 
 COMMANDS_PREFIX = "pulih.commands"
 
@@ -22,9 +25,10 @@ def command_router(service: str, executor: Executor, *, max_workers: int = 64) -
     concurrently (max_workers); commands on one aggregate are serialised by the server's
     sequence check, not by this process."""
     router = NatsRouter()
-    for name, row in executor.table.items():
-        if not row.public:
-            continue
+    public = [name for name, row in executor.table.items() if row.public]
+    meters = command_meters(service, public)
+    for name in public:
+        row = executor.table[name]
         router.subscriber(
             command_subject("*", service, name),
             queue=f"pulih-{service}",
@@ -32,7 +36,7 @@ def command_router(service: str, executor: Executor, *, max_workers: int = 64) -
             title=f"{service}.{name}",
             description=(row.model.__doc__ or name).strip(),
             decoder=_raw_message,
-        )(_endpoint(executor, name))
+        )(_endpoint(executor, name, meters[name]))
     return router
 
 
@@ -43,9 +47,12 @@ async def _raw_message(message: NatsMessage) -> Msg:
     return message.raw_message
 
 
-def _endpoint(executor: Executor, name: str):
+def _endpoint(executor: Executor, name: str, meter: CommandMeter):
     async def endpoint(raw) -> dict:  # noqa: ANN001 -- untyped: no validation of the Msg
-        return await handle(executor, name, raw.subject, raw.data, raw.headers)
+        started = time.perf_counter()
+        reply = await handle(executor, name, raw.subject, raw.data, raw.headers)
+        meter.done(reply, started)
+        return reply
 
     endpoint.__name__ = name
     return endpoint

@@ -23,6 +23,7 @@ from shared.errors import Rejected
 from shared.folder import Evolve, Folder, FoldMany
 from shared.history import Appended, History
 from shared.identities import Identities
+from shared.metrics import appended as count_appended
 from shared.store import ConcurrencyConflict, EventStore
 from shared.uniqueness import refuse_id_of_another_prison
 
@@ -148,10 +149,14 @@ class Executor:
                 history = current
                 continue
             try:
-                return await self.ctx.store.append(history, events, meta)
+                appended = await self.ctx.store.append(history, events, meta)
             except ConcurrencyConflict as exc:
                 verified = True
                 history, read = await self._load(stream, others, known=exc.history)
+                continue
+            if not appended.duplicate:
+                count_appended(record.type for record in appended.events)
+            return appended
         raise Rejected("conflict", "too many concurrent writers; retry the command")
 
     async def _load(self, stream: StreamId, others: list[StreamId | None], *,

@@ -18,6 +18,20 @@ class InMemoryEventStore(EventStore):
         super().__init__(**kwargs)
         self.log: list[Recorded] = []
         self.claims: dict[str, Claim] = {}
+        # Each stream's records, indexed as the log grows (a demo-sized log is thousands of
+        # records: scanning it on every read made loading one quadratic). Rebuilt whenever the
+        # log is another list, shorter, or its last indexed record is not the one indexed.
+        self._indexed: tuple[int, int, Recorded | None] = (0, 0, None)
+        self._streams: dict[StreamId, list[Recorded]] = {}
+
+    def _mine(self, stream: StreamId) -> list[Recorded]:
+        log, (log_id, count, last) = self.log, self._indexed
+        if log_id != id(log) or count > len(log) or (count and log[count - 1] is not last):
+            self._streams, count = {}, 0
+        for record in log[count:]:
+            self._streams.setdefault(StreamId.of(record.envelope), []).append(record)
+        self._indexed = (id(log), len(log), log[-1] if log else None)
+        return self._streams.get(stream, [])
 
     def another(self) -> InMemoryEventStore:
         """Another writer over the same log (its own cache), as another instance would be."""
@@ -27,7 +41,7 @@ class InMemoryEventStore(EventStore):
 
     async def _read(self, stream: StreamId, after: History) -> list[Recorded] | None:
         await asyncio.sleep(0)  # a suspension point, as real I/O has: lets writers interleave
-        mine = [r for r in self.log if StreamId.of(r.envelope) == stream]
+        mine = self._mine(stream)
         if after.events and not any(r.seq == after.last_seq
                                     and r.envelope["hash"] == after.last_hash for r in mine):
             return None
@@ -47,8 +61,8 @@ class InMemoryEventStore(EventStore):
     async def _publish(self, stream: StreamId, envelope: dict[str, Any], expected_last_seq: int,
                        command: str | None) -> tuple[int, bool]:
         await asyncio.sleep(0)
-        mine = [r.seq for r in self.log if StreamId.of(r.envelope) == stream]
-        if (mine[-1] if mine else 0) != expected_last_seq:
+        mine = self._mine(stream)
+        if (mine[-1].seq if mine else 0) != expected_last_seq:
             raise WrongLastSequence(stream.prefix)
         self.log.append(Recorded(len(self.log) + 1, envelope, command))
         return len(self.log), False

@@ -23,6 +23,7 @@ PREFIX = "PULIH_"
 # A URL may carry a password: an error about it never repeats the value.
 Url = Annotated[str | None, Field(description="a URL", json_schema_extra={"secret": True})]
 Port = Annotated[int, Field(ge=1, le=65535, description="an integer port 1–65535")]
+OptionalPort = Annotated[int | None, Field(ge=1, le=65535, description="an integer port 1–65535")]
 Directory = Annotated[Path | None, Field(description="a directory")]
 Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False,
                                  description="a positive number of seconds")]
@@ -48,6 +49,9 @@ class Settings:
     # Bearer tokens on the reports; None: on unless http_host is a loopback address.
     http_auth: Switch = None
     http_jwks_url: Url = None
+    # Prometheus metrics of the whole process on this port (shared/metrics.py); unset: none
+    # but reporting's own `GET /metrics` on http_port.
+    metrics_port: OptionalPort = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -33,6 +33,7 @@ from services.reporting.read.asof import asof_schema
 from services.reporting.rebuild_until import resolve_until, stream_end
 from shared.credentials import REPORTING, connect_options
 from shared.layout import hold as hold_layout
+from shared.metrics import replay_progress
 from shared.progress import progress
 from shared.runner import ProjectionRunner
 from shared.runtime import tune_gc
@@ -87,9 +88,15 @@ async def _build(nc: Client, pool: asyncpg.Pool, schema: str, until: int, names=
     chosen = [p for p in projections() if names is None or p.name in names]
     runner = runner or ProjectionRunner(nc, pool, chosen, schema=schema)
     runner.stop_at = until
+    metric = replay_progress(until)
     started = time.perf_counter()
     with progress(f"pulih replay → {schema}", until) as shown:  # on stderr
-        runner.on_batch = lambda seq, _n: shown.to(seq)
+
+        def on_batch(seq: int, size: int) -> None:
+            shown.to(seq)
+            metric(seq, size)
+
+        runner.on_batch = on_batch
         await runner.run_until(until)
     elapsed = time.perf_counter() - started
     log.info("replay_built", schema=schema, until=until,

@@ -48,6 +48,11 @@ def agreements(port):
     return items if len(items) == 3 else None
 
 
+def demo_loaded(log_path, port):
+    """Banyuwangi's agreements, once the whole demo region is loaded (its log says so)."""
+    return '"event": "demo_loaded"' in log_path.read_text() and agreements(port)
+
+
 def test_pulih_up_demo_with_embedded_servers(tmp_path):
     port = free_port()
     # The log goes to a file: a pipe nobody reads would fill up and block the service.
@@ -56,7 +61,7 @@ def test_pulih_up_demo_with_embedded_servers(tmp_path):
         [*PULIH, "up", "--demo"], env=env(PULIH_DATA_DIR=str(tmp_path), PULIH_HTTP_PORT=str(port)),
         stdout=subprocess.DEVNULL, stderr=logfile)
     try:
-        items = wait_for(lambda: agreements(port), 120)
+        items = wait_for(lambda: demo_loaded(tmp_path / "pulih.log", port), 240)
         servers = json.loads((tmp_path / "servers.json").read_text())
     finally:
         code = stop(process)

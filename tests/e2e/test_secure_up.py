@@ -1,6 +1,7 @@
 """`pulih up --demo` with embedded servers is secure by default: identities are created under
 the data dir, the embedded nats-server admits only them, the demo loads through an officer
-(its events carry the officer's actor), and the operator commands work on it."""
+per prison (its events carry the officer's actor; the Kanwil's quotas, the region identity's),
+and the operator commands work on it."""
 
 import asyncio
 import json
@@ -13,9 +14,10 @@ import orjson
 import pytest
 
 from deploy.embedded import free_port
-from tests.e2e.test_cli import PULIH, agreements, env, stop, wait_for
+from tests.e2e.test_cli import PULIH, agreements, demo_loaded, env, stop, wait_for
 
 ACTOR = "officer:lapas-banyuwangi:demo"
+REGION = "region:kanwil-jatim:demo"  # the Kanwil's assignment and quotas
 
 
 async def refused_without_credentials(url):
@@ -30,7 +32,7 @@ def test_pulih_up_demo_is_secure_by_default(tmp_path):
     process = subprocess.Popen([*PULIH, "up", "--demo"], env=variables,
                                stdout=subprocess.DEVNULL, stderr=logfile)
     try:
-        items = wait_for(lambda: agreements(port), 120)
+        items = wait_for(lambda: demo_loaded(tmp_path / "pulih.log", port), 240)
         servers = json.loads((tmp_path / "servers.json").read_text())
         asyncio.run(refused_without_credentials(servers["nats"]))
         export = subprocess.run([*PULIH, "events", "export", "--prison", "lapas-banyuwangi"],
@@ -60,7 +62,9 @@ def test_pulih_up_demo_is_secure_by_default(tmp_path):
 
     assert export.returncode == 0, export.stderr[-2000:]
     events = [orjson.loads(line) for line in export.stdout.splitlines()[1:-1]]
-    assert events and {e["envelope"]["actor"] for e in events} == {ACTOR}
+    assert events and {e["envelope"]["actor"] for e in events} == {ACTOR, REGION}
+    assert {e["envelope"]["actor"] for e in events
+            if e["envelope"]["aggregate_type"] == "prison"} == {REGION}
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert replay.returncode == 0, replay.stderr[-2000:]
     assert after_replay is not None and len(after_replay) == 3

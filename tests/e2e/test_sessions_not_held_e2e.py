@@ -155,8 +155,8 @@ async def test_evaluation_regional_and_program_figures(stack, prison_id):
 
     [item] = (await get("/evaluation", prison_id=prison_id, to="2026-10-31"))["items"]
     assert pick(item, ALL_TIME) == ALL_TIME
-    assert list(item)[-4:] == ["sessions_not_held", "not_held_by_reason", "makeup_sessions",
-                               "compliance_rate"]  # appended after every v1 field
+    assert list(item)[-5:] == ["sessions_not_held", "not_held_by_reason", "makeup_sessions",
+                               "compliance_rate", "track"]  # appended after every v1 field
     [march] = (await get("/evaluation", prison_id=prison_id, to="2025-03-31",
                          **{"from": "2025-03-01"}))["items"]
     assert pick(march, MARCH) == MARCH

@@ -64,10 +64,10 @@ async def test_both_commands_succeed_and_the_evaluation_counts_them(stack, priso
         "violations_open": 0, "violations_sanctioned": 1}
     text = (await stack.http.get("/evaluation", params={**params, "format": "csv"})).text
     header, line = csv.reader(io.StringIO(text))
-    # The session fields (sessions_not_held … compliance_rate, 4 columns) come after these.
-    assert header[-10:-4] == ["urine_tests", "urine_positive", "positivity_rate", "violations",
+    # The session fields (sessions_not_held … compliance_rate, 4 columns) and `track` come after.
+    assert header[-11:-5] == ["urine_tests", "urine_positive", "positivity_rate", "violations",
                               "violations_open", "violations_sanctioned"]
-    assert line[-10:-4] == ["2", "1", "0.5", "1", "0", "1"]
+    assert line[-11:-5] == ["2", "1", "0.5", "1", "0", "1"]
     [prison] = [r for r in (await stack.http.get("/regional", params={"to": TO})).json()["items"]
                 if r["prison_id"] == prison_id]
     assert (prison["urine_tests"], prison["violations_sanctioned"]) == (2, 1)

@@ -2,7 +2,7 @@
 
 The shared test stream holds poison events on purpose (tests/integration/test_runner.py), so the
 whole-log checks run on a private nats-server holding only what the services wrote: the demo
-scenario, an amendment, an expiry and a phase plan (all event types), sent through the real
+region (every event type, with the agreements service's own expiry), sent through the real
 command services.
 """
 
@@ -21,20 +21,19 @@ import nats
 import orjson
 import pytest
 
+from deploy import demo
 from deploy import demo_cohort as cohort
-from deploy.demo import demo_id, run_scenario
+from deploy.demo_region.agreements import agreement_id
+from deploy.demo_region.load import load_region
 from deploy.embedded import start_nats
 from ops.checks import Broken
 from ops.events import export, tail
-from ops.example_phases import phased
-from ops.examples import CUSTODY, intake_steps, urine_commands
 from ops.history import history
 from ops.verify import verify_file, verify_live
 from services.agreements.expiry import expire_due
 from services.agreements.main import install as install_agreements
 from services.attendance.main import install as install_attendance
 from services.programs.main import install as install_programs
-from shared.bus import command_subject
 from shared.contract.events import EVENT_AGGREGATES
 from shared.envelope import CommandMeta, NewEvent, StreamId
 from shared.eventlog import subject_filter
@@ -42,29 +41,12 @@ from shared.jetstream import JetStreamEventStore, ensure_stream
 from shared.runtime import Runtime
 from shared.settings import Settings
 
-PRISON = "lapas-audit"
+PRISON = demo.PRISON  # the demo region's Banyuwangi: the seed scenario's corrected session
 PULIH = [sys.executable, "-m", "ops.cli"]
-RINA = f"officer:{PRISON}:rina"
-LRPPN = demo_id("agreement/lrppn-bi-2025", PRISON)
-EXPIRED = "4d1e2f3a-5b6c-4d7e-8f90-a1b2c3d4e5f6"
-CORRECTED = demo_id(f"session/{cohort.CORRECTION[0].isoformat()}", PRISON)
-SIGNED = {
-    "number": "PKS/LAD/2024/I/001", "title": "Bimbingan konseling",
-    "partner": {"id": "yayasan-gennesa", "name": "Yayasan Gennesa", "kind": "foundation"},
-    "services": ["counseling"], "signed_on": "2024-01-10", "effective_from": "2024-01-10",
-    "effective_until": "2025-01-09", "signatories": [
-        {"name": "Kalapas", "title": "Kepala Lapas", "party": "prison"},
-        {"name": "Ketua", "title": "Ketua Yayasan", "party": "partner"}],
-    "renews": None, "committed_sessions_per_month": None}
-
-
-async def command(nc, service, name, data, actor=RINA):
-    body = {"command_id": str(uuid.uuid4()), "actor": actor, "expected_version": None,
-            "data": data}
-    reply = orjson.loads((await nc.request(command_subject(PRISON, service, name),
-                                           orjson.dumps(body), timeout=10)).data)
-    assert reply["ok"], reply
-    return reply
+DEMO = f"officer:{PRISON}:demo"
+AMENDED = agreement_id("lapas-narkotika-pamekasan", "bnnp-2023")
+EXPIRED = agreement_id("lapas-jember", "bnnp-2024")
+CORRECTED = demo.demo_id(f"session/{cohort.CORRECTION[0].isoformat()}", PRISON)
 
 
 @pytest.fixture(scope="module")
@@ -78,26 +60,9 @@ async def log_url(servers_root):
     install_attendance(rt)
     await rt.start()
     try:
-        await run_scenario(rt.nc, PRISON)
-        await command(rt.nc, "agreements", "AmendAgreement", {
-            "agreement_id": LRPPN, "signed_on": "2025-06-02", "note": "Tambahan sesi",
-            "changes": {"committed_sessions_per_month": 6}})
-        await command(rt.nc, "agreements", "SignAgreement", {"agreement_id": EXPIRED, **SIGNED})
-        for service, name, data in [*urine_commands(PRISON), *intake_steps(PRISON), *CUSTODY]:
-            await command(rt.nc, service, name, data)
-        # Not in the demo yet (issue 13 §6): a session lost to a lockdown.
-        await command(rt.nc, "attendance", "RecordSessionNotHeld", {
-            "session_id": demo_id("session/not-held", PRISON),
-            "program_id": demo_id(cohort.PROGRAM_KEY, PRISON),
-            "planned_for": "2025-08-20T09:00:00+07:00", "reason": "security_lockdown",
-            "note": None})
-        for name, data in (("AssignKanwil", {"kanwil_id": "jatim", "kanwil_name": "Kanwil Jatim",
-                                             "assigned_on": "2025-01-02"}),
-                           ("SetQuota", {"year": 2025, "track": "social", "target": 60})):
-            await command(rt.nc, "programs", name, data, actor="region:jatim:ana")
-        assert len(await expire_due(agreements, PRISON)) == 1
-        for service, name, data in phased(PRISON):  # the demo has no phase plan yet
-            await command(rt.nc, service, name, data)
+        # The timer ran once, on an empty log (then every hour): the expiries come from here.
+        assert all(reply["ok"] for reply in await load_region(rt.nc))
+        assert len(await expire_due(agreements)) >= 3
     finally:
         await rt.stop()
     yield server.url
@@ -195,7 +160,8 @@ async def test_history_is_who_did_what_when_why_in_order(log_nc):
     messages = await history(log_nc, "agreement", EXPIRED)
     envelopes = [orjson.loads(m.body) for m in messages]
     assert [(e["type"], e["actor"]) for e in envelopes] == [
-        ("AgreementSigned", RINA), ("AgreementExpired", "system:agreements")]
+        ("AgreementSigned", "officer:lapas-jember:demo"),
+        ("AgreementExpired", "system:agreements")]
     assert envelopes[1]["causation_id"] == envelopes[0]["event_id"]
 
 
@@ -220,12 +186,13 @@ def test_the_cli_exports_verifies_and_shows_history(log_url, log_nc, tmp_path):
     assert shown.returncode == 0, shown.stderr
     events = shown.stdout.splitlines()[2:]
     assert [line.split()[5] for line in events] == ["SessionHeld", "AttendanceCorrected"]
-    assert all(f"officer:{PRISON}:demo" in line for line in events)
+    assert all(DEMO in line for line in events)
     assert f"reason: {cohort.CORRECTION[4]}" in events[1]
-    as_json = orjson.loads(pulih("audit", "history", "agreement", LRPPN, "--json",
+    as_json = orjson.loads(pulih("audit", "history", "agreement", AMENDED, "--json",
                                  url=log_url).stdout)
+    pamekasan = "officer:lapas-narkotika-pamekasan:demo"
     assert [(e["type"], e["actor"]) for e in as_json["events"]] == [
-        ("AgreementSigned", f"officer:{PRISON}:demo"), ("AgreementAmended", RINA)]
+        ("AgreementSigned", pamekasan), ("AgreementAmended", pamekasan)]
     assert "note: Tambahan sesi" in as_json["events"][1]["summary"]
     mine = pulih("audit", "history", "session", CORRECTED, "--prison", PRISON, url=log_url)
     assert mine.stdout == shown.stdout
@@ -282,14 +249,14 @@ async def test_tail_from_an_instant_replays_what_was_appended_since(nc, store, p
 
 async def test_the_cli_tail_replays_from_a_sequence_then_follows(log_url):
     process = await asyncio.create_subprocess_exec(
-        *PULIH, "events", "tail", "--prison", PRISON, "--type", "AgreementExpired",
+        *PULIH, "events", "tail", "--prison", "lapas-jember", "--type", "AgreementExpired",
         "--from", "1", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
         env={**{k: v for k, v in os.environ.items() if not k.startswith("PULIH_")},
              "PULIH_NATS_URL": log_url})
     try:
         line = orjson.loads(await asyncio.wait_for(process.stdout.readline(), 60))
         assert line["envelope"]["type"] == "AgreementExpired"
-        assert line["envelope"]["aggregate_id"] == EXPIRED
+        assert line["envelope"]["prison_id"] == "lapas-jember"
     finally:
         process.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(process.wait(), 30) == 0

@@ -99,7 +99,7 @@ async def test_evaluation_and_regional_as_csv():
     ("/evaluation?from=2026-04-02", "from"),  # after the default `to`, today
     ("/evaluation?prison_id=Lapas_X", "prison_id"),
     ("/evaluation?partner_id=-x", "partner_id"),
-    ("/evaluation?format=xlsx", "format"),
+    ("/evaluation?format=xls", "format"),
     ("/regional?to=yesterday", "to"),
     ("/regional?from=2025-03-02&to=2025-03-01", "from"),
     ("/regional?format=xml", "format"),

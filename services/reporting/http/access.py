@@ -112,10 +112,22 @@ BEARER = HTTPBearer(
     "default when the reports listen on a loopback address).")
 
 
+# The dashboard's sign-in keeps the token in this cookie (HttpOnly, SameSite=Strict): every
+# report reads it when no bearer header is given. The reports are GET-only and the cookie is
+# never sent by another site's request, so it opens no cross-site request forgery.
+TOKEN_COOKIE = "pulih_token"
+
+
+def request_token(request: Request, credentials: HTTPAuthorizationCredentials | None
+                  ) -> str | None:
+    """The bearer header's token, else the sign-in cookie's."""
+    return credentials.credentials if credentials else request.cookies.get(TOKEN_COOKIE)
+
+
 # Sync: FastAPI runs it in a worker thread, where fetching a JWKS may block.
 def _access(request: Request, credentials: Annotated[
         HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> Access:
-    return request.app.state.authorize(credentials.credentials if credentials else None)
+    return request.app.state.authorize(request_token(request, credentials))
 
 
 Allowed = Annotated[Access, Depends(_access)]

@@ -9,16 +9,16 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query
 
 from services.reporting.http.access import Allowed
+from services.reporting.http.download import period
 from services.reporting.http.errors import responses
 from services.reporting.http.models import (
-    EVALUATION_COLUMNS,
-    REGIONAL_COLUMNS,
     SLUG,
+    EvaluationItem,
     EvaluationList,
+    RegionalItem,
     RegionalList,
 )
-from services.reporting.http.params import LIST_OK, AtPoint, FormatQuery, FromQuery, ToQuery
-from services.reporting.http.tabular import listed
+from services.reporting.http.params import LIST_OK, AtPoint, FromQuery, Out, PrisonQuery, ToQuery
 from services.reporting.read.asof import Point
 from services.reporting.read.figures import Window
 from services.reporting.read.port import ReadModel
@@ -27,7 +27,9 @@ WINDOW_DOC = (" The window `from`..`to` limits sessions (by their WIB day), urin
               "(by tested_on), completions, withdrawals and releases; `to` also bounds "
               "enrolments and assessments. Rates and means are unrounded and recomputed from "
               "numerators and denominators. "
-              "`?format=csv` gives the rows as CSV, objects as compact JSON cells. 400 when "
+              "`?format=csv|xlsx` gives the rows as a file, objects as compact JSON cells "
+              "(`pulih-{report}[-{prison_id}][-{partner_id}]-{from}_{to}`, `to-{to}` when "
+              "`from` is not given). 400 when "
               "`from` is after `to`.")
 
 
@@ -43,21 +45,21 @@ def add_evaluation_routes(app: FastAPI, reads: ReadModel) -> None:
     )
     async def evaluation(
         *,
-        prison_id: Annotated[str | None, Query(pattern=SLUG, description="Only this prison.")]
-        = None,
+        prison_id: PrisonQuery = None,
         partner_id: Annotated[str | None, Query(
             pattern=SLUG, description="Only programs under an agreement with this partner.")]
         = None,
         from_: FromQuery = None,
         to: ToQuery = None,
-        format: FormatQuery = "json",
+        out: Out,
         point: AtPoint,
         access: Allowed,
     ) -> Any:
         access.check(prison_id)
         schema, span = await _window(point, from_, to)
         items = await reads.evaluation(schema, span, prison_id, partner_id, **access.rows())
-        return listed(items, format, EVALUATION_COLUMNS)
+        return out.listed(items, EvaluationItem,
+                          ("evaluation", prison_id, partner_id, period(from_, span.end)))
 
     @app.get(
         "/regional", response_model=RegionalList, operation_id="regional",
@@ -72,13 +74,13 @@ def add_evaluation_routes(app: FastAPI, reads: ReadModel) -> None:
         *,
         from_: FromQuery = None,
         to: ToQuery = None,
-        format: FormatQuery = "json",
+        out: Out,
         point: AtPoint,
         access: Allowed,
     ) -> Any:
         schema, span = await _window(point, from_, to)
         items = await reads.regional(schema, span, **access.rows())
-        return listed(items, format, REGIONAL_COLUMNS)
+        return out.listed(items, RegionalItem, ("regional", period(from_, span.end)))
 
 
 async def _window(point: Callable[[], Awaitable[Point]], from_: date | None, to: date | None

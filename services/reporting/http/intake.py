@@ -3,17 +3,17 @@ services/reporting/read/intake.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import FastAPI, Query
+from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
 from services.reporting.http.access import Allowed
+from services.reporting.http.download import period
 from services.reporting.http.errors import responses
 from services.reporting.http.evaluation import _window
-from services.reporting.http.models import SLUG, PrisonKey
-from services.reporting.http.params import LIST_OK, AtPoint, FormatQuery, FromQuery, ToQuery
-from services.reporting.http.tabular import listed
+from services.reporting.http.models import PrisonKey
+from services.reporting.http.params import LIST_OK, AtPoint, FromQuery, Out, PrisonQuery, ToQuery
 from services.reporting.read.port import ReadModel
 
 _CUT = "Of the stays screened inside the window, those "
@@ -70,21 +70,21 @@ def add_intake_routes(app: FastAPI, reads: ReadModel) -> None:
         "concluded assessments, placements (by track and setting), the waiting list, "
         "refusals, ineligibility, and days from screening to the head of the prison's "
         "placement decision (the 14-working-day rule). Later steps count as recorded at the "
-        "report's point, whatever their dates. `?format=csv` gives the rows as CSV. 400 "
+        "report's point, whatever their dates. `?format=csv|xlsx` gives the rows as a file "
+        "(`pulih-intake[-{prison_id}]-{from}_{to}`). 400 "
         "when `from` is after `to`.",
         responses={**LIST_OK, **responses(400, 401, 403, 404, 503)},
     )
     async def intake(
         *,
-        prison_id: Annotated[str | None, Query(pattern=SLUG, description="Only this prison.")]
-        = None,
+        prison_id: PrisonQuery = None,
         from_: FromQuery = None,
         to: ToQuery = None,
-        format: FormatQuery = "json",
+        out: Out,
         point: AtPoint,
         access: Allowed,
     ) -> Any:
         access.check(prison_id)
         schema, span = await _window(point, from_, to)
         items = await reads.intake(schema, span, prison_id, **access.rows())
-        return listed(items, format, INTAKE_COLUMNS)
+        return out.listed(items, IntakeItem, ("intake", prison_id, period(from_, span.end)))

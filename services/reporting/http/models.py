@@ -15,7 +15,7 @@ UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 AggregateType = Literal["agreement", "program", "participant", "session", "prison"]
 AgreementStatus = Literal["active", "expiring", "expired", "terminated"]
 ProgramStatus = Literal["open", "closed"]
-Format = Literal["json", "csv"]
+Format = Literal["json", "csv", "xlsx"]
 
 
 class ErrorDetail(BaseModel):

@@ -13,8 +13,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import WithJsonSchema
 
+from services.reporting.http.download import FILE_CONTENT, Output
 from services.reporting.http.models import SLUG, Format
-from services.reporting.http.tabular import CSV_CONTENT
 from services.reporting.read.asof import ASOF_NAME, Point
 from shared.errors import Detail, Rejected
 from shared.fields import Day
@@ -68,7 +68,23 @@ class StrictRoute(APIRoute):
 
 T = TypeVar("T")
 
-FormatQuery = Annotated[Format, Query(description="`csv`: the same rows as CSV, header first.")]
+FormatQuery = Annotated[Format, Query(description=(
+    "`json` (default); `csv`: the same rows as CSV, header first, objects and lists as compact "
+    "JSON cells; `xlsx`: the same rows and columns as one sheet of typed cells (dates as "
+    "dates, numbers as numbers, null empty, objects and lists as compact JSON text), header "
+    "row frozen. Text starting `=`, `+`, `-`, `@`, tab or CR is written as text (CSV: a "
+    "leading `'`). A file comes with `Content-Disposition: attachment; filename=\"pulih-…\"`."))]
+BomQuery = Annotated[bool, Query(description=(
+    "With `format=csv`: start the file with a UTF-8 byte-order mark, so that Excel reads its "
+    "text (Indonesian names, dashes) as UTF-8. Ignored by the other formats."))]
+
+
+def _output(format: FormatQuery = "json", bom: BomQuery = False) -> Output:
+    return Output(format, bom)
+
+
+# The report's `?format=` and `?bom=`.
+Out = Annotated[Output, Depends(_output)]
 AsOfQuery = Annotated[str | None, Query(
     pattern=ASOF_NAME, description="Read the replay `pulih replay --until … --into <name>` "
     "built (schema `asof_<name>`) instead of the live read model; 404 when there is none. "
@@ -90,8 +106,14 @@ PrisonOfIdQuery = Annotated[str | None, Query(
     pattern=SLUG, description="The prison whose aggregate of this id is meant: ids are unique "
     "within a prison only. Required (400 `invalid`, detail on `prison_id`) when the id exists "
     "in several prisons; 404 when that prison has none.")]
+PrisonQuery = Annotated[str | None, Query(pattern=SLUG, description="Only this prison.")]
 LIST_OK: dict[int | str, dict[str, Any]] = {
-    200: {"content": CSV_CONTENT, "description": "JSON, or CSV with `?format=csv`."}}
+    200: {"content": FILE_CONTENT,
+          "description": "JSON, or a file: CSV with `?format=csv`, XLSX with `?format=xlsx`.",
+          "headers": {"Content-Disposition": {
+              "description": "With a file only: `attachment; filename=\"pulih-{report}-…"
+              ".{csv|xlsx}\"` (ASCII letters, digits, `.`, `_`, `-`).",
+              "schema": {"type": "string"}}}}}
 
 
 def _point(request: Request, as_of: AsOfQuery = None) -> Callable[[], Awaitable[Point]]:

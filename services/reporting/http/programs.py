@@ -9,16 +9,15 @@ from fastapi import Depends, FastAPI, Path, Request
 
 from services.reporting.http.access import Allowed
 from services.reporting.http.errors import responses
-from services.reporting.http.models import PROGRAM_COLUMNS, UUID, ProgramReport
+from services.reporting.http.models import UUID, ProgramReport
 from services.reporting.http.params import (
     LIST_OK,
     AtPoint,
-    FormatQuery,
+    Out,
     PrisonOfIdQuery,
     one_prison,
 )
-from services.reporting.http.plan_models import ROSTER_COLUMNS, Roster
-from services.reporting.http.tabular import csv_response, listed
+from services.reporting.http.plan_models import Roster, RosterItem
 from services.reporting.read.port import ReadModel
 from shared.errors import not_found
 
@@ -57,13 +56,16 @@ def add_program_routes(app: FastAPI, reads: ReadModel) -> None:
         summary="One program: its cohort and attendance figures",
         description="A program (a cohort under an agreement) with its participant counts, "
         "held sessions and attendance rate, its track and phase plan and how many active "
-        "participants are in each phase, from the read model. `?format=csv` gives the same "
-        "fields as one CSV row (the plan and the counts as compact JSON cells).",
+        "participants are in each phase, from the read model. `?format=csv|xlsx` gives the "
+        "same fields as one row of a file (the plan and the counts as compact JSON cells; "
+        "`pulih-program-{prison_id}-{program_id}`).",
         responses=RESPONSES,
     )
-    async def program(*, found: OneProgram, format: FormatQuery = "json") -> Any:
+    async def program(*, found: OneProgram, out: Out) -> Any:
         _, report = await found()
-        return csv_response([report], PROGRAM_COLUMNS) if format == "csv" else report
+        if out.format == "json":
+            return report
+        return out.file([report], ProgramReport, ("program", *_names(report)))
 
     @app.get(
         "/programs/{program_id}/participants", response_model=Roster,
@@ -71,10 +73,16 @@ def add_program_routes(app: FastAPI, reads: ReadModel) -> None:
         description="One item per participant ever enrolled in the program, by their latest "
         "enrolment (ordered by enrolled_on, participant_id): status, dates, and the phase of "
         "the plan they are in (or were in when they left) and since when. Pseudonyms only. "
-        "Found as `/programs/{program_id}` finds the program (`prison_id`, 403, 404).",
+        "Found as `/programs/{program_id}` finds the program (`prison_id`, 403, 404). "
+        "`?format=csv|xlsx`: the same rows as a file "
+        "(`pulih-participants-{prison_id}-{program_id}`).",
         responses=RESPONSES,
     )
-    async def participants(*, found: OneProgram, format: FormatQuery = "json") -> Any:
+    async def participants(*, found: OneProgram, out: Out) -> Any:
         schema, report = await found()
         items = await reads.roster(schema, report["prison_id"], program_id=report["program_id"])
-        return listed(items, format, ROSTER_COLUMNS)
+        return out.listed(items, RosterItem, ("participants", *_names(report)))
+
+
+def _names(report: dict[str, Any]) -> tuple[str, str]:
+    return report["prison_id"], report["program_id"]

@@ -8,9 +8,8 @@ from fastapi import FastAPI, Query
 
 from services.reporting.http.access import Access, Allowed
 from services.reporting.http.errors import responses
-from services.reporting.http.models import QUOTA_COLUMNS, QuotaList
-from services.reporting.http.params import LIST_OK, AtPoint, FormatQuery
-from services.reporting.http.tabular import listed
+from services.reporting.http.models import QuotaItem, QuotaList
+from services.reporting.http.params import LIST_OK, AtPoint, Out
 from services.reporting.read.port import ReadModel, Rows
 from services.reporting.read.quotas import TRACKS, roll_up
 from shared.errors import Detail, Rejected
@@ -28,7 +27,8 @@ def add_quota_routes(app: FastAPI, reads: ReadModel) -> None:
         "distinct participants enrolled in a program of the track in the year. A prison token "
         "sees its prisons' rows; a Kanwil row only when the token covers every prison of that "
         "Kanwil; `level=national` needs a token for every prison (`--all`), else 403. The "
-        "Kanwil is each prison's latest assignment, for every year.",
+        "Kanwil is each prison's latest assignment, for every year. `?format=csv|xlsx`: the "
+        "same rows as a file (`pulih-quotas-{year}-{level}[-{track}]`).",
         responses={**LIST_OK, **responses(400, 401, 403, 404, 503)},
     )
     async def quotas(
@@ -39,7 +39,7 @@ def add_quota_routes(app: FastAPI, reads: ReadModel) -> None:
         = "prison",
         track: Annotated[Literal["medical", "social", "post_rehabilitation"] | None, Query(
             description="Only this track.")] = None,
-        format: FormatQuery = "json",
+        out: Out,
         point: AtPoint,
         access: Allowed,
     ) -> Any:
@@ -47,9 +47,10 @@ def add_quota_routes(app: FastAPI, reads: ReadModel) -> None:
             message = "the national roll-up needs a token for every prison (--all)"
             raise Rejected("forbidden", message, [Detail("level", message)])
         at = (await point()).found()
-        rows = await reads.quotas(at.schema, year or at.today.year,
-                                  (track,) if track else TRACKS)
-        return listed(visible(rows, level, access), format, QUOTA_COLUMNS)
+        year = year or at.today.year
+        rows = await reads.quotas(at.schema, year, (track,) if track else TRACKS)
+        return out.listed(visible(rows, level, access), QuotaItem,
+                          ("quotas", year, level, track))
 
 
 def visible(rows: Rows, level: Level, access: Access) -> Rows:

@@ -10,14 +10,13 @@ from fastapi import FastAPI, Query
 from services.reporting.http.access import Allowed
 from services.reporting.http.errors import responses
 from services.reporting.http.models import SLUG
-from services.reporting.http.params import LIST_OK, AtPoint, FormatQuery, QueryDay, ToQuery
+from services.reporting.http.params import LIST_OK, AtPoint, Out, QueryDay, ToQuery
 from services.reporting.http.recidivism_models import (
-    RECIDIVISM_COLUMNS,
-    STOCK_COLUMNS,
+    RecidivismItem,
     RecidivismList,
+    StockItem,
     StockList,
 )
-from services.reporting.http.tabular import listed
 from services.reporting.read.port import ReadModel
 from services.reporting.read.recidivism import WINDOWS
 from shared.errors import Detail, Rejected
@@ -36,7 +35,8 @@ def add_recidivism_routes(app: FastAPI, reads: ReadModel) -> None:
         "is their pseudonym, followed through every prison; transfers are not releases and "
         "the arrival after a transfer is not a return. Numerators, denominators and "
         "exclusions are each a column; see their descriptions. Nothing dated after `to` "
-        "counts. `?format=csv` gives the same rows.",
+        "counts. `?format=csv|xlsx` gives the same rows as a file "
+        "(`pulih-recidivism[-{prison_id}][-{cohort}][-{window}m]-to-{to}`).",
         responses={**LIST_OK, **responses(400, 401, 403, 404, 503)},
     )
     async def recidivism(
@@ -48,7 +48,7 @@ def add_recidivism_routes(app: FastAPI, reads: ReadModel) -> None:
             description="Only this follow-up window, in calendar months: 6, 12, 24 or 36.",
             json_schema_extra={"enum": list(WINDOWS)})] = None,
         to: ToQuery = None,
-        format: FormatQuery = "json",
+        out: Out,
         point: AtPoint,
         access: Allowed,
     ) -> Any:
@@ -57,9 +57,12 @@ def add_recidivism_routes(app: FastAPI, reads: ReadModel) -> None:
             raise Rejected("invalid", message, [Detail("window", message)])
         access.check(prison_id)
         at = (await point()).found()
-        items = await reads.recidivism(at.schema, to or at.today, cohort, window, prison_id,
+        end = to or at.today
+        items = await reads.recidivism(at.schema, end, cohort, window, prison_id,
                                        **access.rows())
-        return listed(items, format, RECIDIVISM_COLUMNS)
+        months = f"{window}m" if window is not None else None
+        return out.listed(items, RecidivismItem,
+                          ("recidivism", prison_id, cohort, months, f"to-{end.isoformat()}"))
 
     @app.get(
         "/recidivism/stock", response_model=StockList, operation_id="recidivism_stock",
@@ -67,7 +70,8 @@ def add_recidivism_routes(app: FastAPI, reads: ReadModel) -> None:
         description="A different measure from /recidivism: per prison, of the people in "
         "custody there on `on`, how many have an earlier release (not a transfer, not "
         "revoked) from any prison. It depends on who is inside that day, not on what becomes "
-        "of a release cohort. Ordered by prison_id. `?format=csv` gives the same rows.",
+        "of a release cohort. Ordered by prison_id. `?format=csv|xlsx` gives the same rows "
+        "as a file (`pulih-recidivism-stock[-{prison_id}]-{on}`).",
         responses={**LIST_OK, **responses(400, 401, 403, 404, 503)},
     )
     async def recidivism_stock(
@@ -75,12 +79,12 @@ def add_recidivism_routes(app: FastAPI, reads: ReadModel) -> None:
         on: Annotated[QueryDay | None, Query(description="The day counted (YYYY-MM-DD); "
                                              "default today in WIB (UTC+7).")] = None,
         prison_id: PrisonQuery = None,
-        format: FormatQuery = "json",
+        out: Out,
         point: AtPoint,
         access: Allowed,
     ) -> Any:
         access.check(prison_id)
         at = (await point()).found()
-        items = await reads.recidivism_stock(at.schema, on or at.today, prison_id,
-                                             **access.rows())
-        return listed(items, format, STOCK_COLUMNS)
+        day = on or at.today
+        items = await reads.recidivism_stock(at.schema, day, prison_id, **access.rows())
+        return out.listed(items, StockItem, ("recidivism-stock", prison_id, day.isoformat()))

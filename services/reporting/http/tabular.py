@@ -1,4 +1,4 @@
-"""CSV output for the list reports: the same rows as the JSON items, with a header line."""
+"""CSV output for the reports: the same rows as the JSON items, with a header line."""
 
 from __future__ import annotations
 
@@ -43,14 +43,11 @@ def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
     return out.getvalue()
 
 
-def csv_response(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> Response:
-    return Response(to_csv(rows, columns), media_type=CSV_MEDIA_TYPE)
+# A UTF-8 byte-order mark: Excel reads a CSV without one in the machine's legacy code page.
+BOM = "\ufeff"
 
 
-def listed(items: list[dict[str, Any]], format: str, columns: Sequence[str]) -> Any:
-    """A list report's body: `{"items": …}`, or its rows as CSV."""
-    return csv_response(items, columns) if format == "csv" else {"items": items}
-
-
-# OpenAPI: the CSV alternative of a list report's 200 response.
-CSV_CONTENT: dict[str, Any] = {"text/csv": {"schema": {"type": "string"}}}
+def csv_response(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], bom: bool = False,
+                 headers: Mapping[str, str] | None = None) -> Response:
+    body = (BOM if bom else "") + to_csv(rows, columns)
+    return Response(body, media_type=CSV_MEDIA_TYPE, headers=headers)

@@ -16,6 +16,7 @@ from services.reporting.read.health import RUNNER, live_state, projection_health
 from services.reporting.read.intake import intake_report
 from services.reporting.read.phases import roster
 from services.reporting.read.port import DEPENDENCY_DOWN, Rows
+from services.reporting.read.program_sessions import program_sessions
 from services.reporting.read.queries import list_agreements, program_report
 from services.reporting.read.quotas import quota_rows
 from services.reporting.read.recidivism_sql import recidivism_report, stock_report
@@ -85,6 +86,11 @@ class LiveReadModel:
     async def roster(self, schema: str, prison_id: str, program_id: str) -> Rows:
         async with self._read(schema) as conn:
             return await roster(conn, prison_id, program_id)
+
+    async def program_sessions(self, schema: str, prison_id: str, program_id: str, to: date
+                               ) -> dict[str, Any]:
+        async with self._read(schema) as conn:
+            return await program_sessions(conn, prison_id, program_id, to)
 
     async def evaluation(self, schema: str, window: Window, prison_id: str | None,
                          partner_id: str | None, *,

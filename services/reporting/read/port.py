@@ -36,6 +36,12 @@ class ReadModel(Protocol):
         `read.phases.roster`); empty when it has no participant."""
         ...
 
+    async def program_sessions(self, schema: str, prison_id: str, program_id: str, to: date
+                               ) -> dict[str, Any]:
+        """The dashboard's program page: held sessions per month and activity, and each
+        participant's attendance, up to `to` (see `read.program_sessions`)."""
+        ...
+
     async def evaluation(self, schema: str, window: Window, prison_id: str | None,
                          partner_id: str | None, *,
                          prisons: Sequence[str] | None = None) -> Rows: ...
