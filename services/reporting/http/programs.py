@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Path, Request
 
-from services.reporting.http.access import Allowed
+from services.reporting.http.access import Access, Allowed
 from services.reporting.http.errors import responses
 from services.reporting.http.models import UUID, ProgramReport
 from services.reporting.http.params import (
@@ -36,13 +36,20 @@ async def _finder(request: Request, program_id: ProgramId, point: AtPoint, acces
     async def find() -> Found:
         access.check(prison_id)
         schema = (await point()).found().schema
-        found = await reads.program(schema, program_id, prison_id)
-        if not found:
-            raise not_found(f"no program {program_id}")
-        found = access.visible(found, lambda r: r["prison_id"], "program")
-        return schema, one_prison(found, lambda r: r["prison_id"], "program")[0]
+        return schema, await find_program(reads, access, schema, program_id, prison_id)
 
     return find
+
+
+async def find_program(reads: ReadModel, access: Access, schema: str, program_id: str,
+                       prison_id: str | None) -> dict[str, Any]:
+    """The one program of that id the request means: 404 when none, 403 when only in prisons
+    the token does not cover, 400 when in several and `prison_id` is not given."""
+    found = await reads.program(schema, program_id, prison_id)
+    if not found:
+        raise not_found(f"no program {program_id}")
+    found = access.visible(found, lambda r: r["prison_id"], "program")
+    return one_prison(found, lambda r: r["prison_id"], "program")[0]
 
 
 OneProgram = Annotated[Callable[[], Awaitable[Found]], Depends(_finder)]

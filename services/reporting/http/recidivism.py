@@ -9,8 +9,9 @@ from fastapi import FastAPI, Query
 
 from services.reporting.http.access import Allowed
 from services.reporting.http.errors import responses
-from services.reporting.http.models import SLUG
+from services.reporting.http.models import SLUG, UUID
 from services.reporting.http.params import LIST_OK, AtPoint, Out, QueryDay, ToQuery
+from services.reporting.http.programs import find_program
 from services.reporting.http.recidivism_models import (
     RecidivismItem,
     RecidivismList,
@@ -18,11 +19,28 @@ from services.reporting.http.recidivism_models import (
     StockList,
 )
 from services.reporting.read.port import ReadModel
-from services.reporting.read.recidivism import WINDOWS
+from services.reporting.read.recidivism import WINDOWS, Graduates
 from shared.errors import Detail, Rejected
 
 PrisonQuery = Annotated[str | None, Query(
     pattern=SLUG, description="Only this (releasing) prison.")]
+RowsPrisonQuery = Annotated[str | None, Query(
+    pattern=SLUG, description="Only this (releasing) prison. With `program_id`, also the "
+    "program's prison: program ids are unique within a prison only, so it is required (400 "
+    "`invalid`, detail on `prison_id`) when the id exists in several prisons; 404 when that "
+    "prison has no such program.")]
+GraduatedQuery = Annotated[int | None, Query(
+    ge=1900, le=2999, description="Only graduates of this year: people who completed a program "
+    "(`ParticipantCompleted`) dated in this calendar year, in the releasing prison, on or "
+    "before the release counted. The cohort stays the release year.")]
+ProgramQuery = Annotated[str | None, Query(
+    pattern=UUID, description="Only graduates of this program (lowercase UUID): people who "
+    "completed it, in the releasing prison (the program's), on or before the release counted. "
+    "404 when no such program; 403 when it is only in prisons the token does not cover.")]
+PartnerQuery = Annotated[str | None, Query(
+    pattern=SLUG, description="Only graduates of programs under this partner's agreements "
+    "(program → agreement of the same prison → partner), completed in the releasing prison "
+    "on or before the release counted.")]
 
 
 def add_recidivism_routes(app: FastAPI, reads: ReadModel) -> None:
@@ -35,19 +53,27 @@ def add_recidivism_routes(app: FastAPI, reads: ReadModel) -> None:
         "is their pseudonym, followed through every prison; transfers are not releases and "
         "the arrival after a transfer is not a return. Numerators, denominators and "
         "exclusions are each a column; see their descriptions. Nothing dated after `to` "
-        "counts. `?format=csv|xlsx` gives the same rows as a file "
-        "(`pulih-recidivism[-{prison_id}][-{cohort}][-{window}m]-to-{to}`).",
+        "counts. `graduated_in`, `program_id` and `partner_id` (combinable) narrow every "
+        "column, `transfers` included, to programme graduates: people with a completion "
+        "(`ParticipantCompleted`) matching them, in the releasing prison, on or before the "
+        "release (or transfer) counted; the cohort stays the release year, so last year's "
+        "graduates are `graduated_in=<last year>` over every cohort (`cohort` omitted). "
+        "`?format=csv|xlsx` gives the same rows as a file (`pulih-recidivism[-{prison_id}]"
+        "[-{cohort}][-{window}m][-graduated-{year}][-{program_id}][-{partner_id}]-to-{to}`).",
         responses={**LIST_OK, **responses(400, 401, 403, 404, 503)},
     )
     async def recidivism(
         *,
         cohort: Annotated[int | None, Query(ge=1900, le=2999, description="Only this release "
                                             "year.")] = None,
-        prison_id: PrisonQuery = None,
+        prison_id: RowsPrisonQuery = None,
         window: Annotated[int | None, Query(
             description="Only this follow-up window, in calendar months: 6, 12, 24 or 36.",
             json_schema_extra={"enum": list(WINDOWS)})] = None,
         to: ToQuery = None,
+        graduated_in: GraduatedQuery = None,
+        program_id: ProgramQuery = None,
+        partner_id: PartnerQuery = None,
         out: Out,
         point: AtPoint,
         access: Allowed,
@@ -58,11 +84,18 @@ def add_recidivism_routes(app: FastAPI, reads: ReadModel) -> None:
         access.check(prison_id)
         at = (await point()).found()
         end = to or at.today
+        only: dict[str, Any] = {}
+        if (graduated_in, program_id, partner_id) != (None, None, None):
+            of = None if program_id is None else (await find_program(
+                reads, access, at.schema, program_id, prison_id))["prison_id"]
+            only = {"graduates": Graduates(graduated_in, of, program_id, partner_id)}
         items = await reads.recidivism(at.schema, end, cohort, window, prison_id,
-                                       **access.rows())
+                                       **access.rows(), **only)
         months = f"{window}m" if window is not None else None
+        year = f"graduated-{graduated_in}" if graduated_in is not None else None
         return out.listed(items, RecidivismItem,
-                          ("recidivism", prison_id, cohort, months, f"to-{end.isoformat()}"))
+                          ("recidivism", prison_id, cohort, months, year, program_id,
+                           partner_id, f"to-{end.isoformat()}"))
 
     @app.get(
         "/recidivism/stock", response_model=StockList, operation_id="recidivism_stock",

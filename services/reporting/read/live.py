@@ -19,6 +19,7 @@ from services.reporting.read.port import DEPENDENCY_DOWN, Rows
 from services.reporting.read.program_sessions import program_sessions
 from services.reporting.read.queries import list_agreements, program_report
 from services.reporting.read.quotas import quota_rows
+from services.reporting.read.recidivism import Graduates
 from services.reporting.read.recidivism_sql import recidivism_report, stock_report
 from shared.envelope import STREAM, WIB
 from shared.layout import stamp_of
@@ -110,9 +111,11 @@ class LiveReadModel:
 
     async def recidivism(self, schema: str, to: date, cohort: int | None, window: int | None,
                          prison_id: str | None, *,
-                         prisons: Sequence[str] | None = None) -> Rows:
+                         prisons: Sequence[str] | None = None,
+                         graduates: Graduates | None = None) -> Rows:
         async with self._read(schema) as conn:
-            return await recidivism_report(conn, to, cohort, window, prison_id, prisons)
+            return await recidivism_report(conn, to, cohort, window, prison_id, prisons,
+                                           graduates)
 
     async def recidivism_stock(self, schema: str, on: date, prison_id: str | None, *,
                                prisons: Sequence[str] | None = None) -> Rows:

@@ -12,6 +12,7 @@ import nats.errors
 import nats.js.errors
 
 from services.reporting.read.figures import Window
+from services.reporting.read.recidivism import Graduates
 from shared.store import Recorded, StoreUnavailable
 
 Rows = list[dict[str, Any]]
@@ -55,8 +56,10 @@ class ReadModel(Protocol):
 
     async def recidivism(self, schema: str, to: date, cohort: int | None, window: int | None,
                          prison_id: str | None, *,
-                         prisons: Sequence[str] | None = None) -> Rows:
-        """`/recidivism` rows (services/reporting/read/recidivism.py)."""
+                         prisons: Sequence[str] | None = None,
+                         graduates: Graduates | None = None) -> Rows:
+        """`/recidivism` rows (services/reporting/read/recidivism.py); `graduates` (None:
+        everyone) keeps the graduates it names."""
         ...
 
     async def recidivism_stock(self, schema: str, on: date, prison_id: str | None, *,

@@ -36,6 +36,18 @@ Row = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
+class Graduates:
+    """`/recidivism`'s graduate filters: completions dated in `year`, of the program
+    `program_id` of `program_prison_id`, of programs under `partner_id`'s agreements (None:
+    any)."""
+
+    year: int | None = None
+    program_prison_id: str | None = None
+    program_id: str | None = None
+    partner_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Return:
     on: date
     kind: str  # NEW_OFFENCE | REVOCATION
@@ -129,6 +141,14 @@ def people(releases: Iterable[Row], stays: Iterable[Row]) -> dict[str, Person]:
     return dict(out)
 
 
+def graduated(completions: Iterable[Row], release: Row, year: int | None) -> bool:
+    """Whether one of the person's `completions` makes `release` a graduate's: in the
+    releasing prison, on or before the release, in `year` when given."""
+    return any(c["prison_id"] == release["prison_id"]
+               and c["completed_on"] <= release["released_on"]
+               and year in (None, c["completed_on"].year) for c in completions)
+
+
 def cohort_release(person: Person, year: int, to: date) -> Row | None:
     """The person's first non-transfer release dated in `year` (and by `to`)."""
     found = [r for r in person.releases if r["release_type"] != TRANSFER
@@ -138,23 +158,34 @@ def cohort_release(person: Person, year: int, to: date) -> Row | None:
 
 def recidivism(releases: Sequence[Row], stays: Sequence[Row], to: date, *,
                cohort: int | None = None, windows: Sequence[int] = WINDOWS,
-               prisons: Iterable[str] | None = None) -> list[dict[str, Any]]:
+               prisons: Iterable[str] | None = None, completions: Iterable[Row] | None = None,
+               graduated_in: int | None = None) -> list[dict[str, Any]]:
     """The report's rows, ordered by prison_id, cohort, window_months: one per releasing
     prison × cohort year × window, for every (prison, year) with a release or a transfer
-    out dated in it (by `to`); `prisons` (None: every prison) keeps those prisons' rows."""
+    out dated in it (by `to`) that counts; `prisons` (None: every prison) keeps those
+    prisons' rows; `completions` (None: everyone) keeps graduates only (see above)."""
     wanted = None if prisons is None else set(prisons)
+    of: dict[str, list[Row]] = defaultdict(list)
+    for c in completions or ():
+        of[c["participant_id"]].append(c)
+
+    def counts(release: Row) -> bool:
+        return completions is None or graduated(of[release["participant_id"]], release,
+                                                graduated_in)
+
     cells: dict[tuple[str, int, int], Cell] = defaultdict(Cell)
     transfers: dict[tuple[str, int], int] = defaultdict(int)
     for r in releases:
         on = r["released_on"]
-        if r["release_type"] == TRANSFER and on <= to and cohort in (None, on.year):
+        if (r["release_type"] == TRANSFER and on <= to and cohort in (None, on.year)
+                and counts(r)):
             transfers[r["prison_id"], on.year] += 1
     years = {r["released_on"].year for r in releases if r["released_on"] <= to}
     for person in people(releases, stays).values():
         died = person.died_on(to)
         for year in sorted(years) if cohort is None else [cohort]:
             release = cohort_release(person, year, to)
-            if release is None:
+            if release is None or not counts(release):
                 continue
             back = person.first_return(release, to)
             for months in windows:

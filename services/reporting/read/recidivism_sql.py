@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from services.reporting.read.recidivism import people, recidivism
+from services.reporting.read.recidivism import Graduates, people, recidivism
 from services.reporting.read.stock import stock
 
 # People with a release or transfer dated by `to` (in the cohort year when given).
@@ -25,6 +25,18 @@ FROM releases WHERE participant_id IN ({_PEOPLE})
 _STAYS = f"""
 SELECT participant_id, prison_id, admitted_on, died_on
 FROM participants WHERE participant_id IN ({_PEOPLE})
+"""
+# Every completion (a completed enrolment span) of a program, narrowed to one program and to
+# the programs under one partner's agreements when asked.
+_COMPLETIONS = """
+SELECT m.participant_id, m.prison_id, (s.span->>'ended_on')::date AS completed_on
+FROM memberships m
+JOIN programs p ON p.prison_id = m.prison_id AND p.program_id = m.program_id
+LEFT JOIN agreements a ON a.prison_id = p.prison_id AND a.agreement_id = p.agreement_id
+CROSS JOIN LATERAL jsonb_array_elements(m.spans) AS s(span)
+WHERE s.span->>'outcome' = 'completed'
+  AND ($1::text IS NULL OR (m.prison_id = $1 AND m.program_id = $2))
+  AND ($3::text IS NULL OR a.partner_id = $3)
 """
 _OF_PEOPLE = """
 SELECT participant_id, n, prison_id, released_on, release_type, readmitted_on, conditional,
@@ -49,11 +61,18 @@ FROM releases WHERE participant_id IN (
 
 async def recidivism_report(conn: asyncpg.Connection, to: date, cohort: int | None,
                             window: int | None, prison_id: str | None,
-                            prisons: Sequence[str] | None = None) -> list[dict[str, Any]]:
+                            prisons: Sequence[str] | None = None,
+                            graduates: Graduates | None = None) -> list[dict[str, Any]]:
     releases = await conn.fetch(_RELEASES, to, cohort)
     stays = await conn.fetch(_STAYS, to, cohort)
+    only: dict[str, Any] = {}
+    if graduates is not None:
+        g = graduates
+        only = {"graduated_in": g.year, "completions": await conn.fetch(
+            _COMPLETIONS, g.program_prison_id, g.program_id, g.partner_id)}
     rows = recidivism(releases, stays, to, cohort=cohort,
-                      **({} if window is None else {"windows": (window,)}), prisons=prisons)
+                      **({} if window is None else {"windows": (window,)}), prisons=prisons,
+                      **only)
     return [r for r in rows if prison_id is None or r["prison_id"] == prison_id]
 
 
