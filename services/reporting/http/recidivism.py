@@ -3,9 +3,10 @@ ministry's stock-based figure, a different measure)."""
 
 from __future__ import annotations
 
+from dataclasses import astuple, dataclass
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query
+from fastapi import Depends, FastAPI, Query
 
 from services.reporting.http.access import Allowed
 from services.reporting.http.errors import responses
@@ -29,18 +30,37 @@ RowsPrisonQuery = Annotated[str | None, Query(
     "program's prison: program ids are unique within a prison only, so it is required (400 "
     "`invalid`, detail on `prison_id`) when the id exists in several prisons; 404 when that "
     "prison has no such program.")]
-GraduatedQuery = Annotated[int | None, Query(
-    ge=1900, le=2999, description="Only graduates of this year: people who completed a program "
-    "(`ParticipantCompleted`) dated in this calendar year, in the releasing prison, on or "
-    "before the release counted. The cohort stays the release year.")]
-ProgramQuery = Annotated[str | None, Query(
-    pattern=UUID, description="Only graduates of this program (lowercase UUID): people who "
-    "completed it, in the releasing prison (the program's), on or before the release counted. "
-    "404 when no such program; 403 when it is only in prisons the token does not cover.")]
-PartnerQuery = Annotated[str | None, Query(
-    pattern=SLUG, description="Only graduates of programs under this partner's agreements "
-    "(program → agreement of the same prison → partner), completed in the releasing prison "
-    "on or before the release counted.")]
+
+
+@dataclass(frozen=True)
+class GraduateFilters:
+    """`/recidivism`'s graduate filters as the request gave them."""
+
+    graduated_in: int | None
+    program_id: str | None
+    partner_id: str | None
+
+
+def _graduate_filters(
+    graduated_in: Annotated[int | None, Query(
+        ge=1900, le=2999, description="Only graduates of this year: people who completed a "
+        "program (`ParticipantCompleted`) dated in this calendar year, in the releasing "
+        "prison, on or before the release counted. The cohort stays the release year.")
+    ] = None,
+    program_id: Annotated[str | None, Query(
+        pattern=UUID, description="Only graduates of this program (lowercase UUID): people "
+        "who completed it, in the releasing prison (the program's), on or before the release "
+        "counted. 404 when no such program; 403 when it is only in prisons the token does not "
+        "cover.")] = None,
+    partner_id: Annotated[str | None, Query(
+        pattern=SLUG, description="Only graduates of programs under this partner's agreements "
+        "(program → agreement of the same prison → partner), completed in the releasing "
+        "prison on or before the release counted.")] = None,
+) -> GraduateFilters:
+    return GraduateFilters(graduated_in, program_id, partner_id)
+
+
+Graduating = Annotated[GraduateFilters, Depends(_graduate_filters)]
 
 
 def add_recidivism_routes(app: FastAPI, reads: ReadModel) -> None:
@@ -71,9 +91,7 @@ def add_recidivism_routes(app: FastAPI, reads: ReadModel) -> None:
             description="Only this follow-up window, in calendar months: 6, 12, 24 or 36.",
             json_schema_extra={"enum": list(WINDOWS)})] = None,
         to: ToQuery = None,
-        graduated_in: GraduatedQuery = None,
-        program_id: ProgramQuery = None,
-        partner_id: PartnerQuery = None,
+        graduating: Graduating,
         out: Out,
         point: AtPoint,
         access: Allowed,
@@ -84,6 +102,7 @@ def add_recidivism_routes(app: FastAPI, reads: ReadModel) -> None:
         access.check(prison_id)
         at = (await point()).found()
         end = to or at.today
+        graduated_in, program_id, partner_id = astuple(graduating)
         only: dict[str, Any] = {}
         if (graduated_in, program_id, partner_id) != (None, None, None):
             of = None if program_id is None else (await find_program(
