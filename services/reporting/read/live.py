@@ -92,15 +92,17 @@ class LiveReadModel:
             return await program_sessions(conn, prison_id, program_id, to)
 
     async def evaluation(self, schema: str, window: Window, prison_id: str | None,
-                         partner_id: str | None, *,
-                         prisons: Sequence[str] | None = None) -> Rows:
+                         partner_id: str | None, *, prisons: Sequence[str] | None = None,
+                         kanwil_id: str | None = None) -> Rows:
         async with self._read(schema) as conn:
-            return await evaluation_report(conn, window, prison_id, partner_id, prisons)
+            return await evaluation_report(conn, window, prison_id, partner_id, prisons,
+                                           kanwil_id)
 
     async def regional(self, schema: str, window: Window, *,
-                       prisons: Sequence[str] | None = None) -> Rows:
+                       prisons: Sequence[str] | None = None, prison_id: str | None = None,
+                       kanwil_id: str | None = None) -> Rows:
         async with self._read(schema) as conn:
-            return await regional_report(conn, window, prisons)
+            return await regional_report(conn, window, prisons, prison_id, kanwil_id)
 
     async def intake(self, schema: str, window: Window, prison_id: str | None, *,
                      prisons: Sequence[str] | None = None) -> Rows:
