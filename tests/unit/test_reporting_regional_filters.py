@@ -97,3 +97,25 @@ async def test_a_prison_token_gets_403_for_another_prison_and_its_own_of_a_kanwi
     assert mine.status_code == 200 and region.status_code == 200
     assert fake.keywords == [("regional", {"prisons": [A], "prison_id": A, "kanwil_id": JAVA}),
                              ("regional", {"prisons": [A], "kanwil_id": JAVA})]
+
+
+class DashboardFake(FilterFake):
+    async def agreements(self, schema, today, prison_id, partner_id, status):
+        return []
+
+    async def kanwils(self, schema, **kw):
+        return [{"kanwil_id": "kanwil-bali", "kanwil_name": "Kanwil Bali"},
+                {"kanwil_id": JAVA, "kanwil_name": "Kanwil Jawa Timur"}]
+
+
+async def test_the_region_page_narrows_every_read_to_the_kanwil_chosen():
+    fake = DashboardFake()
+    async with client(fake) as http:
+        page = await http.get("/", params={"kanwil_id": JAVA, **PERIOD})
+    assert page.status_code == 200, page.text
+    assert {kw["kanwil_id"] for _, kw in fake.keywords} == {JAVA}
+    assert len([c for c, _ in fake.keywords if c == "regional"]) == 1 + 4  # 4 quarters
+    assert f'<option value="{JAVA}" selected>Kanwil Jawa Timur</option>' in page.text
+    assert '<option value="kanwil-bali" >Kanwil Bali</option>' in page.text
+    assert f'href="/regional?from=2025-01-01&amp;to=2025-12-31&amp;kanwil_id={JAVA}' \
+        '&amp;format=csv"' in page.text

@@ -17,7 +17,7 @@ from services.reporting.read.phases import roster
 from services.reporting.read.port import DEPENDENCY_DOWN, Rows
 from services.reporting.read.program_sessions import program_sessions
 from services.reporting.read.queries import list_agreements, program_report
-from services.reporting.read.quotas import quota_rows
+from services.reporting.read.quotas import kanwil_list, quota_rows
 from services.reporting.read.recidivism_sql import recidivism_report, stock_report
 from shared.envelope import STREAM, WIB
 from shared.layout import stamp_of
@@ -123,6 +123,10 @@ class LiveReadModel:
     async def quotas(self, schema: str, year: int, tracks: Sequence[str]) -> Rows:
         async with self._read(schema) as conn:
             return await quota_rows(conn, year, tracks)
+
+    async def kanwils(self, schema: str, *, prisons: Sequence[str] | None = None) -> Rows:
+        async with self._read(schema) as conn:
+            return await kanwil_list(conn, prisons)
 
     async def checkpoint(self, schema: str) -> int | None:
         return await checkpoint_of(await self._pool(), schema, self._layout)

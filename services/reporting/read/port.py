@@ -73,6 +73,11 @@ class ReadModel(Protocol):
         and rolls them up)."""
         ...
 
+    async def kanwils(self, schema: str, *, prisons: Sequence[str] | None = None) -> Rows:
+        """`{kanwil_id, kanwil_name}` of the Kanwil the prisons are assigned to (the
+        dashboard's Kanwil filter)."""
+        ...
+
     async def checkpoint(self, schema: str) -> int | None:
         """The last stream sequence applied into `schema`; None when `schema` holds no
         read-model today's queries can read."""
