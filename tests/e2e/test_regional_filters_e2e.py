@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from ops.tokens import ensure_token_key, issue_token, scope_of
+from services.reporting.http.access import TOKEN_COOKIE
 from tests.e2e.helpers import enrol, last_seq, ok, program
 from tests.e2e.test_quotas_e2e import assign, region_command
 
@@ -26,11 +27,13 @@ class Region:
     def everyone(self) -> dict:
         return scope_of(region=("three", [self.x, self.y, self.z]))
 
+    def token(self, scope=None) -> str:
+        return issue_token(ensure_token_key(self.creds), scope or self.everyone(),
+                           timedelta(hours=1))
+
     async def get(self, path, scope=None, **params):
-        token = issue_token(ensure_token_key(self.creds), scope or self.everyone(),
-                            timedelta(hours=1))
         return await self.http.get(path, params={"to": "2025-12-31", **params},
-                                   headers={"Authorization": f"Bearer {token}"})
+                                   headers={"Authorization": f"Bearer {self.token(scope)}"})
 
     async def items(self, path, scope=None, **params):
         response = await self.get(path, scope, **params)
@@ -94,3 +97,16 @@ async def test_the_filtered_regional_as_a_file(region):
         f'attachment; filename="pulih-regional-{r.k1}-to-2025-12-31.csv"')
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [(row["prison_id"], row["enrolled"]) for row in rows] == [(r.x, "1"), (r.y, "2")]
+
+
+async def test_the_region_page_of_a_kanwil(region):
+    r = region
+    r.http.cookies.set(TOKEN_COOKIE, r.token())
+    page = await r.http.get("/", params={"kanwil_id": r.k2, "to": "2025-12-31"})
+    r.http.cookies.clear()
+    assert page.status_code == 200, page.text
+    assert f'<option value="{r.k2}" selected>Kanwil {r.k2}</option>' in page.text
+    assert f'<option value="{r.k1}" >Kanwil {r.k1}</option>' in page.text
+    # Tables, prison select and charts: Z's only (X and Y are K1's).
+    assert {p for p in (r.x, r.y, r.z) if p in page.text} == {r.z}
+    assert f'<td data-col="prison_id" data-value="&#34;{r.z}&#34;">{r.z}</td>' in page.text
