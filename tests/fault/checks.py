@@ -17,9 +17,11 @@ from dataclasses import dataclass
 import asyncpg
 import orjson
 from nats.aio.client import Client
-from nats.js.api import DeliverPolicy
 
 from services.reporting.read.asof import asof_schema
+from shared import eventlog
+from shared.envelope import STREAM
+from shared.eventlog import LogMessage
 from tests.fault.harness import Cluster, Figure, record
 from tests.fault.load import Sent
 
@@ -29,30 +31,18 @@ NOT_READ_MODEL = {"checkpoint", "parked", "replay_info"}  # bookkeeping, stamped
 
 
 async def read_log(nc: Client, timeout: float = 120) -> list[dict]:
-    """Every envelope in the stream, in order, as stored."""
-    js = nc.jetstream()
-    last = (await js.stream_info("PULIH_EVENTS")).state.last_seq
-    envelopes: list[dict] = []
-    seqs: list[int] = []
-    done = asyncio.Event()
+    """Every envelope in the stream, in order, as stored: through the one log reader
+    (`shared.eventlog.read_log`), whose named consumers are what a `reporting` identity may
+    create."""
+    last = (await nc.jetstream().stream_info(STREAM)).state.last_seq
 
-    async def take(msg) -> None:
-        seqs.append(msg.metadata.sequence.stream)
-        envelopes.append(orjson.loads(msg.data))
-        if seqs[-1] >= last:
-            done.set()
+    async def read() -> list[LogMessage]:
+        return [m async for batch in eventlog.read_log(nc, until_seq=last) for m in batch]
 
-    if last == 0:
-        return []
-    # The stream named: finding it by subject ($JS.API.STREAM.NAMES) is not a `reporting` right.
-    sub = await js.subscribe("pulih.events.>", stream="PULIH_EVENTS", ordered_consumer=True,
-                             cb=take, deliver_policy=DeliverPolicy.ALL)
-    try:
-        await asyncio.wait_for(done.wait(), timeout)
-    finally:
-        await sub.unsubscribe()
-    assert seqs == list(range(1, last + 1)), "the log has holes or was delivered out of order"
-    return envelopes
+    messages = await asyncio.wait_for(read(), timeout) if last else []
+    assert [m.seq for m in messages] == list(range(1, last + 1)), \
+        "the log has holes or was delivered out of order"
+    return [orjson.loads(m.body) for m in messages]
 
 
 @dataclass

@@ -189,10 +189,9 @@ def test_asof_schema_names_the_replays_schema():
 async def test_openapi_documents_the_evaluation_reports():
     async with client(fake()) as http:
         spec = (await http.get("/openapi.json")).json()
-    for path, forbidden in (("/evaluation", {"403"}), ("/regional", set())):  # 403: prison_id
+    for path in ("/evaluation", "/regional"):  # 403: prison_id (issue 15: /regional too)
         operation = spec["paths"][path]["get"]
-        assert set(operation["responses"]) == {"200", "400", "401", "404", "500", "503",
-                                               *forbidden}
+        assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "500", "503"}
         assert "text/csv" in operation["responses"]["200"]["content"]
         assert {"from", "to", "format", "as_of"} <= {p["name"] for p in operation["parameters"]}
     item = spec["components"]["schemas"]["EvaluationItem"]

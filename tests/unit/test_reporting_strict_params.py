@@ -14,7 +14,7 @@ ROUTES = ["/health", "/agreements", f"/programs/{PROGRAM_ID}", f"/audit/agreemen
     ("/agreements?prison_id=lapas-x&partner=y&stauts=active", ["partner", "stauts"]),
     ("/evaluation?from_=2025-01-01", ["from_"]),
     ("/evaluation?To=2025-01-01", ["To"]),
-    ("/regional?prison_id=lapas-x", ["prison_id"]),
+    ("/regional?prison=lapas-x", ["prison"]),  # prison_id: a filter since issue 15
     (f"/programs/{PROGRAM_ID}?program_id={PROGRAM_ID}", ["program_id"]),
     (f"/audit/agreement/{AID}?aggregate_type=program", ["aggregate_type"]),
     ("/health?verbose=1", ["verbose"]),

@@ -20,6 +20,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "period_to": ("Sampai", "To"),
     "partner": ("Mitra", "Partner"),
     "prison": ("Lapas", "Prison"),
+    "kanwil": ("Kanwil", "Regional office"),
     "all": ("Semua", "All"),
     "apply": ("Terapkan", "Apply"),
     "freshness": ("Kesegaran data", "Data freshness"),

@@ -20,7 +20,7 @@ from services.reporting.dashboard.page import (
     charts_json,
     reads,
 )
-from services.reporting.http.params import FromQuery, ToQuery
+from services.reporting.http.params import FromQuery, KanwilQuery, ToQuery, given
 from services.reporting.read.figures import BEGINNING, Window
 
 INDICATORS = ("enrolled", "active", "completed", "withdrawn", "completion_rate",
@@ -68,23 +68,25 @@ def quarterly_charts(page: Page, by_quarter: Sequence[tuple[str, list[dict[str, 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def region(request: Request, from_: FromQuery = None, to: ToQuery = None,
                  prison_id: PrisonQuery = None, partner_id: PartnerQuery = None,
-                 lang: LangQuery = None) -> HTMLResponse:
+                 kanwil_id: KanwilQuery = None, lang: LangQuery = None) -> HTMLResponse:
     page = await Page.open(request, lang)
     page.access.check(prison_id)
     rows = page.access.rows()
+    region_rows = {**rows, **given(kanwil_id=kanwil_id)}  # the Kanwil's prisons, in SQL
     span = Window.of(from_, to, page.point.today)
     schema, port = page.point.schema, reads(request)
-    regional = await port.regional(schema, span, **rows)
-    evaluation = await port.evaluation(schema, span, prison_id, partner_id, **rows)
+    regional = await port.regional(schema, span, **region_rows)
+    evaluation = await port.evaluation(schema, span, prison_id, partner_id, **region_rows)
     agreements = await port.agreements(schema, page.point.today, None, None, None, **rows)
-    by_quarter = [(label(q), await port.regional(schema, q, **rows)) for q in quarters(span)]
-    query = page.window_query(from_, to)
+    by_quarter = [(label(q), await port.regional(schema, q, **region_rows))
+                  for q in quarters(span)]
+    query = page.window_query(from_, to, kanwil_id=kanwil_id)
     page.filters.update(prison_id=prison_id, partner_id=partner_id)
     w = page.render_words()
     shown = [r for r in regional if prison_id in (None, r["prison_id"])]
     tables = [
         Table("regional", w["region"], ("prison_id", *INDICATORS, "agreements_active"), shown,
-              "/regional", query),
+              "/regional", {**query, "prison_id": prison_id}),
         Table("evaluation", w["programs"], (*PROGRAM_KEY, *INDICATORS), evaluation,
               "/evaluation", {**query, "prison_id": prison_id, "partner_id": partner_id},
               links={"program_name": PROGRAM_LINK}),
@@ -92,4 +94,5 @@ async def region(request: Request, from_: FromQuery = None, to: ToQuery = None,
     return page.render(
         "region.html", tables=tables, charts=charts_json(quarterly_charts(page, by_quarter)),
         prisons=sorted({r["prison_id"] for r in regional}),
-        partners=sorted({(a["partner_id"], a["partner_name"]) for a in agreements}))
+        partners=sorted({(a["partner_id"], a["partner_name"]) for a in agreements}),
+        kanwils=[(k["kanwil_id"], k["kanwil_name"]) for k in await port.kanwils(schema, **rows)])

@@ -18,7 +18,16 @@ from services.reporting.http.models import (
     RegionalItem,
     RegionalList,
 )
-from services.reporting.http.params import LIST_OK, AtPoint, FromQuery, Out, PrisonQuery, ToQuery
+from services.reporting.http.params import (
+    LIST_OK,
+    AtPoint,
+    FromQuery,
+    KanwilQuery,
+    Out,
+    PrisonQuery,
+    ToQuery,
+    given,
+)
 from services.reporting.read.asof import Point
 from services.reporting.read.figures import Window
 from services.reporting.read.port import ReadModel
@@ -28,9 +37,8 @@ WINDOW_DOC = (" The window `from`..`to` limits sessions (by their WIB day), urin
               "enrolments and assessments. Rates and means are unrounded and recomputed from "
               "numerators and denominators. "
               "`?format=csv|xlsx` gives the rows as a file, objects as compact JSON cells "
-              "(`pulih-{report}[-{prison_id}][-{partner_id}]-{from}_{to}`, `to-{to}` when "
-              "`from` is not given). 400 when "
-              "`from` is after `to`.")
+              "(`pulih-{report}[-{prison_id}][-{partner_id}][-{kanwil_id}]-{from}_{to}`, "
+              "`to-{to}` when `from` is not given). 400 when `from` is after `to`.")
 
 
 def add_evaluation_routes(app: FastAPI, reads: ReadModel) -> None:
@@ -49,6 +57,7 @@ def add_evaluation_routes(app: FastAPI, reads: ReadModel) -> None:
         partner_id: Annotated[str | None, Query(
             pattern=SLUG, description="Only programs under an agreement with this partner.")]
         = None,
+        kanwil_id: KanwilQuery = None,
         from_: FromQuery = None,
         to: ToQuery = None,
         out: Out,
@@ -57,9 +66,10 @@ def add_evaluation_routes(app: FastAPI, reads: ReadModel) -> None:
     ) -> Any:
         access.check(prison_id)
         schema, span = await _window(point, from_, to)
-        items = await reads.evaluation(schema, span, prison_id, partner_id, **access.rows())
-        return out.listed(items, EvaluationItem,
-                          ("evaluation", prison_id, partner_id, period(from_, span.end)))
+        items = await reads.evaluation(schema, span, prison_id, partner_id, **access.rows(),
+                                       **given(kanwil_id=kanwil_id))
+        return out.listed(items, EvaluationItem, ("evaluation", prison_id, partner_id,
+                                                  kanwil_id, period(from_, span.end)))
 
     @app.get(
         "/regional", response_model=RegionalList, operation_id="regional",
@@ -67,20 +77,26 @@ def add_evaluation_routes(app: FastAPI, reads: ReadModel) -> None:
         description="One row per prison with a program or an agreement, ordered by prison_id: "
         "its programs' counts summed (participations: someone in two programs counts twice), "
         "rates and score means recomputed from the summed numerators and denominators, and "
-        "`agreements_active`." + WINDOW_DOC,
-        responses={**LIST_OK, **responses(400, 401, 404, 503)},
+        "`agreements_active`. `prison_id` and `kanwil_id` keep those prisons' rows, each equal "
+        "to its row of the unfiltered report." + WINDOW_DOC,
+        responses={**LIST_OK, **responses(400, 401, 403, 404, 503)},
     )
     async def regional(
         *,
+        prison_id: PrisonQuery = None,
+        kanwil_id: KanwilQuery = None,
         from_: FromQuery = None,
         to: ToQuery = None,
         out: Out,
         point: AtPoint,
         access: Allowed,
     ) -> Any:
+        access.check(prison_id)
         schema, span = await _window(point, from_, to)
-        items = await reads.regional(schema, span, **access.rows())
-        return out.listed(items, RegionalItem, ("regional", period(from_, span.end)))
+        items = await reads.regional(schema, span, **access.rows(),
+                                     **given(prison_id=prison_id, kanwil_id=kanwil_id))
+        return out.listed(items, RegionalItem,
+                          ("regional", prison_id, kanwil_id, period(from_, span.end)))
 
 
 async def _window(point: Callable[[], Awaitable[Point]], from_: date | None, to: date | None

@@ -107,6 +107,16 @@ PrisonOfIdQuery = Annotated[str | None, Query(
     "within a prison only. Required (400 `invalid`, detail on `prison_id`) when the id exists "
     "in several prisons; 404 when that prison has none.")]
 PrisonQuery = Annotated[str | None, Query(pattern=SLUG, description="Only this prison.")]
+KanwilQuery = Annotated[str | None, Query(
+    pattern=SLUG, description="Only the prisons whose latest AssignKanwil names this Kanwil "
+    "(regional office); an unknown Kanwil gives no rows (not 404). With a prison token: its "
+    "prisons of that Kanwil.")]
+
+
+def given(**filters: str | None) -> dict[str, str]:
+    """The filters a request gave, as the port's keywords: a filter not given is not passed,
+    so the port's default (no filter) applies."""
+    return {name: value for name, value in filters.items() if value is not None}
 LIST_OK: dict[int | str, dict[str, Any]] = {
     200: {"content": FILE_CONTENT,
           "description": "JSON, or a file: CSV with `?format=csv`, XLSX with `?format=xlsx`.",

@@ -47,6 +47,10 @@ by its own date, whatever order it was recorded in. The definitions the contract
   program rows (a participant in two programs counts in both), rates and means are recomputed
   from the summed numerators and denominators (score_change: the mean over all the prison's
   qualifying participant-program pairs; hours: minutes summed, then / 60).
+- Filters (`prison_id`, `kanwil_id`, the token's `prisons`) narrow the prison list before
+  anything is counted: a filtered row equals that prison's row of the unfiltered report.
+  `kanwil_id` keeps the prisons whose latest KanwilAssigned names that Kanwil (the `prisons`
+  read model); an unknown Kanwil keeps none.
 - `agreements_active`: see `agreements_active` below.
 - Urine tests and violations (`urine_tests` … `violations_sanctioned`): see `urine.py`.
 - Sessions not held, make-ups, compliance (`sessions_not_held` … `compliance_rate`): see
@@ -72,12 +76,18 @@ from services.reporting.read.scores import RANGES, SCORES, WANTED
 from services.reporting.read.session_figures import count_sessions
 from services.reporting.read.urine import urine_figures
 
-_PROGRAMS = """
+# The prisons whose latest KanwilAssigned names Kanwil $n (the `prisons` read model); every
+# prison when $n is null. Narrows the prison list before anything is aggregated.
+KANWIL = ("(${n}::text IS NULL OR {prison} IN "
+          "(SELECT k.prison_id FROM prisons k WHERE k.kanwil_id = ${n}))")
+
+_PROGRAMS = f"""
 SELECT p.program_id, p.prison_id, a.partner_id, p.agreement_id, p.name AS program_name, p.track
 FROM programs p
 LEFT JOIN agreements a ON a.prison_id = p.prison_id AND a.agreement_id = p.agreement_id
 WHERE ($1::text IS NULL OR p.prison_id = $1) AND ($2::text IS NULL OR a.partner_id = $2)
   AND ($3::text[] IS NULL OR p.prison_id = ANY($3))
+  AND {KANWIL.format(prison="p.prison_id", n=4)}
 ORDER BY p.prison_id, p.starts_on, p.program_id
 """
 
@@ -114,9 +124,10 @@ CROSS JOIN LATERAL (
 WHERE m.first_enrolled_on <= $4 AND r.released_on BETWEEN $3 AND $4
 """
 
-_AGREEMENTS = """
+_AGREEMENTS = f"""
 SELECT prison_id, effective_until, terminated_on, expired_on FROM agreements
 WHERE signed_on <= $1 AND ($2::text[] IS NULL OR prison_id = ANY($2))
+  AND ($3::text IS NULL OR prison_id = $3) AND {KANWIL.format(prison="prison_id", n=4)}
 """
 
 
@@ -156,25 +167,29 @@ def _key(program: asyncpg.Record) -> ProgramKey:
 
 async def evaluation_report(conn: asyncpg.Connection, window: Window,
                             prison_id: str | None = None, partner_id: str | None = None,
-                            prisons: Sequence[str] | None = None) -> list[dict[str, Any]]:
+                            prisons: Sequence[str] | None = None, kanwil_id: str | None = None
+                            ) -> list[dict[str, Any]]:
     """The contract's `/evaluation` items: one row per program (see the module docstring);
-    `prisons` (None: every prison) keeps those prisons' programs only."""
-    programs = await conn.fetch(_PROGRAMS, prison_id, partner_id, prisons)
+    `prisons` (None: every prison) keeps those prisons' programs only, `kanwil_id` those of
+    the prisons assigned to that Kanwil."""
+    programs = await conn.fetch(_PROGRAMS, prison_id, partner_id, prisons, kanwil_id)
     figures = await program_figures(conn, [_key(p) for p in programs], window)
     return [{**dict(p), **figures[_key(p)].indicators(), **figures[_key(p)].urine.indicators(),
              **figures[_key(p)].session_indicators()} for p in programs]
 
 
 async def regional_report(conn: asyncpg.Connection, window: Window,
-                          prisons: Sequence[str] | None = None) -> list[dict[str, Any]]:
+                          prisons: Sequence[str] | None = None, prison_id: str | None = None,
+                          kanwil_id: str | None = None) -> list[dict[str, Any]]:
     """The contract's `/regional` items: one row per prison (see the module docstring), of
-    `prisons` only when given."""
-    programs = await conn.fetch(_PROGRAMS, None, None, prisons)
+    `prisons` only when given, of `prison_id` only, of the prisons of Kanwil `kanwil_id` only:
+    the rows of the unfiltered report of those prisons."""
+    programs = await conn.fetch(_PROGRAMS, prison_id, None, prisons, kanwil_id)
     figures = await program_figures(conn, [_key(p) for p in programs], window)
     per_prison: dict[str, Figures] = defaultdict(Figures)
     for p in programs:
         per_prison[p["prison_id"]] += figures[_key(p)]
-    active = await agreements_active(conn, window.end, prisons)
+    active = await agreements_active(conn, window.end, prisons, prison_id, kanwil_id)
     return [{"prison_id": prison, **per_prison[prison].indicators(),
              "agreements_active": active.get(prison, 0), **per_prison[prison].urine.indicators(),
              **per_prison[prison].session_indicators()}
@@ -182,14 +197,15 @@ async def regional_report(conn: asyncpg.Connection, window: Window,
 
 
 async def agreements_active(conn: asyncpg.Connection, to: date,
-                            prisons: Sequence[str] | None = None) -> dict[str, int]:
+                            prisons: Sequence[str] | None = None, prison_id: str | None = None,
+                            kanwil_id: str | None = None) -> dict[str, int]:
     """Per prison, the agreements whose `/agreements` status on `to` is `active` or `expiring`
     (`queries.agreement_status` with `to` as today), with the facts dated by then: signed on or
     before `to`, a termination or an expiry counted only when dated on or before `to`. (The
     read model keeps only the current `effective_until`: an extension signed after `to` already
     counts.) Prisons with agreements but none active map to 0."""
     counts: dict[str, int] = defaultdict(int)
-    for r in await conn.fetch(_AGREEMENTS, to, prisons):
+    for r in await conn.fetch(_AGREEMENTS, to, prisons, prison_id, kanwil_id):
         terminated = r["terminated_on"] if _by(r["terminated_on"], to) else None
         expired = r["expired_on"] if _by(r["expired_on"], to) else None
         status, _ = agreement_status(to, r["effective_until"], terminated, expired)

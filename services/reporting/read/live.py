@@ -18,7 +18,7 @@ from services.reporting.read.phases import roster
 from services.reporting.read.port import DEPENDENCY_DOWN, Rows
 from services.reporting.read.program_sessions import program_sessions
 from services.reporting.read.queries import list_agreements, program_report
-from services.reporting.read.quotas import quota_rows
+from services.reporting.read.quotas import kanwil_list, quota_rows
 from services.reporting.read.recidivism import Graduates
 from services.reporting.read.recidivism_sql import recidivism_report, stock_report
 from shared.envelope import STREAM, WIB
@@ -94,15 +94,17 @@ class LiveReadModel:
             return await program_sessions(conn, prison_id, program_id, to)
 
     async def evaluation(self, schema: str, window: Window, prison_id: str | None,
-                         partner_id: str | None, *,
-                         prisons: Sequence[str] | None = None) -> Rows:
+                         partner_id: str | None, *, prisons: Sequence[str] | None = None,
+                         kanwil_id: str | None = None) -> Rows:
         async with self._read(schema) as conn:
-            return await evaluation_report(conn, window, prison_id, partner_id, prisons)
+            return await evaluation_report(conn, window, prison_id, partner_id, prisons,
+                                           kanwil_id)
 
     async def regional(self, schema: str, window: Window, *,
-                       prisons: Sequence[str] | None = None) -> Rows:
+                       prisons: Sequence[str] | None = None, prison_id: str | None = None,
+                       kanwil_id: str | None = None) -> Rows:
         async with self._read(schema) as conn:
-            return await regional_report(conn, window, prisons)
+            return await regional_report(conn, window, prisons, prison_id, kanwil_id)
 
     async def intake(self, schema: str, window: Window, prison_id: str | None, *,
                      prisons: Sequence[str] | None = None) -> Rows:
@@ -125,6 +127,10 @@ class LiveReadModel:
     async def quotas(self, schema: str, year: int, tracks: Sequence[str]) -> Rows:
         async with self._read(schema) as conn:
             return await quota_rows(conn, year, tracks)
+
+    async def kanwils(self, schema: str, *, prisons: Sequence[str] | None = None) -> Rows:
+        async with self._read(schema) as conn:
+            return await kanwil_list(conn, prisons)
 
     async def checkpoint(self, schema: str) -> int | None:
         return await checkpoint_of(await self._pool(), schema, self._layout)

@@ -44,11 +44,16 @@ class ReadModel(Protocol):
         ...
 
     async def evaluation(self, schema: str, window: Window, prison_id: str | None,
-                         partner_id: str | None, *,
-                         prisons: Sequence[str] | None = None) -> Rows: ...
+                         partner_id: str | None, *, prisons: Sequence[str] | None = None,
+                         kanwil_id: str | None = None) -> Rows:
+        """`/evaluation` rows; `kanwil_id`: the programs of that Kanwil's prisons only."""
+        ...
 
     async def regional(self, schema: str, window: Window, *,
-                       prisons: Sequence[str] | None = None) -> Rows: ...
+                       prisons: Sequence[str] | None = None, prison_id: str | None = None,
+                       kanwil_id: str | None = None) -> Rows:
+        """`/regional` rows, of `prison_id` only, of that Kanwil's prisons only when given."""
+        ...
 
     async def intake(self, schema: str, window: Window, prison_id: str | None, *,
                      prisons: Sequence[str] | None = None) -> Rows:
@@ -69,6 +74,11 @@ class ReadModel(Protocol):
     async def quotas(self, schema: str, year: int, tracks: Sequence[str]) -> Rows:
         """The `/quotas` prison rows of `year` for `tracks`, every prison (the route filters
         and rolls them up)."""
+        ...
+
+    async def kanwils(self, schema: str, *, prisons: Sequence[str] | None = None) -> Rows:
+        """`{kanwil_id, kanwil_name}` of the Kanwil the prisons are assigned to (the
+        dashboard's Kanwil filter)."""
         ...
 
     async def checkpoint(self, schema: str) -> int | None:

@@ -33,6 +33,19 @@ WHERE p.track IS NOT NULL AND EXISTS (
 GROUP BY m.prison_id, p.track
 """
 
+_KANWILS = """
+SELECT DISTINCT ON (kanwil_id) kanwil_id, kanwil_name FROM prisons
+WHERE kanwil_id IS NOT NULL AND ($1::text[] IS NULL OR prison_id = ANY($1))
+ORDER BY kanwil_id, assigned_on DESC, prison_id
+"""
+
+
+async def kanwil_list(conn: asyncpg.Connection, prisons: Sequence[str] | None = None
+                      ) -> list[Row]:
+    """`{kanwil_id, kanwil_name}` of every Kanwil a prison (of `prisons`, when given) is
+    assigned to, ordered by kanwil_id; the name of its latest assignment."""
+    return [dict(r) for r in await conn.fetch(_KANWILS, prisons)]
+
 
 async def quota_rows(conn: asyncpg.Connection, year: int, tracks: Sequence[str]) -> list[Row]:
     """The prison-level rows of `year` for `tracks`, every prison of the report."""
