@@ -1,6 +1,6 @@
 """`/recidivism`'s graduate filters over a fake read model: what reaches the read model, the
 program found as `/programs/{id}` finds it (400 in several prisons, 404, 403), the file name
-(the figures: test_recidivism_graduates.py and the e2e test)."""
+(the figures: test_recidivism_graduates.py and test_recidivism_graduates_e2e.py)."""
 
 import pytest
 
