@@ -68,11 +68,12 @@ async def test_a_token_finds_the_program_in_its_own_prisons_only():
         ("recidivism", None, None, [A], Graduates(None, A, PROGRAM_ID))]
 
 
-async def test_the_file_name_says_the_filters():
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+async def test_the_file_name_says_the_filters(file_format):
     async with client(GraduatesFake()) as http:
         response = await http.get("/recidivism", params={
-            "format": "csv", "graduated_in": 2025, "program_id": PROGRAM_ID, "prison_id": A,
-            "partner_id": "bnnk-x", "to": "2026-11-30"})
+            "format": file_format, "graduated_in": 2025, "program_id": PROGRAM_ID,
+            "prison_id": A, "partner_id": "bnnk-x", "to": "2026-11-30"})
     assert response.status_code == 200
     assert (f'filename="pulih-recidivism-{A}-graduated-2025-{PROGRAM_ID}-bnnk-x-to-2026-11-30'
-            '.csv"') in response.headers["content-disposition"]
+            f'.{file_format}"') in response.headers["content-disposition"]
