@@ -128,7 +128,8 @@ class Phases:
         events, plan = await rebuild.stream_end(self.nc), self.plan
         step(f"report latency @ {events:,} events (after {waited} s for the machine to idle)")
         self.results["reports"] = out = await self.measured("reports", reports.latency(
-            self.services.base_url, events, plan.report_calls, plan.report_budget_s), 0)
+            self.services.base_url, events, plan.report_calls, plan.report_budget_s),
+            2 * plan.report_budget_s, ("reporting",))  # py-spy: /regional and /evaluation
         show({t["target"]: (t["p50_ms"], t["p99_ms"]) for t in out["targets"]})
 
     async def auth(self, workdir: Path, database_url: str) -> None:

@@ -22,7 +22,7 @@ class Plan:
     peer_timeout: float = 90.0
     auth_commands: int = 1000
     report_calls: int = 20  # per report, at the largest size
-    report_budget_s: float = 120.0  # per report: a slow one is called fewer times (at least 3)
+    report_budget_s: float = 60.0  # per report: a slow one is called fewer times (at least 3)
 
     @classmethod
     def full(cls) -> Plan:
