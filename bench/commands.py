@@ -44,6 +44,10 @@ class Bus:
         """The connection a command for `prison` goes through, and the actor it carries."""
         return self.nc, ACTOR
 
+    def subject(self, prison: str, service: str, name: str) -> str:
+        """Where a command is sent: Pulih's command subject (the floor has its own)."""
+        return command_subject(prison, service, name)
+
     async def send(self, command: Command) -> dict | None:
         """The reply when it is ok; None (and a counted failure) otherwise."""
         prison, service, name, data = command
@@ -51,8 +55,8 @@ class Bus:
         body = {"command_id": str(uuid.uuid4()), "actor": actor, "expected_version": None,
                 "data": data}
         try:
-            raw = await nc.request(command_subject(prison, service, name),
-                                        orjson.dumps(body), timeout=self.timeout)
+            raw = await nc.request(self.subject(prison, service, name), orjson.dumps(body),
+                                   timeout=self.timeout)
         except (nats.errors.TimeoutError, nats.errors.NoRespondersError) as exc:
             self.failures.add(f"{service}.{name}: {type(exc).__name__}")
             return None

@@ -4,11 +4,14 @@
    a nats-server with its default sync, for reference (then stopped);
 2. the four services as processes; the scenario's setup through real commands;
 3. log grown to the small size; one client's latency there (scale, small);
-4. commands with 1 and 32 clients; 1 client on two small stacks of its own, open and with
-   credentials; the peer on the same PostgreSQL (our services idle); live lag under load;
+4. commands with 1 and 32 clients; the floor (bench/floor.py) with the same clients; 1 client
+   on two small stacks of its own, open and with credentials; the peer on the same PostgreSQL
+   (our services idle); live lag under load;
 5. for each size: grow the log, let the live reporting service catch up, then the raw read
    ceiling and a full rebuild of every projection;
-6. one client's latency at the largest size (scale, large); each service's RSS.
+6. one client's latency at the largest size (scale, large); report latency there (p50 / p99 of
+   repeated calls of /regional, /evaluation, narrowed to a prison or a Kanwil, and the
+   dashboard's pages); each service's RSS.
 """
 
 from __future__ import annotations
@@ -17,15 +20,15 @@ import asyncio
 import contextlib
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
 import httpx
 import nats
 
-from bench import auth, ceilings, lag, peer, rebuild, report, scale
+from bench import auth, ceilings, floor, lag, peer, rebuild, report, reports, scale
 from bench.commands import Bus, Failures, MachineryError, drive
+from bench.plan import Plan
 from bench.profile import Cpu, Spy
 from bench.scenario import Scenario
 from bench.services import Services
@@ -38,34 +41,6 @@ LIVE = "readmodel"  # the services' read-model schema (Settings' default)
 QUIET_PCT = 15.0  # % of one core, all servers and services together
 
 
-@dataclass
-class Plan:
-    sizes: list[int] = field(default_factory=lambda: [100_000, 1_000_000])
-    small: int = 10_000
-    publish_each_s: float = 5.0
-    pipelined: int = 50_000
-    copy_rows: int = 200_000
-    load_s: tuple[float, float] = (20.0, 30.0)  # 1 client, 32 clients
-    lag_s: float = 30.0
-    lag_probes: int = 500
-    lag_rate: float = 1000.0
-    scale_s: float = 15.0
-    scale_max: int = 3000
-    peer_s: tuple[float, float] = (8.0, 10.0)
-    peer_timeout: float = 90.0
-    auth_commands: int = 1000
-
-    @classmethod
-    def full(cls) -> Plan:
-        return cls()
-
-    @classmethod
-    def quick(cls) -> Plan:
-        return cls(sizes=[100_000], publish_each_s=2.0, pipelined=10_000, copy_rows=100_000,
-                   load_s=(4.0, 6.0), lag_s=6.0, lag_probes=100, scale_s=4.0, scale_max=300,
-                   peer_s=(3.0, 4.0), peer_timeout=30.0, auth_commands=600)
-
-
 class Phases:
     """Everything after the raw ceilings, with the services running."""
 
@@ -75,6 +50,7 @@ class Phases:
         self.plan, self.spy, self.results = plan, spy, results
         self.failures = Failures()
         self.bus, self.scenario = Bus(nc, self.failures), Scenario()
+        self.kanwils: set[str] = set()  # the synthetic prisons assigned a Kanwil so far
         self.profiles: dict = results.setdefault("profiles", {})
         self.cpu: dict = results.setdefault("cpu_pct", {})
 
@@ -103,7 +79,7 @@ class Phases:
             await self.bus.send_chains(stage)
         if self.failures.count:
             raise MachineryError(f"setup commands were refused: {self.failures.examples}")
-        await rebuild.grow(self.nc, self.plan.small, seed=1)
+        await rebuild.grow(self.nc, self.plan.small, seed=1, kanwils=self.kanwils)
         await self.settle(120)
         await drive(self.bus, self.scenario, 8, 2.0)  # warm-up, not measured
 
@@ -140,6 +116,22 @@ class Phases:
             out[str(clients)] = load.summary()
             show(out[str(clients)])
 
+    async def floor(self) -> None:
+        step("floor: a minimal nats-py service doing Pulih's round trips, 1 and 32 clients")
+        self.results["floor"] = await self.measured("floor", floor.measure(
+            self.nc, self.failures, self.plan.load_s), sum(self.plan.load_s))
+        show({n: (f["commands_per_s"], f["p50_ms"], f["p99_ms"])
+              for n, f in self.results["floor"].items()})
+
+    async def reports(self) -> None:
+        waited = await self.quiet()
+        events, plan = await rebuild.stream_end(self.nc), self.plan
+        step(f"report latency @ {events:,} events (after {waited} s for the machine to idle)")
+        self.results["reports"] = out = await self.measured("reports", reports.latency(
+            self.services.base_url, events, plan.report_calls, plan.report_budget_s),
+            2 * plan.report_budget_s, ("reporting",))  # py-spy: /regional and /evaluation
+        show({t["target"]: (t["p50_ms"], t["p99_ms"]) for t in out["targets"]})
+
     async def auth(self, workdir: Path, database_url: str) -> None:
         step("authentication: 1 client, open nats-server vs one with credentials")
         self.results["auth"] = await auth.measure(workdir, database_url,
@@ -167,8 +159,8 @@ class Phases:
         self.results["rebuild"], self.results["growth"] = [], []
         for size in self.plan.sizes:
             step(f"grow the log to {size:,} events")
-            grown = await self.measured(f"grow_{size}", rebuild.grow(self.nc, size, seed=size),
-                                        0)
+            grown = await self.measured(f"grow_{size}", rebuild.grow(
+                self.nc, size, seed=size, kanwils=self.kanwils), 0)
             started = time.perf_counter()
             await self.settle(max(300.0, size / 1000))
             grown["reporting_caught_up_after_s"] = round(time.perf_counter() - started, 1)
@@ -219,6 +211,7 @@ async def run(plan: Plan, workdir: Path, nats_url: str, database_url: str,
             await phases.setup()
             small = await phases.latency("scale_small")
             await phases.commands()
+            await phases.floor()
             await phases.auth(workdir, database_url)
             if with_peer:  # now: the same PostgreSQL as the commands met, services idle
                 await phases.peer(database_url)
@@ -226,6 +219,7 @@ async def run(plan: Plan, workdir: Path, nats_url: str, database_url: str,
             await phases.rebuilds()
             await phases.settle(300)
             large = await phases.latency("scale_large")
+            await phases.reports()
             results["scale"] = {"small": small, "large": large,
                                 "flatness": scale.flatness(small, large),
                                 "memory": scale.memory(services)}

@@ -16,7 +16,7 @@ import httpx
 from nats.aio.client import Client
 
 from bench.commands import MachineryError
-from bench.workload import log_of, publish
+from bench.workload import log_of, publish, with_kanwils
 from services.reporting.projections import projections
 from shared.envelope import STREAM
 from shared.runner import ProjectionRunner
@@ -26,12 +26,13 @@ async def stream_end(nc: Client) -> int:
     return (await nc.jetstream().stream_info(STREAM)).state.last_seq
 
 
-async def grow(nc: Client, target: int, seed: int) -> dict:
-    """Publish synthetic events (pipelined) until the log holds `target` events."""
+async def grow(nc: Client, target: int, seed: int, kanwils: set[str]) -> dict:
+    """Publish synthetic events (pipelined) until the log holds `target` events (and each new
+    prison's KanwilAssigned: `kanwils` holds the prisons assigned so far)."""
     have = await stream_end(nc)
     started = time.perf_counter()
     if target > have:
-        await publish(nc, log_of(target - have, seed=seed))
+        await publish(nc, with_kanwils(log_of(target - have, seed=seed), kanwils))
     return {"events": await stream_end(nc), "added": max(0, target - have),
             "generate_s": round(time.perf_counter() - started, 1)}
 

@@ -16,7 +16,8 @@ from datetime import date, datetime, timedelta
 import orjson
 from nats.aio.client import Client
 
-from shared.envelope import WIB, CommandMeta, NewEvent, StreamId, date_instant, seal
+from shared import prisons
+from shared.envelope import EVENTS_PREFIX, WIB, CommandMeta, NewEvent, StreamId, date_instant, seal
 
 ACTIVITIES = ["counseling", "skills_training", "mental_guidance", "spiritual_guidance"]
 RECORDED_AT = "2026-01-01T00:00:00.000000+00:00"
@@ -98,6 +99,30 @@ def log_of(size: int, seed: int = 7, participants: int = 20, weeks: int = 100
             produced += 1
             if produced >= size:
                 return
+
+
+KANWILS = 33  # Indonesia's regional offices of the ministry
+
+
+def kanwil_of(prison: str) -> str:
+    """The Kanwil a synthetic prison is assigned to: its number modulo KANWILS."""
+    return f"kanwil-bench-{int(prison.rsplit('-', 1)[1]) % KANWILS + 1:02d}"
+
+
+def with_kanwils(events: Iterator[tuple[str, bytes, str]], assigned: set[str]
+                 ) -> Iterator[tuple[str, bytes, str]]:
+    """`events`, each new prison's first one preceded by its KanwilAssigned (its `prison`
+    aggregate's first event; `assigned` remembers the prisons across growths of the log)."""
+    for item in events:
+        prison = item[0].removeprefix(f"{EVENTS_PREFIX}.").split(".", 1)[0]
+        if prison not in assigned:
+            assigned.add(prison)
+            kanwil = kanwil_of(prison)
+            yield Aggregate(StreamId(prison, prisons.AGGREGATE, prisons.aggregate_id(prison))
+                            ).event("KanwilAssigned", {
+                                "kanwil_id": kanwil, "kanwil_name": kanwil.upper(),
+                                "assigned_on": "2024-01-01"}, date_instant("2024-01-01"))
+        yield item
 
 
 # A slow acknowledgement is a timing, not a failure: the server syncs every write, and a sync

@@ -1,0 +1,56 @@
+"""The notes under the table: how each figure was measured and what it is compared with."""
+
+NOTES = [
+    "Services run as four processes (`python -m ops.cli run NAME`) on the bench's own "
+    "nats-server and PostgreSQL; the bench's clients are a fifth process. All on 2 cores.",
+    "Commands: closed-loop clients, each sending its next command on the previous reply; mix "
+    "≈ 44% ScheduleSession, 47% HoldSession (20 attendance marks each), 5% CorrectAttendance, "
+    "5% RecordAssessment over 24 programs in 3 prisons. Every reply must be ok.",
+    "The 1-client ceiling is a publish awaiting each ack; the 32-client one the best "
+    "pipelined publish. Rebuild: every projection from sequence 1 into a fresh schema, "
+    "what `pulih replay --projection all` does before its swap.",
+    "Live lag: one HoldSession at a time on a probe program, polling /evaluation every 5 ms, "
+    "while a pacer appends synthetic events (sessions dominate) at the stated rate.",
+    "The log grows with synthetic events of other prisons (bench/workload.py), published "
+    "directly; the live reporting service applies them before each measurement.",
+    "Durability: the bench's nats-server runs JetStream with `sync_interval: always` (every "
+    "write synced before its ack), as Pulih ships it; every Pulih figure is on it. The publish "
+    "ceilings are measured again on a nats-server with its default sync (an fsync every 2 "
+    "minutes: an acknowledged event can be lost in a power loss), for reference only.",
+    "Peer: `eventsourcing` with its PostgreSQL module, same PostgreSQL server; its "
+    "comparable figures for appends use PostgreSQL's defaults (an fsync per commit: as durable "
+    "as Pulih's log); with synchronous_commit=off for its role (not durable) they are shown "
+    "too. Its projection rate is compared with synchronous_commit=off (Pulih's projections "
+    "commit that way: read-models are derived, rebuilt from the log). Its writers are threads "
+    "(the library is synchronous). Its projection rate is over its own log (what its writers "
+    "appended) into one count table; Pulih's rebuild is over the whole log into every "
+    "read-model. Pulih / peer for latencies compares p99: below 1 is better for Pulih.",
+    "Scale: each latency (one client; the best by p50 of five rounds of 600 commands, since "
+    "other tenants of this machine only ever slow a round down; all rounds are in the JSON) is "
+    "measured once the servers and services have gone idle (under 15% of one core together, "
+    "e.g. after PostgreSQL's autovacuum of the grown read-model), so the aftermath of growing "
+    "the log by a million events in a minute is not charged to its size.",
+    "Authentication: one client on two small stacks of their own (a nats-server syncing "
+    "every write and the three command services as processes, 4 programs of one prison), one "
+    "open and one with `pulih auth init` identities (services, admin-created streams, the "
+    "client as an officer through its prison's account, every command's actor checked); "
+    "rounds alternate between the two, latencies pooled.",
+    "Each rebuild is checked: its tables must equal the live read-model's at the same "
+    "sequence (rows and a content hash) and nothing may be parked; otherwise its figure is "
+    "void and the run exits 1, as it does for any refused command.",
+    "Floor: a minimal nats-py service (bench/floor.py, a process of its own) doing exactly "
+    "Pulih's round trips for a command — the request, a direct get of the aggregate's last "
+    "event, an append with Nats-Expected-Last-Subject-Sequence awaiting its ack, the reply — "
+    "with no validation and no domain, each request in its own task, appending to a scratch "
+    "stream on the same durable nats-server; driven by the same clients and command mix. "
+    "× floor: Pulih's commands/s over the floor's (issue 15: ≥ 0.8× with 1 client, ≥ 0.5× "
+    "with 32).",
+    "Reports: at the largest log size, once the machine is idle, each report called one at a "
+    "time (after one warm-up call; a report slower than its time budget is called fewer "
+    "times, at least 3); p50 / p99 of the calls, goals of issue 15 (p50 ≤ 300 ms unfiltered, "
+    "≤ 50 ms for one prison or one Kanwil). The workload assigns its prisons to 33 Kanwil "
+    "(KanwilAssigned on each prison's aggregate); a filter the build's reports do not take "
+    "(read from its OpenAPI) is shown as not measured.",
+    "Timings vary between runs on this shared 2-core machine (see the load averages): compare "
+    "figures within one run, not across runs.",
+]

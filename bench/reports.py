@@ -1,0 +1,85 @@
+"""Report latency at scale: the reporting service's answers at the largest log size, one call
+at a time (a user waiting), p50 / p99 over repeated calls after one warm-up call.
+
+Unfiltered: `/regional`, `/evaluation`, the dashboard's pages (`/` renders /regional and
+/evaluation, and /regional once per quarter; `/dashboard/pathway` intake, recidivism and
+quotas). Narrowed: `/evaluation?prison_id=` of one synthetic prison, and, when this build's
+reports take them (read from its OpenAPI), `/regional?prison_id=` and `?kanwil_id=` on both
+(the workload assigns every synthetic prison to one of 33 Kanwil). A slow target is called
+fewer times (at least 3) rather than holding the run for minutes: each has a time budget."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from bench.commands import MachineryError, percentile
+from bench.workload import kanwil_of
+
+UNFILTERED_MS, NARROWED_MS = 300.0, 50.0  # the goals of issue 15 (p50)
+PRISON = "lapas-bench-0002"  # a synthetic prison of every log size
+
+
+def targets(spec: dict) -> list[tuple[str, dict[str, str], bool]]:
+    """(path, query, narrowed) to time; filters only where the OpenAPI has them."""
+    def takes(path: str, param: str) -> bool:
+        params = spec["paths"].get(path, {}).get("get", {}).get("parameters", [])
+        return any(p["name"] == param for p in params)
+
+    one, kanwil = {"prison_id": PRISON}, {"kanwil_id": kanwil_of(PRISON)}
+    out = [("/regional", {}, False), ("/evaluation", {}, False)]
+    out += [(path, query, True) for path in ("/regional", "/evaluation")
+            for query in (one, kanwil) if takes(path, next(iter(query)))]
+    return out + [("/", {}, False), ("/dashboard/pathway", {}, False)]
+
+
+async def latency(base_url: str, events: int, calls: int, budget_s: float) -> dict:
+    async with httpx.AsyncClient(base_url=base_url, timeout=600) as http:
+        spec = (await http.get("/openapi.json")).json()
+        out = {"events": events, "targets": [], "not_measured": [
+            f"{path}?{param}=" for path, param in (("/regional", "prison_id"),
+                                                   ("/regional", "kanwil_id"),
+                                                   ("/evaluation", "kanwil_id"))
+            if not any(t[0] == path and param in t[1] for t in targets(spec))]}
+        for path, query, narrowed in targets(spec):
+            out["targets"].append(await _timed(http, path, query, narrowed, calls, budget_s))
+    return out
+
+
+async def _timed(http: httpx.AsyncClient, path: str, query: dict[str, str], narrowed: bool,
+                 calls: int, budget_s: float) -> dict:
+    samples: list[float] = []
+    size = 0
+    stop = time.perf_counter() + budget_s
+    for n in range(calls + 1):  # the first is a warm-up
+        started = time.perf_counter()
+        answer = await http.get(path, params=query)
+        elapsed = (time.perf_counter() - started) * 1000
+        if answer.status_code != 200:
+            raise MachineryError(f"GET {path} {query}: {answer.status_code} {answer.text[:200]}")
+        size = len(answer.content)
+        if n:
+            samples.append(elapsed)
+        if n >= 3 and time.perf_counter() >= stop:
+            break
+    shown = path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+    return {"target": shown, "narrowed": narrowed, "calls": len(samples), "bytes": size,
+            "p50_ms": round(percentile(samples, 0.50), 1),
+            "p99_ms": round(percentile(samples, 0.99), 1), "samples_ms": samples}
+
+
+def rows(r: dict, row) -> None:
+    """One row per target, with the goal of issue 15 (p50) and whether it was met."""
+    lat = r.get("reports")
+    if not lat:
+        return
+    size = f"{lat['events'] / 1e6:.3g}M" if lat["events"] >= 1e6 else f"{lat['events'] / 1e3:.0f}k"
+    for t in lat["targets"]:
+        goal = NARROWED_MS if t["narrowed"] else UNFILTERED_MS
+        row("reports", f"GET {t['target']} @ {size}: p50 / p99 (ms), {t['calls']} calls "
+            f"({t['bytes'] / 1024:,.0f} KB)", f"{t['p50_ms']:,} / {t['p99_ms']:,}",
+            goal=f"p50 ≤ {goal:.0f} ms", met=t["p50_ms"] <= goal)
+    for missing in lat["not_measured"]:
+        row("reports", f"GET {missing}: not measured (this build's report has no such filter)",
+            None)

@@ -1,0 +1,76 @@
+"""The bench's references (issue 15): the workload's Kanwil assignments, which report filters
+are timed, and the table's floor, report and × floor cells. No timing is asserted."""
+
+from __future__ import annotations
+
+import orjson
+
+from bench import report, reports
+from bench.workload import kanwil_of, log_of, with_kanwils
+from shared import prisons
+from shared.contract.events import EVENT_SCHEMAS
+
+
+def test_each_new_prison_is_assigned_a_kanwil_once_before_its_first_event():
+    assigned: set[str] = set()
+    first = list(with_kanwils(log_of(600, seed=3), assigned))
+    again = list(with_kanwils(log_of(300, seed=4), assigned))  # the log grown again
+    kinds = [orjson.loads(body) for _, body, _ in first + again]
+    kanwil = [e for e in kinds if e["type"] == "KanwilAssigned"]
+    assert len(first) + len(again) == 900 + len(kanwil)
+    assert sorted(e["prison_id"] for e in kanwil) == sorted(assigned)
+    assert kinds[0]["type"] == "KanwilAssigned"
+    for event in kanwil:
+        assert event["aggregate_type"] == prisons.AGGREGATE
+        assert event["aggregate_id"] == prisons.aggregate_id(event["prison_id"])
+        model = EVENT_SCHEMAS[("KanwilAssigned", event["schema_version"])]
+        assert model.model_validate(event["data"]).kanwil_id == kanwil_of(event["prison_id"])
+    assert kanwil_of("lapas-bench-0001") != kanwil_of("lapas-bench-0002")
+    assert kanwil_of("lapas-bench-0001") == kanwil_of("lapas-bench-0034")
+
+
+def _spec(**params: list[str]) -> dict:
+    return {"paths": {path: {"get": {"parameters": [{"name": n} for n in names]}}
+                      for path, names in params.items()}}
+
+
+def test_filters_are_timed_only_where_the_reports_take_them():
+    without = reports.targets(_spec(**{"/evaluation": ["prison_id"], "/regional": []}))
+    assert [(p, q) for p, q, narrowed in without if narrowed] == [
+        ("/evaluation", {"prison_id": reports.PRISON})]
+    both = ["prison_id", "kanwil_id"]
+    narrowed = [(p, q) for p, q, n in reports.targets(
+        _spec(**{"/evaluation": both, "/regional": both})) if n]
+    assert ("/regional", {"kanwil_id": kanwil_of(reports.PRISON)}) in narrowed
+    assert len(narrowed) == 4
+
+
+def _run(floor_rate: float, p50_ms: float) -> dict:
+    command = {"commands": 10, "failed": 0, "commands_per_s": 100.0, "p50_ms": 2.0,
+               "p99_ms": 5.0}
+    floor = {**command, "commands_per_s": floor_rate}
+    target = {"target": "/regional", "narrowed": False, "calls": 20, "bytes": 2048,
+              "p50_ms": p50_ms, "p99_ms": p50_ms * 2}
+    return {"ceilings": {"publish_each": 1000.0, "publish_pipelined": {"256": 2000.0},
+                         "copy_rows": 1.0},
+            "commands": {"1": command, "32": command}, "floor": {"1": floor, "32": floor},
+            "rebuild": [], "lag": {"probes": 1, "background_ev_s": 1, "p50_ms": 1,
+                                   "p99_ms": 1},
+            "scale": {"flatness": {}, "memory": {},
+                      "small": {"events": 1, "p50_ms": 1, "p99_ms": 1},
+                      "large": {"events": 1, "p50_ms": 1, "p99_ms": 1}},
+            "reports": {"events": 1_000_000, "targets": [target], "not_measured": []}}
+
+
+def test_the_table_shows_the_floor_and_reports_with_their_goals():
+    near = report.rows(_run(floor_rate=110.0, p50_ms=250.0))
+    commands = [r for r in near if r["area"] == "commands" and "commands/s" in r["measure"]]
+    assert [r["× floor"] for r in commands] == [0.909, 0.909]
+    assert [r["met"] for r in commands] == [True, False]  # 32 clients: under 3,000/s
+    assert len([r for r in near if r["area"] == "floor"]) == 2
+    (lat,) = [r for r in near if r["area"] == "reports"]
+    assert "@ 1M" in lat["measure"] and lat["met"] is True
+    far = report.rows(_run(floor_rate=1000.0, p50_ms=301.0))
+    judged = [r for r in far if r["area"] == "reports"
+              or r["area"] == "commands" and "commands/s" in r["measure"]]
+    assert len(judged) == 3 and not any(r["met"] for r in judged)
