@@ -91,6 +91,11 @@ def refused(reply, code, field=None):
     return error
 
 
+async def programs_ok(stack, prison_id, name, **data) -> dict:
+    """Send one programs-service command and assert it succeeded; the reply."""
+    return ok(await stack.command(prison_id, "programs", name, data))
+
+
 async def last_seq(stack) -> int:
     return (await stack.nc.jetstream().stream_info(STREAM)).state.last_seq
 

@@ -6,7 +6,7 @@ import csv
 import io
 import uuid
 
-from tests.e2e.helpers import last_seq, ok, participant, refused
+from tests.e2e.helpers import last_seq, ok, participant, programs_ok, refused
 
 TO = "2026-06-30"
 
@@ -79,7 +79,7 @@ async def two_prisons(stack, a, b):
     - p4 (b): parole 2024-06-01, died 2024-08-01;
     - p5 (a): final 2024-07-01, never back (followed 6 and 12 months; 24 not elapsed)."""
     async def cmd(prison, name, **data):
-        ok(await stack.command(prison, "programs", name, data))
+        await programs_ok(stack, prison, name, **data)
 
     def pid():
         return str(uuid.uuid4())

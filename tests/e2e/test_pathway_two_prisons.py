@@ -24,14 +24,14 @@ Counted on `to` = 2026-11-30:
 
 import uuid
 
-from tests.e2e.helpers import enrol, last_seq, ok, program
+from tests.e2e.helpers import enrol, last_seq, program, programs_ok
 
 TO = "2026-11-30"
 
 
 async def scenario(stack, a: str, b: str) -> str:
     async def cmd(prison, name, **data):
-        ok(await stack.command(prison, "programs", name, data))
+        await programs_ok(stack, prison, name, **data)
 
     program_id = await program(stack, a)
     p1, p2, p3, p4, p5 = [await enrol(stack, a, program_id) for _ in range(5)]
