@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from services.reporting.projections import rollups
 from services.reporting.projections.sql import (
     aggregate_key,
     array_literal,
@@ -88,7 +89,12 @@ CREATE TABLE IF NOT EXISTS memberships (
     PRIMARY KEY (prison_id, program_id, participant_id)
 ) WITH (fillfactor = 70);
 CREATE INDEX IF NOT EXISTS memberships_participant_idx ON memberships (prison_id, participant_id);
-"""
+CREATE INDEX IF NOT EXISTS memberships_first_idx ON memberships
+    (prison_id, program_id, first_enrolled_on);
+CREATE INDEX IF NOT EXISTS memberships_left_idx ON memberships (prison_id, program_id, left_on);
+CREATE INDEX IF NOT EXISTS memberships_again_idx ON memberships (prison_id, program_id, enrolled_on)
+    WHERE enrolled_on > first_enrolled_on;
+""" + rollups.MEMBER_MONTHS_DDL
 
 PROGRAM_COLUMNS = ("program_id", "prison_id", "agreement_id", "name", "cohort", "capacity",
                    "activities", "starts_on", "ends_on", "closed_on", "track", "planned_days",
@@ -245,3 +251,8 @@ class MembershipsProjection(KeyedProjection):
         await conn.execute(self._save, *[
             [orjson.dumps(d[c]).decode() if c == "spans" else d[c] for d in rows]
             for c in MEMBER_COLUMNS])
+        # A re-enrolment clears `left_on`: the month of every span's end may have changed.
+        await rollups.refresh(conn, rollups.REFRESH_MEMBERS, [
+            (d["prison_id"], d["program_id"], day) for d in rows
+            for day in (d["first_enrolled_on"], *(date.fromisoformat(s["ended_on"])
+                                                  for s in d["spans"] if s["ended_on"]))])

@@ -24,6 +24,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from services.reporting.projections import rollups
 from services.reporting.projections.sql import (
     aggregate_key,
     key_arrays,
@@ -73,14 +74,22 @@ CREATE TABLE IF NOT EXISTS sessions (
     not_held_reason text,
     makeup_for text,
     compliance jsonb NOT NULL,
+    attended int NOT NULL,
+    counted int NOT NULL,
+    compliant int NOT NULL,
+    graded int NOT NULL,
     PRIMARY KEY (prison_id, session_id)
 ) WITH (fillfactor = 70);
 CREATE INDEX IF NOT EXISTS sessions_program_idx ON sessions (prison_id, program_id, held_on);
+CREATE INDEX IF NOT EXISTS sessions_not_held_idx ON sessions (prison_id, program_id, planned_on)
+    WHERE status = 'not_held';
+CREATE INDEX IF NOT EXISTS sessions_makeup_idx ON sessions (prison_id, program_id, held_on)
+    WHERE makeup_for IS NOT NULL;
 CREATE OR REPLACE VIEW session_marks AS
     SELECT s.prison_id, s.session_id, m.key AS participant_id, m.value AS status,
            s.corrected ? m.key AS corrected, s.compliance ->> m.key AS compliance
     FROM sessions s CROSS JOIN LATERAL jsonb_each_text(s.marks) AS m;
-"""
+""" + rollups.SESSION_MONTHS_DDL
 
 COLUMNS = ("session_id", "prison_id", "program_id", "activity", "topic", "status",
            "scheduled_for", "held_at", "held_on", "duration_minutes", "marks", "corrected",
@@ -90,7 +99,10 @@ _TYPES = ("text", "text", "text", "text", "text", "text",
           "timestamptz", "date", "text", "text", "text")
 _JSON = ("marks", "corrected", "compliance")
 _KEY = ("prison_id", "session_id")
-_SAVE = upsert_sql("sessions", COLUMNS, _TYPES, _KEY, dict.fromkeys(_JSON, "jsonb"))
+# Stored beside the marks, derived from them: what the reports and the rollup sum per session.
+COUNTS = ("attended", "counted", "compliant", "graded")
+_SAVE = upsert_sql("sessions", COLUMNS + COUNTS, _TYPES + ("int",) * len(COUNTS), _KEY,
+                   dict.fromkeys(_JSON, "jsonb"))
 _LOAD = load_sql("sessions", COLUMNS, _KEY)
 
 
@@ -139,6 +151,8 @@ def _held(doc: dict | None, env: dict[str, Any]) -> dict[str, Any]:
         raise ValueError("a participant is marked twice")
     if not MARK_STATUSES.issuperset(marks.values()):
         raise ValueError(f"unknown attendance status in {sorted(set(marks.values()))}")
+    if data["activity"] not in rollups.ACTIVITIES:
+        raise ValueError(f"unknown activity {data['activity']!r}")
     held_at = _instant(data["held_at"])
     minutes, (least, most) = data["duration_minutes"], MINUTES
     if not isinstance(minutes, int) or not least <= minutes <= most:
@@ -227,6 +241,22 @@ class SessionsProjection(KeyedProjection):
 
     async def save(self, conn: asyncpg.Connection, docs: dict[Hashable, dict]) -> None:
         rows = list(docs.values())
+        counts = [mark_counts(d) for d in rows]
         await conn.execute(_SAVE, *[
             [orjson.dumps(d[c]).decode() for d in rows] if c in _JSON else [d[c] for d in rows]
-            for c in COLUMNS])
+            for c in COLUMNS], *(list(column) for column in zip(*counts, strict=True)))
+        await rollups.refresh(conn, rollups.REFRESH_SESSIONS, [
+            (d["prison_id"], d["program_id"], d["held_on"] or d["planned_on"])
+            for d in rows if d["status"] in ("held", "not_held")])
+
+
+def mark_counts(doc: dict[str, Any]) -> tuple[int, int, int, int]:
+    """(attended, counted, compliant, graded) of a session's marks, corrections applied:
+    present + late; present + late + absent; of the present and late ones, those with
+    compliance `compliant`, and those with any compliance recorded. Zero unless held."""
+    if doc["status"] != "held":
+        return 0, 0, 0, 0
+    there = [pid for pid, status in doc["marks"].items() if status in ("present", "late")]
+    absent = sum(status == "absent" for status in doc["marks"].values())
+    graded = [doc["compliance"][pid] for pid in there if pid in doc["compliance"]]
+    return (len(there), len(there) + absent, graded.count("compliant"), len(graded))

@@ -70,6 +70,7 @@ from typing import Any
 import asyncpg
 
 from services.reporting.read.figures import Figures, Window
+from services.reporting.read.members import count_members
 from services.reporting.read.queries import agreement_status
 from services.reporting.read.recidivism_sql import readmissions
 from services.reporting.read.scores import RANGES, SCORES, WANTED
@@ -91,37 +92,20 @@ WHERE ($1::text IS NULL OR p.prison_id = $1) AND ($2::text IS NULL OR a.partner_
 ORDER BY p.prison_id, p.starts_on, p.program_id
 """
 
-# The participant's latest enrolment that began by `to`: spans are in event order.
-_MEMBERS = f"""
-WITH {WANTED}
-SELECT m.prison_id, m.program_id, count(*) AS enrolled,
-       count(*) FILTER (WHERE last.outcome = 'completed' AND last.ended_on BETWEEN $3 AND $4)
-           AS completed,
-       count(*) FILTER (WHERE last.outcome = 'withdrawn' AND last.ended_on BETWEEN $3 AND $4)
-           AS withdrawn
-FROM wanted w
-JOIN memberships m ON m.prison_id = w.prison_id AND m.program_id = w.program_id
-CROSS JOIN LATERAL (
-    SELECT s->>'outcome' AS outcome, (s->>'ended_on')::date AS ended_on
-    FROM jsonb_array_elements(m.spans) WITH ORDINALITY AS e(s, i)
-    WHERE (s->>'enrolled_on')::date <= $4
-    ORDER BY i DESC LIMIT 1) last
-WHERE m.first_enrolled_on <= $4
-GROUP BY m.prison_id, m.program_id
-"""
-
 # The release of the participant's stay in the program's own prison.
+# (Driven from the releases, far fewer than the memberships: DISTINCT ON keeps the first.)
 _RELEASES = f"""
 WITH {WANTED}
-SELECT m.prison_id, m.program_id, m.participant_id, r.n, r.released_on, r.revoked_on
-FROM wanted w
-JOIN memberships m ON m.prison_id = w.prison_id AND m.program_id = w.program_id
-CROSS JOIN LATERAL (
-    SELECT n, released_on, revoked_on FROM releases
-    WHERE prison_id = m.prison_id AND participant_id = m.participant_id
-      AND released_on >= m.first_enrolled_on AND release_type <> 'transfer'
-    ORDER BY n LIMIT 1) r
-WHERE m.first_enrolled_on <= $4 AND r.released_on BETWEEN $3 AND $4
+SELECT * FROM (
+    SELECT DISTINCT ON (m.prison_id, m.program_id, m.participant_id)
+           m.prison_id, m.program_id, m.participant_id, r.n, r.released_on, r.revoked_on
+    FROM releases r
+    JOIN memberships m ON m.prison_id = r.prison_id AND m.participant_id = r.participant_id
+    JOIN wanted w ON w.prison_id = m.prison_id AND w.program_id = m.program_id
+    WHERE r.release_type <> 'transfer' AND r.released_on >= m.first_enrolled_on
+      AND m.first_enrolled_on <= $4::date
+    ORDER BY m.prison_id, m.program_id, m.participant_id, r.n) first
+WHERE released_on BETWEEN $3::date AND $4::date
 """
 
 _AGREEMENTS = f"""
@@ -144,10 +128,8 @@ async def program_figures(conn: asyncpg.Connection, programs: list[ProgramKey], 
     def of(r: asyncpg.Record) -> Figures:
         return figures[r["prison_id"], r["program_id"]]
 
-    for r in await conn.fetch(_MEMBERS, *span):
-        f = of(r)
-        f.enrolled, f.completed, f.withdrawn = r["enrolled"], r["completed"], r["withdrawn"]
-    await count_sessions(conn, figures, span)
+    await count_members(conn, figures, wanted, window)
+    await count_sessions(conn, figures, wanted, window)
     for r in await conn.fetch(SCORES, *wanted, window.end, *RANGES):
         f = of(r)
         f.score_sums[r["instrument"]] += r["total"]

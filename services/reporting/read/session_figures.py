@@ -14,31 +14,42 @@ its id in its own prison):
   late marks of those held sessions, corrections applied (a mark corrected to absent or excused
   has none); null when no mark has one. A session held before compliance was recorded (v1) has
   none, so it is left out rather than counted as non-compliant.
+
+How (issue 15): whole months are read from the `session_months` rollup
+(`projections/rollups.py`), the days at the window's ends from the `sessions` rows and the
+per-session counts stored beside their marks (`months.split`): the same sums, in fewer rows.
 """
 
 from __future__ import annotations
 
 import asyncpg
 
-from services.reporting.read.figures import Figures
+from services.reporting.projections.rollups import ACTIVITIES, REASONS
+from services.reporting.read.figures import Figures, Window
+from services.reporting.read.months import split
 from services.reporting.read.scores import WANTED
+
+_ROLLED = f"""
+WITH {WANTED}
+SELECT m.prison_id, m.program_id, sum(m.held)::bigint AS held,
+       {", ".join(f"sum(m.minutes[{i}])::bigint" for i in range(1, len(ACTIVITIES) + 1))},
+       sum(m.attended)::bigint AS attended, sum(m.counted)::bigint AS counted,
+       sum(m.compliant)::bigint AS compliant, sum(m.graded)::bigint AS graded,
+       {", ".join(f"sum(m.not_held[{i}])::bigint" for i in range(1, len(REASONS) + 1))}
+FROM wanted w
+JOIN session_months m ON m.prison_id = w.prison_id AND m.program_id = w.program_id
+WHERE m.month BETWEEN $3 AND $4
+GROUP BY m.prison_id, m.program_id
+"""
 
 _HELD = f"""
 WITH {WANTED}
 SELECT x.prison_id, x.program_id, x.activity, count(*) AS held,
-       sum(x.duration_minutes) AS minutes,
-       sum(k.attended)::bigint AS attended, sum(k.counted)::bigint AS counted,
-       sum(k.compliant)::bigint AS compliant, sum(k.graded)::bigint AS graded
+       sum(x.duration_minutes) AS minutes, sum(x.attended)::bigint AS attended,
+       sum(x.counted)::bigint AS counted, sum(x.compliant)::bigint AS compliant,
+       sum(x.graded)::bigint AS graded
 FROM wanted w
 JOIN sessions x ON x.prison_id = w.prison_id AND x.program_id = w.program_id
-CROSS JOIN LATERAL (
-    SELECT count(*) FILTER (WHERE status IN ('present', 'late')) AS attended,
-           count(*) FILTER (WHERE status IN ('present', 'late', 'absent')) AS counted,
-           count(*) FILTER (WHERE status IN ('present', 'late')
-                              AND x.compliance ->> participant_id = 'compliant') AS compliant,
-           count(*) FILTER (WHERE status IN ('present', 'late')
-                              AND x.compliance ? participant_id) AS graded
-    FROM jsonb_each_text(x.marks) AS mark(participant_id, status)) k
 WHERE x.status = 'held' AND x.held_on BETWEEN $3 AND $4
 GROUP BY x.prison_id, x.program_id, x.activity
 """
@@ -48,7 +59,7 @@ WITH {WANTED}
 SELECT x.prison_id, x.program_id, count(DISTINCT x.makeup_for) AS makeups
 FROM wanted w
 JOIN sessions x ON x.prison_id = w.prison_id AND x.program_id = w.program_id
-WHERE x.status = 'held' AND x.held_on BETWEEN $3 AND $4 AND x.makeup_for IS NOT NULL
+WHERE x.makeup_for IS NOT NULL AND x.status = 'held' AND x.held_on BETWEEN $3 AND $4
 GROUP BY x.prison_id, x.program_id
 """
 
@@ -63,22 +74,34 @@ GROUP BY x.prison_id, x.program_id, x.not_held_reason
 
 
 async def count_sessions(conn: asyncpg.Connection, figures: dict[tuple[str, str], Figures],
-                         span: tuple) -> None:
-    """Add each program's session figures over the window; `span` is (prisons, programs,
-    from, to), the queries' four parameters."""
+                         wanted: tuple[list[str], list[str]], window: Window) -> None:
+    """Add each program's session figures over the window; `wanted` is (prisons, programs)."""
 
     def of(r: asyncpg.Record) -> Figures:
         return figures[r["prison_id"], r["program_id"]]
 
-    for r in await conn.fetch(_HELD, *span):
-        f = of(r)
+    cut = split(window)
+    for r in await conn.fetch(_ROLLED, *wanted, *cut.months):
+        f, values = of(r), list(r.values())[2:]
+        minutes = values[1:1 + len(ACTIVITIES)]
         f.sessions_held += r["held"]
-        f.minutes_by_activity[r["activity"]] += r["minutes"]
-        f.attended += r["attended"]
-        f.counted += r["counted"]
-        f.compliant += r["compliant"]
-        f.graded += r["graded"]
-    for r in await conn.fetch(_MAKEUPS, *span):
+        f.minutes_by_activity.update(dict(zip(ACTIVITIES, minutes, strict=True)))
+        _add_marks(f, r)
+        f.not_held_by_reason.update(dict(zip(REASONS, values[-len(REASONS):], strict=True)))
+    for edge in cut.edges:
+        for r in await conn.fetch(_HELD, *wanted, *edge):
+            f = of(r)
+            f.sessions_held += r["held"]
+            f.minutes_by_activity[r["activity"]] += r["minutes"]
+            _add_marks(f, r)
+        for r in await conn.fetch(_NOT_HELD, *wanted, *edge):
+            of(r).not_held_by_reason[r["reason"]] += r["n"]
+    for r in await conn.fetch(_MAKEUPS, *wanted, window.start, window.end):
         of(r).makeups += r["makeups"]
-    for r in await conn.fetch(_NOT_HELD, *span):
-        of(r).not_held_by_reason[r["reason"]] += r["n"]
+
+
+def _add_marks(f: Figures, r: asyncpg.Record) -> None:
+    f.attended += r["attended"]
+    f.counted += r["counted"]
+    f.compliant += r["compliant"]
+    f.graded += r["graded"]
