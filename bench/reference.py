@@ -1,0 +1,107 @@
+"""The evaluation's member and session figures as they were computed before the rollups
+(issue 15): straight from every `memberships` span and every `sessions` mark, for one window.
+
+Kept as the reference the rollup path must equal: the bench checks it on the largest log
+(`reports.py`), the tests on hand-made scenarios across month edges
+(tests/integration/test_rollup_equality.py). Not used by the service."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import asyncpg
+
+from services.reporting.read.evaluation import program_figures
+from services.reporting.read.figures import Window
+from services.reporting.read.scores import WANTED
+
+MEMBERS = f"""
+WITH {WANTED}
+SELECT m.prison_id, m.program_id, count(*) AS enrolled,
+       count(*) FILTER (WHERE last.outcome = 'completed' AND last.ended_on BETWEEN $3 AND $4)
+           AS completed,
+       count(*) FILTER (WHERE last.outcome = 'withdrawn' AND last.ended_on BETWEEN $3 AND $4)
+           AS withdrawn
+FROM wanted w
+JOIN memberships m ON m.prison_id = w.prison_id AND m.program_id = w.program_id
+CROSS JOIN LATERAL (
+    SELECT s->>'outcome' AS outcome, (s->>'ended_on')::date AS ended_on
+    FROM jsonb_array_elements(m.spans) WITH ORDINALITY AS e(s, i)
+    WHERE (s->>'enrolled_on')::date <= $4
+    ORDER BY i DESC LIMIT 1) last
+WHERE m.first_enrolled_on <= $4
+GROUP BY m.prison_id, m.program_id
+"""
+
+HELD = f"""
+WITH {WANTED}
+SELECT x.prison_id, x.program_id, x.activity, count(*) AS held,
+       sum(x.duration_minutes) AS minutes,
+       sum(k.attended)::bigint AS attended, sum(k.counted)::bigint AS counted,
+       sum(k.compliant)::bigint AS compliant, sum(k.graded)::bigint AS graded
+FROM wanted w
+JOIN sessions x ON x.prison_id = w.prison_id AND x.program_id = w.program_id
+CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE status IN ('present', 'late')) AS attended,
+           count(*) FILTER (WHERE status IN ('present', 'late', 'absent')) AS counted,
+           count(*) FILTER (WHERE status IN ('present', 'late')
+                              AND x.compliance ->> participant_id = 'compliant') AS compliant,
+           count(*) FILTER (WHERE status IN ('present', 'late')
+                              AND x.compliance ? participant_id) AS graded
+    FROM jsonb_each_text(x.marks) AS mark(participant_id, status)) k
+WHERE x.status = 'held' AND x.held_on BETWEEN $3 AND $4
+GROUP BY x.prison_id, x.program_id, x.activity
+"""
+
+NOT_HELD = f"""
+WITH {WANTED}
+SELECT x.prison_id, x.program_id, x.not_held_reason AS reason, count(*) AS n
+FROM wanted w
+JOIN sessions x ON x.prison_id = w.prison_id AND x.program_id = w.program_id
+WHERE x.status = 'not_held' AND x.planned_on BETWEEN $3 AND $4
+GROUP BY x.prison_id, x.program_id, x.not_held_reason
+"""
+
+Key = tuple[str, str]
+FIELDS = ("enrolled", "completed", "withdrawn", "sessions_held", "minutes_by_activity",
+          "attended", "counted", "compliant", "graded", "not_held_by_reason")
+
+
+def _zero() -> dict[str, Any]:
+    return {f: Counter() if f.endswith(("activity", "reason")) else 0 for f in FIELDS}
+
+
+async def reference(conn: asyncpg.Connection, programs: list[Key], window: Window
+                    ) -> dict[Key, dict[str, Any]]:
+    """The FIELDS of each program over `window`, by the pre-rollup queries."""
+    out = {p: _zero() for p in programs}
+    span = ([p for p, _ in programs], [q for _, q in programs], window.start, window.end)
+    for r in await conn.fetch(MEMBERS, *span):
+        out[r["prison_id"], r["program_id"]].update(
+            enrolled=r["enrolled"], completed=r["completed"], withdrawn=r["withdrawn"])
+    for r in await conn.fetch(HELD, *span):
+        f = out[r["prison_id"], r["program_id"]]
+        f["sessions_held"] += r["held"]
+        f["minutes_by_activity"][r["activity"]] += r["minutes"]
+        for name in ("attended", "counted", "compliant", "graded"):
+            f[name] += r[name]
+    for r in await conn.fetch(NOT_HELD, *span):
+        out[r["prison_id"], r["program_id"]]["not_held_by_reason"][r["reason"]] += r["n"]
+    return out
+
+
+async def rolled(conn: asyncpg.Connection, programs: list[Key], window: Window
+                 ) -> dict[Key, dict[str, Any]]:
+    """The same FIELDS as the service computes them (`program_figures`), zeros dropped."""
+    figures = await program_figures(conn, programs, window)
+    return {p: {f: +getattr(figures[p], f) if f.endswith(("activity", "reason"))
+                else getattr(figures[p], f) for f in FIELDS} for p in programs}
+
+
+async def differences(conn: asyncpg.Connection, programs: list[Key], window: Window
+                      ) -> list[tuple[Key, str, Any, Any]]:
+    """(program, field, reference, service) wherever the two disagree; [] when equal."""
+    want, got = await reference(conn, programs, window), await rolled(conn, programs, window)
+    return [(p, f, want[p][f], got[p][f]) for p in programs for f in FIELDS
+            if want[p][f] != got[p][f]]
