@@ -196,10 +196,11 @@ async def run(plan: Plan, workdir: Path, nats_url: str, database_url: str,
     services = Services(workdir, nats_url, database_url)
     sampler, phases = None, None
     try:
-        step("raw ceilings")
-        results["ceilings"] = await ceilings.raw(nc, pool, plan)
-        show(results["ceilings"])
-        if reference:
+        if not plan.rebuild_only:
+            step("raw ceilings")
+            results["ceilings"] = await ceilings.raw(nc, pool, plan)
+            show(results["ceilings"])
+        if reference and not plan.rebuild_only:
             step("raw ceilings on a nats-server with its default sync (reference)")
             results["ceilings_default_sync"] = await ceilings.reference(workdir, plan)
             show(results["ceilings_default_sync"])
@@ -209,6 +210,11 @@ async def run(plan: Plan, workdir: Path, nats_url: str, database_url: str,
         async with httpx.AsyncClient(base_url=services.base_url, timeout=10) as http:
             phases = Phases(nc, pool, http, services, plan, spy, results)
             await phases.setup()
+            if plan.rebuild_only:
+                await phases.rebuilds()
+                results["memory"] = scale.memory(services)
+                show(results["memory"])
+                return results
             small = await phases.latency("scale_small")
             await phases.commands()
             await phases.floor()

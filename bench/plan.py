@@ -23,6 +23,7 @@ class Plan:
     auth_commands: int = 1000
     report_calls: int = 20  # per report, at the largest size
     report_budget_s: float = 60.0  # per report: a slow one is called fewer times (at least 3)
+    rebuild_only: bool = False  # the services, the log grown, read and rebuild at `sizes`, RSS
 
     @classmethod
     def full(cls) -> Plan:
