@@ -131,6 +131,11 @@ class Phases:
             self.services.base_url, events, plan.report_calls, plan.report_budget_s),
             2 * plan.report_budget_s, ("reporting",))  # py-spy: /regional and /evaluation
         show({t["target"]: (t["p50_ms"], t["p99_ms"]) for t in out["targets"]})
+        out["rollups"] = await reports.rollups_equal(self.pool, LIVE)
+        if out["rollups"]["differences"]:
+            self.failures.append(f"the rollups differ from the per-row definitions: "
+                                 f"{out['rollups']['first']}")
+        show(out["rollups"])
 
     async def auth(self, workdir: Path, database_url: str) -> None:
         step("authentication: 1 client, open nats-server vs one with credentials")

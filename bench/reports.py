@@ -11,11 +11,15 @@ fewer times (at least 3) rather than holding the run for minutes: each has a tim
 from __future__ import annotations
 
 import time
+from datetime import date
 
+import asyncpg
 import httpx
 
 from bench.commands import MachineryError, percentile
+from bench.reference import differences
 from bench.workload import kanwil_of
+from services.reporting.read.figures import BEGINNING, Window
 
 UNFILTERED_MS, NARROWED_MS = 300.0, 50.0  # the goals of issue 15 (p50)
 PRISON = "lapas-bench-0002"  # a synthetic prison of every log size
@@ -69,6 +73,25 @@ async def _timed(http: httpx.AsyncClient, path: str, query: dict[str, str], narr
             "p99_ms": round(percentile(samples, 0.99), 1), "samples_ms": samples}
 
 
+async def rollups_equal(pool: asyncpg.Pool, schema: str) -> dict:
+    """Issue 15's proof at the largest size: every program's member and session figures from
+    the rollups equal the pre-rollup per-row queries (`bench.reference`), on the default window
+    and on a window cut mid-month at both ends."""
+    out: dict = {"windows": [], "differences": 0, "first": None}
+    async with pool.acquire() as conn:
+        await conn.execute(f'SET search_path TO "{schema}"')
+        programs = [(r["prison_id"], r["program_id"])
+                    for r in await conn.fetch("SELECT prison_id, program_id FROM programs")]
+        for window in (Window(BEGINNING, date.today()), Window(date(2024, 3, 15),
+                                                                date(2025, 2, 10))):
+            found = await differences(conn, programs, window)
+            out["windows"].append(f"{window.start}..{window.end}")
+            out["differences"] += len(found)
+            out["first"] = out["first"] or (found[:1] or None)
+        out["programs"] = len(programs)
+    return out
+
+
 def rows(r: dict, row) -> None:
     """One row per target, with the goal of issue 15 (p50) and whether it was met."""
     lat = r.get("reports")
@@ -83,3 +106,7 @@ def rows(r: dict, row) -> None:
     for missing in lat["not_measured"]:
         row("reports", f"GET {missing}: not measured (this build's report has no such filter)",
             None)
+    if check := lat.get("rollups"):
+        row("reports", f"rollups = per-row definitions @ {size} ({check['programs']:,} programs; "
+            f"windows {', '.join(check['windows'])}): differences", check["differences"],
+            goal="0", met=check["differences"] == 0)
