@@ -14,7 +14,9 @@ import asyncpg
 
 from services.reporting.read.evaluation import program_figures
 from services.reporting.read.figures import Window
+from services.reporting.read.members import LATEST_BY_TO
 from services.reporting.read.scores import WANTED
+from services.reporting.read.session_figures import NOT_HELD
 
 MEMBERS = f"""
 WITH {WANTED}
@@ -25,11 +27,7 @@ SELECT m.prison_id, m.program_id, count(*) AS enrolled,
            AS withdrawn
 FROM wanted w
 JOIN memberships m ON m.prison_id = w.prison_id AND m.program_id = w.program_id
-CROSS JOIN LATERAL (
-    SELECT s->>'outcome' AS outcome, (s->>'ended_on')::date AS ended_on
-    FROM jsonb_array_elements(m.spans) WITH ORDINALITY AS e(s, i)
-    WHERE (s->>'enrolled_on')::date <= $4
-    ORDER BY i DESC LIMIT 1) last
+{LATEST_BY_TO}
 WHERE m.first_enrolled_on <= $4
 GROUP BY m.prison_id, m.program_id
 """
@@ -54,14 +52,6 @@ WHERE x.status = 'held' AND x.held_on BETWEEN $3 AND $4
 GROUP BY x.prison_id, x.program_id, x.activity
 """
 
-NOT_HELD = f"""
-WITH {WANTED}
-SELECT x.prison_id, x.program_id, x.not_held_reason AS reason, count(*) AS n
-FROM wanted w
-JOIN sessions x ON x.prison_id = w.prison_id AND x.program_id = w.program_id
-WHERE x.status = 'not_held' AND x.planned_on BETWEEN $3 AND $4
-GROUP BY x.prison_id, x.program_id, x.not_held_reason
-"""
 
 Key = tuple[str, str]
 FIELDS = ("enrolled", "completed", "withdrawn", "sessions_held", "minutes_by_activity",

@@ -47,6 +47,13 @@ WHERE m.first_enrolled_on BETWEEN $3 AND $4 OR m.left_on BETWEEN $5 AND $6
 GROUP BY m.prison_id, m.program_id
 """
 
+# The membership's latest enrolment that began by `to` ($4): spans are in event order.
+LATEST_BY_TO = """CROSS JOIN LATERAL (
+    SELECT s->>'outcome' AS outcome, (s->>'ended_on')::date AS ended_on
+    FROM jsonb_array_elements(m.spans) WITH ORDINALITY AS e(s, i)
+    WHERE (s->>'enrolled_on')::date <= $4
+    ORDER BY i DESC LIMIT 1) last"""
+
 _AGAIN = f"""
 WITH {WANTED}
 SELECT m.prison_id, m.program_id,
@@ -56,11 +63,7 @@ SELECT m.prison_id, m.program_id,
            AS withdrawn
 FROM wanted w
 JOIN memberships m ON m.prison_id = w.prison_id AND m.program_id = w.program_id
-CROSS JOIN LATERAL (
-    SELECT s->>'outcome' AS outcome, (s->>'ended_on')::date AS ended_on
-    FROM jsonb_array_elements(m.spans) WITH ORDINALITY AS e(s, i)
-    WHERE (s->>'enrolled_on')::date <= $4
-    ORDER BY i DESC LIMIT 1) last
+{LATEST_BY_TO}
 WHERE m.enrolled_on > m.first_enrolled_on AND m.enrolled_on > $4 AND m.first_enrolled_on <= $4
 GROUP BY m.prison_id, m.program_id
 """

@@ -63,7 +63,7 @@ WHERE x.makeup_for IS NOT NULL AND x.status = 'held' AND x.held_on BETWEEN $3 AN
 GROUP BY x.prison_id, x.program_id
 """
 
-_NOT_HELD = f"""
+NOT_HELD = f"""
 WITH {WANTED}
 SELECT x.prison_id, x.program_id, x.not_held_reason AS reason, count(*) AS n
 FROM wanted w
@@ -94,7 +94,7 @@ async def count_sessions(conn: asyncpg.Connection, figures: dict[tuple[str, str]
             f.sessions_held += r["held"]
             f.minutes_by_activity[r["activity"]] += r["minutes"]
             _add_marks(f, r)
-        for r in await conn.fetch(_NOT_HELD, *wanted, *edge):
+        for r in await conn.fetch(NOT_HELD, *wanted, *edge):
             of(r).not_held_by_reason[r["reason"]] += r["n"]
     for r in await conn.fetch(_MAKEUPS, *wanted, window.start, window.end):
         of(r).makeups += r["makeups"]
