@@ -168,14 +168,15 @@ async def regional_report(conn: asyncpg.Connection, window: Window,
     the rows of the unfiltered report of those prisons."""
     programs = await conn.fetch(_PROGRAMS, prison_id, None, prisons, kanwil_id)
     figures = await program_figures(conn, [_key(p) for p in programs], window)
-    per_prison: dict[str, Figures] = defaultdict(Figures)
-    for p in programs:
-        per_prison[p["prison_id"]] += figures[_key(p)]
+    per_prison: dict[str, Figures] = {}
+    for p in programs:  # most prisons have one program: its figures are the prison's
+        own, prison = figures[_key(p)], p["prison_id"]
+        per_prison[prison] = per_prison[prison] + own if prison in per_prison else own
     active = await agreements_active(conn, window.end, prisons, prison_id, kanwil_id)
-    return [{"prison_id": prison, **per_prison[prison].indicators(),
-             "agreements_active": active.get(prison, 0), **per_prison[prison].urine.indicators(),
-             **per_prison[prison].session_indicators()}
-            for prison in sorted(per_prison.keys() | active.keys())]
+    return [{"prison_id": prison, **f.indicators(), "agreements_active": active.get(prison, 0),
+             **f.urine.indicators(), **f.session_indicators()}
+            for prison in sorted(per_prison.keys() | active.keys())
+            for f in (per_prison.get(prison) or Figures(),)]
 
 
 async def agreements_active(conn: asyncpg.Connection, to: date,
