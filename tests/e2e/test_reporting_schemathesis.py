@@ -25,6 +25,7 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.generation.meta import ParameterLocation
 
 from ops.tokens import ensure_token_key, issue_token, scope_of
 from tests.e2e.helpers import last_seq
@@ -35,6 +36,11 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 # must be refused with a 4xx, not answered.
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance,
           content_type_conformance, negative_data_rejection]
+# A case whose generated Authorization header was the invalid part gets a valid token instead
+# (above), and is then no longer known to be invalid: its other "invalid" parts may serialise
+# to a valid request (a one-item array for a string query parameter is `?partner_id=false`),
+# so such a case is held to every check but negative_data_rejection.
+REPLACED_CHECKS = [c for c in CHECKS if c is not negative_data_rejection]
 EXAMPLES = 100  # per operation, valid and invalid requests mixed: ≈ 500 requests
 
 
@@ -60,9 +66,13 @@ def _operation_test(operation, base_url: str, examples: int, sent: dict[str, int
                          suppress_health_check=list(HealthCheck))
     def run(case):
         sent[operation.label] += 1
+        checks = CHECKS
         if case.headers and "Authorization" in case.headers:
             case.headers["Authorization"] = f"Bearer {token}"
-        case.call_and_validate(base_url=base_url, checks=CHECKS, timeout=10)
+            header = case.meta.components.get(ParameterLocation.HEADER) if case.meta else None
+            if header is not None and header.mode == GenerationMode.NEGATIVE:
+                checks = REPLACED_CHECKS
+        case.call_and_validate(base_url=base_url, checks=checks, timeout=10)
 
     return run
 
