@@ -14,17 +14,14 @@ import asyncpg
 
 from services.reporting.read.evaluation import program_figures
 from services.reporting.read.figures import Window
-from services.reporting.read.members import LATEST_BY_TO
+from services.reporting.read.members import ENDED_BY_TO, LATEST_BY_TO
 from services.reporting.read.scores import WANTED
 from services.reporting.read.session_figures import NOT_HELD
 
 MEMBERS = f"""
 WITH {WANTED}
 SELECT m.prison_id, m.program_id, count(*) AS enrolled,
-       count(*) FILTER (WHERE last.outcome = 'completed' AND last.ended_on BETWEEN $3 AND $4)
-           AS completed,
-       count(*) FILTER (WHERE last.outcome = 'withdrawn' AND last.ended_on BETWEEN $3 AND $4)
-           AS withdrawn
+       {ENDED_BY_TO}
 FROM wanted w
 JOIN memberships m ON m.prison_id = w.prison_id AND m.program_id = w.program_id
 {LATEST_BY_TO}

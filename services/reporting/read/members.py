@@ -54,13 +54,17 @@ LATEST_BY_TO = """CROSS JOIN LATERAL (
     WHERE (s->>'enrolled_on')::date <= $4
     ORDER BY i DESC LIMIT 1) last"""
 
-_AGAIN = f"""
-WITH {WANTED}
-SELECT m.prison_id, m.program_id,
+# Of those latest enrolments, the ones that ended completed / withdrawn inside $3..$4.
+ENDED_BY_TO = """
        count(*) FILTER (WHERE last.outcome = 'completed' AND last.ended_on BETWEEN $3 AND $4)
            AS completed,
        count(*) FILTER (WHERE last.outcome = 'withdrawn' AND last.ended_on BETWEEN $3 AND $4)
-           AS withdrawn
+           AS withdrawn"""
+
+_AGAIN = f"""
+WITH {WANTED}
+SELECT m.prison_id, m.program_id,
+       {ENDED_BY_TO}
 FROM wanted w
 JOIN memberships m ON m.prison_id = w.prison_id AND m.program_id = w.program_id
 {LATEST_BY_TO}
