@@ -4,8 +4,10 @@ Jember moved from it to another. A filtered row is the unfiltered report's row o
 
 from datetime import date
 
+import orjson
 import pytest
 
+from services.reporting.http.models import EvaluationItem, RegionalItem
 from services.reporting.read.evaluation import evaluation_report, regional_report
 from services.reporting.read.figures import Window
 from tests.integration.test_evaluation_sql import TO, W1, Log, X, Y, apply, scenario, uid
@@ -69,3 +71,16 @@ async def test_a_prison_without_a_kanwil_is_in_none(conn):
     await apply(conn, scenario())
     assert await regional_report(conn, W1) != []
     assert await regional_report(conn, W1, kanwil_id=EAST) == []
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+async def test_the_rows_are_their_models_items_exactly(region, window):
+    """What lets the routes write them with orjson, without FastAPI's validation
+    (`Output.listed(exact=True)`): same fields, same order, same JSON values."""
+    for rows, model in ((await evaluation_report(region, window), EvaluationItem),
+                        (await regional_report(region, window), RegionalItem)):
+        assert rows
+        for row in rows:
+            assert list(row) == list(model.model_fields)
+            assert orjson.loads(orjson.dumps(row)) == model.model_validate(row).model_dump(
+                mode="json")

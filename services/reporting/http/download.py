@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import orjson
 from pydantic import BaseModel
 from starlette.responses import Response
 
@@ -49,9 +50,16 @@ class Output:
         return csv_response(rows, tuple(model.model_fields), self.bom, headers)
 
     def listed(self, items: list[dict[str, Any]], model: type[BaseModel],
-               parts: Sequence[object]) -> Any:
-        """A list report's body: `{"items": …}`, or its rows as a file."""
-        return {"items": items} if self.format == "json" else self.file(items, model, parts)
+               parts: Sequence[object], *, exact: bool = False) -> Any:
+        """A list report's body: `{"items": …}`, or its rows as a file. `exact`: the items are
+        already the model's, field for field and in its order, with JSON-native values (the
+        read functions' tests check it), so orjson writes the body without FastAPI's validation
+        and serialisation — ~0.15 s of 4,000 `/evaluation` rows (issue 15)."""
+        if self.format != "json":
+            return self.file(items, model, parts)
+        if exact:
+            return Response(orjson.dumps({"items": items}), media_type="application/json")
+        return {"items": items}
 
 
 # OpenAPI: the file alternatives of a report's 200 response.

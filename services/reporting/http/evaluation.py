@@ -69,7 +69,7 @@ def add_evaluation_routes(app: FastAPI, reads: ReadModel) -> None:
         items = await reads.evaluation(schema, span, prison_id, partner_id, **access.rows(),
                                        **given(kanwil_id=kanwil_id))
         return out.listed(items, EvaluationItem, ("evaluation", prison_id, partner_id,
-                                                  kanwil_id, period(from_, span.end)))
+                                                  kanwil_id, period(from_, span.end)), exact=True)
 
     @app.get(
         "/regional", response_model=RegionalList, operation_id="regional",
@@ -96,7 +96,7 @@ def add_evaluation_routes(app: FastAPI, reads: ReadModel) -> None:
         items = await reads.regional(schema, span, **access.rows(),
                                      **given(prison_id=prison_id, kanwil_id=kanwil_id))
         return out.listed(items, RegionalItem,
-                          ("regional", prison_id, kanwil_id, period(from_, span.end)))
+                          ("regional", prison_id, kanwil_id, period(from_, span.end)), exact=True)
 
 
 async def _window(point: Callable[[], Awaitable[Point]], from_: date | None, to: date | None

@@ -11,6 +11,9 @@ nothing. Months without a fact keep a row of zeros once touched; sums are unaffe
 - `session_months` (sessions projection): held sessions by `held_on` — how many, minutes per
   activity (`ACTIVITIES` order), attended/counted/compliant/graded marks (the per-session counts
   `sessions` stores) — and sessions not held by `planned_on`, per reason (`REASONS` order).
+- `session_totals` (sessions projection): the sums of a program's `session_months`, every month
+  (refreshed after them, for the programs touched): a window from the beginning reads them less
+  the months after its last whole month, one row per program (`read/session_figures.py`).
 - `member_months` (memberships projection): memberships by `first_enrolled_on` (`enrolled`),
   and by `left_on` those whose latest enrolment ended completed or withdrawn.
 """
@@ -42,6 +45,42 @@ CREATE TABLE IF NOT EXISTS session_months (
     not_held int[] NOT NULL,
     PRIMARY KEY (prison_id, program_id, month)
 );
+"""
+
+# The session rollup's figures summed over rows `m` of session_months: (name, expression).
+SESSION_SUMS = (
+    ("held", "sum(m.held)"),
+    *((f"minutes_{i}", f"sum(m.minutes[{i}])") for i in range(1, len(ACTIVITIES) + 1)),
+    *((name, f"sum(m.{name})") for name in ("attended", "counted", "compliant", "graded")),
+    *((f"not_held_{i}", f"sum(m.not_held[{i}])") for i in range(1, len(REASONS) + 1)),
+)
+
+
+def sums(names: bool = True) -> str:
+    """SESSION_SUMS as a select list (bigints; named as above unless `names` is False)."""
+    return ", ".join(f"{sql}::bigint" + (f" AS {name}" if names else "")
+                     for name, sql in SESSION_SUMS)
+
+
+SESSION_TOTALS_DDL = f"""
+CREATE TABLE IF NOT EXISTS session_totals (
+    prison_id text NOT NULL,
+    program_id text NOT NULL,
+    {", ".join(f"{name} bigint NOT NULL" for name, _ in SESSION_SUMS)},
+    PRIMARY KEY (prison_id, program_id)
+);
+"""
+
+REFRESH_SESSION_TOTALS = f"""
+WITH touched AS (
+    SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS t(prison_id, program_id))
+INSERT INTO session_totals
+SELECT m.prison_id, m.program_id, {sums(names=False)}
+FROM touched t
+JOIN session_months m ON m.prison_id = t.prison_id AND m.program_id = t.program_id
+GROUP BY m.prison_id, m.program_id
+ON CONFLICT (prison_id, program_id) DO UPDATE SET
+    {", ".join(f"{name} = EXCLUDED.{name}" for name, _ in SESSION_SUMS)}
 """
 
 MEMBER_MONTHS_DDL = """
@@ -125,8 +164,12 @@ def month_of(day: date) -> date:
 
 
 async def refresh(conn: asyncpg.Connection, sql: str,
-                  touched: Iterable[tuple[str, str, date]]) -> None:
-    """Recompute the rollup rows of `touched` (prison_id, program_id, a day of the month)."""
+                  touched: Iterable[tuple[str, str, date]], totals: str | None = None) -> None:
+    """Recompute the rollup rows of `touched` (prison_id, program_id, a day of the month), then
+    with `totals` those programs' totals."""
     months = sorted({(prison, program, month_of(day)) for prison, program, day in touched})
     if months:
         await conn.execute(sql, *(list(column) for column in zip(*months, strict=True)))
+    programs = sorted({(prison, program) for prison, program, _ in months})
+    if totals and programs:
+        await conn.execute(totals, *(list(column) for column in zip(*programs, strict=True)))

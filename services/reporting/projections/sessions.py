@@ -89,7 +89,7 @@ CREATE OR REPLACE VIEW session_marks AS
     SELECT s.prison_id, s.session_id, m.key AS participant_id, m.value AS status,
            s.corrected ? m.key AS corrected, s.compliance ->> m.key AS compliance
     FROM sessions s CROSS JOIN LATERAL jsonb_each_text(s.marks) AS m;
-""" + rollups.SESSION_MONTHS_DDL
+""" + rollups.SESSION_MONTHS_DDL + rollups.SESSION_TOTALS_DDL
 
 COLUMNS = ("session_id", "prison_id", "program_id", "activity", "topic", "status",
            "scheduled_for", "held_at", "held_on", "duration_minutes", "marks", "corrected",
@@ -247,7 +247,7 @@ class SessionsProjection(KeyedProjection):
             for c in COLUMNS], *(list(column) for column in zip(*counts, strict=True)))
         await rollups.refresh(conn, rollups.REFRESH_SESSIONS, [
             (d["prison_id"], d["program_id"], d["held_on"] or d["planned_on"])
-            for d in rows if d["status"] in ("held", "not_held")])
+            for d in rows if d["status"] in ("held", "not_held")], rollups.REFRESH_SESSION_TOTALS)
 
 
 def mark_counts(doc: dict[str, Any]) -> tuple[int, int, int, int]:

@@ -83,7 +83,7 @@ KANWIL = ("(${n}::text IS NULL OR {prison} IN "
           "(SELECT k.prison_id FROM prisons k WHERE k.kanwil_id = ${n}))")
 
 _PROGRAMS = f"""
-SELECT p.program_id, p.prison_id, a.partner_id, p.agreement_id, p.name AS program_name, p.track
+SELECT p.prison_id, a.partner_id, p.agreement_id, p.program_id, p.name AS program_name, p.track
 FROM programs p
 LEFT JOIN agreements a ON a.prison_id = p.prison_id AND a.agreement_id = p.agreement_id
 WHERE ($1::text IS NULL OR p.prison_id = $1) AND ($2::text IS NULL OR a.partner_id = $2)
@@ -156,8 +156,15 @@ async def evaluation_report(conn: asyncpg.Connection, window: Window,
     the prisons assigned to that Kanwil."""
     programs = await conn.fetch(_PROGRAMS, prison_id, partner_id, prisons, kanwil_id)
     figures = await program_figures(conn, [_key(p) for p in programs], window)
-    return [{**dict(p), **figures[_key(p)].indicators(), **figures[_key(p)].urine.indicators(),
-             **figures[_key(p)].session_indicators()} for p in programs]
+    return [_program_row(p, figures[_key(p)]) for p in programs]
+
+
+def _program_row(program: asyncpg.Record, f: Figures) -> dict[str, Any]:
+    """An `/evaluation` item, its fields in `EvaluationItem`'s order (`track` last)."""
+    row = dict(program)
+    track = row.pop("track")
+    return {**row, **f.indicators(), **f.urine.indicators(), **f.session_indicators(),
+            "track": track}
 
 
 async def regional_report(conn: asyncpg.Connection, window: Window,

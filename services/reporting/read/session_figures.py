@@ -16,7 +16,8 @@ its id in its own prison):
   none, so it is left out rather than counted as non-compliant.
 
 How (issue 15): whole months are read from the `session_months` rollup
-(`projections/rollups.py`), the days at the window's ends from the `sessions` rows and the
+(`projections/rollups.py`; from the beginning of time: `session_totals` less the later months),
+the days at the window's ends from the `sessions` rows and the
 per-session counts stored beside their marks (`months.split`): the same sums, in fewer rows.
 """
 
@@ -24,22 +25,29 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.reporting.projections.rollups import ACTIVITIES, REASONS
-from services.reporting.read.figures import Figures, Window
+from services.reporting.projections.rollups import ACTIVITIES, REASONS, SESSION_SUMS, sums
+from services.reporting.read.figures import BEGINNING, Figures, Window
 from services.reporting.read.months import split
 from services.reporting.read.scores import WANTED
 
-_ROLLED = f"""
-WITH {WANTED}
-SELECT m.prison_id, m.program_id, sum(m.held)::bigint AS held,
-       {", ".join(f"sum(m.minutes[{i}])::bigint" for i in range(1, len(ACTIVITIES) + 1))},
-       sum(m.attended)::bigint AS attended, sum(m.counted)::bigint AS counted,
-       sum(m.compliant)::bigint AS compliant, sum(m.graded)::bigint AS graded,
-       {", ".join(f"sum(m.not_held[{i}])::bigint" for i in range(1, len(REASONS) + 1))}
+_MONTHS = """
+SELECT m.prison_id, m.program_id, {sums}
 FROM wanted w
 JOIN session_months m ON m.prison_id = w.prison_id AND m.program_id = w.program_id
-WHERE m.month BETWEEN $3 AND $4
-GROUP BY m.prison_id, m.program_id
+WHERE {months}
+GROUP BY m.prison_id, m.program_id"""
+
+_ROLLED = f"WITH {WANTED}" + _MONTHS.format(sums=sums(), months="m.month BETWEEN $3 AND $4")
+
+# A window from the beginning: the programs' totals less the months after its last whole one
+# (few rows: those of the current month), one row per program instead of one per month.
+_TOTALS = f"""
+WITH {WANTED}, later AS ({_MONTHS.format(sums=sums(), months="m.month > $3")})
+SELECT t.prison_id, t.program_id,
+       {", ".join(f"t.{n} - coalesce(l.{n}, 0) AS {n}" for n, _ in SESSION_SUMS)}
+FROM wanted w
+JOIN session_totals t ON t.prison_id = w.prison_id AND t.program_id = w.program_id
+LEFT JOIN later l ON l.prison_id = t.prison_id AND l.program_id = t.program_id
 """
 
 _HELD = f"""
@@ -81,7 +89,9 @@ async def count_sessions(conn: asyncpg.Connection, figures: dict[tuple[str, str]
         return figures[r["prison_id"], r["program_id"]]
 
     cut = split(window)
-    for r in await conn.fetch(_ROLLED, *wanted, *cut.months):
+    first, last = cut.months
+    rolled = (_TOTALS, last) if first == BEGINNING else (_ROLLED, first, last)
+    for r in await conn.fetch(rolled[0], *wanted, *rolled[1:]):
         f, values = of(r), list(r.values())[2:]
         minutes = values[1:1 + len(ACTIVITIES)]
         f.sessions_held += r["held"]
