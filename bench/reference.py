@@ -15,7 +15,7 @@ import asyncpg
 from services.reporting.read.evaluation import program_figures
 from services.reporting.read.figures import Window
 from services.reporting.read.members import ENDED_BY_TO, LATEST_BY_TO
-from services.reporting.read.scores import WANTED
+from services.reporting.read.scores import WANTED, wanted_of
 from services.reporting.read.session_figures import NOT_HELD
 
 MEMBERS = f"""
@@ -63,7 +63,7 @@ async def reference(conn: asyncpg.Connection, programs: list[Key], window: Windo
                     ) -> dict[Key, dict[str, Any]]:
     """The FIELDS of each program over `window`, by the pre-rollup queries."""
     out = {p: _zero() for p in programs}
-    span = ([p for p, _ in programs], [q for _, q in programs], window.start, window.end)
+    span = (*wanted_of(programs), window.start, window.end)
     for r in await conn.fetch(MEMBERS, *span):
         out[r["prison_id"], r["program_id"]].update(
             enrolled=r["enrolled"], completed=r["completed"], withdrawn=r["withdrawn"])

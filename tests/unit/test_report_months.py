@@ -6,6 +6,7 @@ import pytest
 
 from services.reporting.read.figures import BEGINNING, Window
 from services.reporting.read.months import NOTHING, split
+from services.reporting.read.scores import wanted_of
 
 
 def days(window: Window) -> list[date]:
@@ -45,3 +46,10 @@ def test_the_default_window_is_whole_months_and_the_current_month_so_far():
     assert cut.months == (date(1, 1, 1), date(2026, 11, 1))
     assert cut.edges == ((date(2026, 12, 1), date(2026, 12, 5)),)
     assert cut.edge(1) == NOTHING
+
+
+def test_wanted_of_joins_the_ids_and_refuses_one_with_a_comma():
+    assert wanted_of([]) == ("", "")
+    assert wanted_of([("lapas-a", "p1"), ("lapas-b", "p2")]) == ("lapas-a,lapas-b", "p1,p2")
+    with pytest.raises(ValueError):
+        wanted_of([("lapas-a", "p,1"), ("lapas-b", "p2")])

@@ -73,7 +73,7 @@ from services.reporting.read.figures import Figures, Window
 from services.reporting.read.members import count_members
 from services.reporting.read.queries import agreement_status
 from services.reporting.read.recidivism_sql import readmissions
-from services.reporting.read.scores import RANGES, SCORES, WANTED
+from services.reporting.read.scores import RANGES, SCORES, WANTED, wanted_of
 from services.reporting.read.session_figures import count_sessions
 from services.reporting.read.urine import urine_figures
 
@@ -122,7 +122,7 @@ async def program_figures(conn: asyncpg.Connection, programs: list[ProgramKey], 
                           ) -> dict[ProgramKey, Figures]:
     """Each program's numerators and denominators over `window`, from a few queries."""
     figures = {p: Figures() for p in programs}
-    wanted = ([prison for prison, _ in programs], [program for _, program in programs])
+    wanted = wanted_of(programs)
     span = (*wanted, window.start, window.end)
 
     def of(r: asyncpg.Record) -> Figures:

@@ -74,7 +74,7 @@ GROUP BY m.prison_id, m.program_id
 
 
 async def count_members(conn: asyncpg.Connection, figures: dict[tuple[str, str], Figures],
-                        wanted: tuple[list[str], list[str]], window: Window) -> None:
+                        wanted: tuple[str, str], window: Window) -> None:
     """Add each program's enrolled, completed and withdrawn over the window."""
     cut, ever = split(window), until(window.end)
     rows = [*await conn.fetch(_ROLLED, *wanted, *ever.months, *cut.months),

@@ -82,8 +82,8 @@ GROUP BY x.prison_id, x.program_id, x.not_held_reason
 
 
 async def count_sessions(conn: asyncpg.Connection, figures: dict[tuple[str, str], Figures],
-                         wanted: tuple[list[str], list[str]], window: Window) -> None:
-    """Add each program's session figures over the window; `wanted` is (prisons, programs)."""
+                         wanted: tuple[str, str], window: Window) -> None:
+    """Add each program's session figures over the window; `wanted`: `scores.wanted_of`."""
 
     def of(r: asyncpg.Record) -> Figures:
         return figures[r["prison_id"], r["program_id"]]
