@@ -11,8 +11,10 @@ NOTES = [
     "what `pulih replay --projection all` does before its swap.",
     "Live lag: one HoldSession at a time on a probe program, polling /evaluation every 5 ms, "
     "while a pacer appends synthetic events (sessions dominate) at the stated rate.",
-    "The log grows with synthetic events of other prisons (bench/workload.py), published "
-    "directly; the live reporting service applies them before each measurement.",
+    "The log grows with synthetic events of other prisons (bench/workload.py: per prison an "
+    "agreement, a program of 20 participants and 100 weekly sessions with marks, then five "
+    "participants assessed at intake and exit, completed and released, one readmitted), "
+    "published directly; the live reporting service applies them before each measurement.",
     "Durability: the bench's nats-server runs JetStream with `sync_interval: always` (every "
     "write synced before its ack), as Pulih ships it; every Pulih figure is on it. The publish "
     "ceilings are measured again on a nats-server with its default sync (an fsync every 2 "

@@ -1,4 +1,6 @@
-"""A realistic synthetic log: prisons, agreements, programs, participants, weekly sessions.
+"""A realistic synthetic log: prisons, agreements, programs, participants, weekly sessions, and
+at the program's end a quarter of its participants assessed at intake and exit, completed and
+released (one of them back within months).
 
 Sessions and attendance dominate, as in a real log. Envelopes are sealed exactly like the
 services seal them (hash chain per aggregate), and published pipelined, without the
@@ -56,10 +58,11 @@ def program_events(prison: str, rng: random.Random, participants: int, weeks: in
         "activities": ACTIVITIES, "starts_on": start.isoformat(),
         "ends_on": (start + timedelta(weeks=weeks)).isoformat(), "capacity": participants},
         date_instant(start))
-    people = []
+    people, persons = [], []
     for _ in range(participants):
         person = Aggregate(StreamId(prison, "participant", str(uuid.uuid4())))
         people.append(person.stream.aggregate_id)
+        persons.append(person)
         yield person.event("ParticipantRegistered", {"case_type": "narcotics_user",
                                                      "admitted_on": "2023-06-01"},
                            date_instant("2023-06-01"))
@@ -85,6 +88,33 @@ def program_events(prison: str, rng: random.Random, participants: int, weeks: in
         if rng.random() < 0.05:
             yield session.event("AttendanceCorrected", {
                 "participant_id": people[0], "status": "present", "reason": "koreksi"}, held_at)
+    yield from _outcomes(program, persons[:max(1, participants // 4)], rng, start,
+                         start + timedelta(weeks=weeks))
+
+
+def _outcomes(program: Aggregate, persons: list[Aggregate], rng: random.Random, start: date,
+              end: date) -> Iterator[tuple[str, bytes, str]]:
+    """Intake and exit ASSIST scores, completion and release a month after the program's end
+    for `persons`; the first of them readmitted five months after release."""
+    released = end + timedelta(days=30)
+    for n, person in enumerate(persons):
+        intake = rng.randint(12, 30)
+        for phase, day, score in (("intake", start, intake),
+                                  ("exit", end, max(0, intake - rng.randint(0, 12)))):
+            yield person.event("AssessmentRecorded", {
+                "instrument": "ASSIST", "phase": phase, "score": float(score),
+                "assessed_on": day.isoformat(),
+                "program_id": program.stream.aggregate_id}, date_instant(day))
+        yield program.event("ParticipantCompleted", {
+            "participant_id": person.stream.aggregate_id, "completed_on": end.isoformat()},
+            date_instant(end))
+        yield person.event("ParticipantReleased", {
+            "released_on": released.isoformat(), "release_type": "parole"},
+            date_instant(released))
+        if n == 0:
+            back = released + timedelta(days=150)
+            yield person.event("ParticipantReadmitted", {"readmitted_on": back.isoformat()},
+                               date_instant(back))
 
 
 def log_of(size: int, seed: int = 7, participants: int = 20, weeks: int = 100
