@@ -7,7 +7,7 @@ from starlette.requests import Request
 
 from services.reporting.dashboard.i18n import WORDS, choose
 from services.reporting.dashboard.program import by_month
-from services.reporting.dashboard.region import quarters
+from services.reporting.dashboard.quarterly import quarters
 from services.reporting.dashboard.tables import Table, shown
 from services.reporting.read.figures import BEGINNING, Window
 

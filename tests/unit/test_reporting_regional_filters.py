@@ -100,6 +100,11 @@ async def test_a_prison_token_gets_403_for_another_prison_and_its_own_of_a_kanwi
 
 
 class DashboardFake(FilterFake):
+    """FilterFake with the dashboard's reads: the prisons and programs listed are those of its
+    rows, the quarterly counts `quarterly_rows`."""
+
+    quarterly_rows: list[dict] = []
+
     async def agreements(self, schema, today, prison_id, partner_id, status):
         return []
 
@@ -107,14 +112,36 @@ class DashboardFake(FilterFake):
         return [{"kanwil_id": "kanwil-bali", "kanwil_name": "Kanwil Bali"},
                 {"kanwil_id": JAVA, "kanwil_name": "Kanwil Jawa Timur"}]
 
+    async def partners(self, schema, **kw):
+        self.keywords.append(("partners", kw))
+        return [("yayasan-gennesa", "Yayasan Gennesa")]
+
+    async def prison_ids(self, schema, to, **kw):
+        self.keywords.append(("prison_ids", kw))
+        return sorted({r["prison_id"] for r in self.regional_rows})
+
+    async def program_keys(self, schema, prison_id, partner_id, **kw):
+        self.keywords.append(("program_keys", kw))
+        return [(r["prison_id"], r["program_id"]) for r in self.evaluation_rows]
+
+    async def quarterly(self, schema, quarters, by_kanwil, **kw):
+        self.keywords.append(("quarterly", {**kw, "by_kanwil": by_kanwil,
+                                            "quarters": len(quarters)}))
+        return self.quarterly_rows
+
 
 async def test_the_region_page_narrows_every_read_to_the_kanwil_chosen():
     fake = DashboardFake()
     async with client(fake) as http:
         page = await http.get("/", params={"kanwil_id": JAVA, **PERIOD})
     assert page.status_code == 200, page.text
-    assert {kw["kanwil_id"] for _, kw in fake.keywords} == {JAVA}
-    assert len([c for c, _ in fake.keywords if c == "regional"]) == 1 + 4  # 4 quarters
+    # The lists and the quarters read the Kanwil; the tables, the rows of its prisons listed.
+    listed = [c for c, kw in fake.keywords if kw.get("kanwil_id") == JAVA]
+    assert listed == ["prison_ids", "program_keys", "quarterly"]
+    assert ("quarterly", {"kanwil_id": JAVA, "by_kanwil": False, "quarters": 4}) in fake.keywords
+    assert ("partners", {}) in fake.keywords  # the partners filter: every agreement's
+    assert [kw for c, kw in fake.keywords if c in ("regional", "evaluation")] == [
+        {"prisons": [A]}, {"prisons": [A]}]
     assert f'<option value="{JAVA}" selected>Kanwil Jawa Timur</option>' in page.text
     assert '<option value="kanwil-bali" >Kanwil Bali</option>' in page.text
     assert f'href="/regional?from=2025-01-01&amp;to=2025-12-31&amp;kanwil_id={JAVA}' \

@@ -45,6 +45,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "token": ("Token akses", "Access token"),
     "bad_token": ("Token tidak berlaku", "The token is not valid"),
     "language": ("English", "Bahasa Indonesia"),
+    "previous": ("Sebelumnya", "Previous"),
+    "next": ("Berikutnya", "Next"),
+    "rows_of": ("baris {}–{} dari {}", "rows {}–{} of {}"),
+    "prison_typed": ("ketik kode lapas ({} lapas)", "type a prison id ({} prisons)"),
+    "no_kanwil": ("Tanpa Kanwil", "No regional office"),
+    "total": ("Total", "Total"),
     # columns
     "prison_id": ("Lapas", "Prison"),
     "partner_id": ("Mitra", "Partner"),

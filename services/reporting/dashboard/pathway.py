@@ -85,18 +85,13 @@ async def agreements(request: Request, prison_id: PrisonQuery = None,
               {"prison_id": prison_id, "partner_id": partner_id}, highlight="expiring"),
         Table("extensions", w["extensions_history"], EXTENSIONS, history),
     ]
-    everything = await port.agreements(schema, page.point.today, None, None, None,
-                                       **page.access.rows())
     return page.render("tables.html", heading=w["agreements"], tables=tables,
                        charts=charts_json([]),
                        note=w["expiring_note"], prisons=await _prisons(page),
-                       partners=sorted({(a["partner_id"], a["partner_name"])
-                                        for a in everything}))
+                       partners=await port.partners(schema, **page.access.rows()))
 
 
 async def _prisons(page: Page) -> list[str]:
     """The prisons the filter offers: those with a program or an agreement this token sees."""
-    rows = await reads(page.request).regional(page.point.schema,
-                                              Window.of(None, None, page.point.today),
-                                              **page.access.rows())
-    return sorted({r["prison_id"] for r in rows})
+    return await reads(page.request).prison_ids(page.point.schema, page.point.today,
+                                                **page.access.rows())

@@ -10,6 +10,8 @@ from urllib.parse import urlencode
 
 import orjson
 
+from services.reporting.dashboard.paging import Pager
+
 # Years, windows and months are names, not quantities: written without a thousands separator.
 PLAIN = frozenset({"year", "cohort", "window_months", "month"})
 RATES = frozenset({"completion_rate", "attendance_rate", "timeliness_rate", "realisation_rate",
@@ -52,6 +54,7 @@ class Table:
     query: Mapping[str, Any] | None = None  # its filters
     highlight: str | None = None  # a row key: rows whose value is true are highlighted
     links: Mapping[str, str] | None = None  # column -> URL template of the row's keys
+    pager: Pager | None = None  # when `rows` are one page of a longer table
 
     def downloads(self) -> list[tuple[str, str]]:
         if self.report is None:

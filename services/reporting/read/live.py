@@ -14,9 +14,11 @@ from services.reporting.read.evaluation import evaluation_report, regional_repor
 from services.reporting.read.figures import Window
 from services.reporting.read.health import RUNNER, live_state, projection_health
 from services.reporting.read.intake import intake_report
+from services.reporting.read.listing import partners, prison_ids, program_keys
 from services.reporting.read.phases import roster
 from services.reporting.read.port import DEPENDENCY_DOWN, Rows
 from services.reporting.read.program_sessions import program_sessions
+from services.reporting.read.quarterly import quarterly_counts
 from services.reporting.read.queries import list_agreements, program_report
 from services.reporting.read.quotas import kanwil_list, quota_rows
 from services.reporting.read.recidivism import Graduates
@@ -105,6 +107,29 @@ class LiveReadModel:
                        kanwil_id: str | None = None) -> Rows:
         async with self._read(schema) as conn:
             return await regional_report(conn, window, prisons, prison_id, kanwil_id)
+
+    async def prison_ids(self, schema: str, to: date, *, prisons: Sequence[str] | None = None,
+                         kanwil_id: str | None = None) -> list[str]:
+        async with self._read(schema) as conn:
+            return await prison_ids(conn, to, prisons, kanwil_id)
+
+    async def program_keys(self, schema: str, prison_id: str | None, partner_id: str | None,
+                           *, prisons: Sequence[str] | None = None,
+                           kanwil_id: str | None = None) -> list[tuple[str, str]]:
+        async with self._read(schema) as conn:
+            return await program_keys(conn, prison_id, partner_id, prisons, kanwil_id)
+
+    async def partners(self, schema: str, *, prisons: Sequence[str] | None = None
+                       ) -> list[tuple[str, str]]:
+        async with self._read(schema) as conn:
+            return await partners(conn, prisons)
+
+    async def quarterly(self, schema: str, quarters: Sequence[Window], by_kanwil: bool, *,
+                        prisons: Sequence[str] | None = None, prison_id: str | None = None,
+                        kanwil_id: str | None = None) -> Rows:
+        async with self._read(schema) as conn:
+            return await quarterly_counts(conn, quarters, by_kanwil, prisons, prison_id,
+                                          kanwil_id)
 
     async def intake(self, schema: str, window: Window, prison_id: str | None, *,
                      prisons: Sequence[str] | None = None) -> Rows:

@@ -47,19 +47,23 @@ WHERE m.first_enrolled_on BETWEEN $3 AND $4 OR m.left_on BETWEEN $5 AND $6
 GROUP BY m.prison_id, m.program_id
 """
 
-# The membership's latest enrolment that began by `to` ($4): spans are in event order.
-LATEST_BY_TO = """CROSS JOIN LATERAL (
+# The membership's latest enrolment that began by `to` ({to}): spans are in event order.
+LATEST_BY = """CROSS JOIN LATERAL (
     SELECT s->>'outcome' AS outcome, (s->>'ended_on')::date AS ended_on
     FROM jsonb_array_elements(m.spans) WITH ORDINALITY AS e(s, i)
-    WHERE (s->>'enrolled_on')::date <= $4
+    WHERE (s->>'enrolled_on')::date <= {to}
     ORDER BY i DESC LIMIT 1) last"""
+LATEST_BY_TO = LATEST_BY.format(to="$4")
 
-# Of those latest enrolments, the ones that ended completed / withdrawn inside $3..$4.
-ENDED_BY_TO = """
-       count(*) FILTER (WHERE last.outcome = 'completed' AND last.ended_on BETWEEN $3 AND $4)
+# Of those latest enrolments, the ones that ended completed / withdrawn inside {start}..{to}.
+ENDED_BY = """
+       count(*) FILTER (WHERE last.outcome = 'completed' AND last.ended_on BETWEEN {start}
+                                                                           AND {to})
            AS completed,
-       count(*) FILTER (WHERE last.outcome = 'withdrawn' AND last.ended_on BETWEEN $3 AND $4)
+       count(*) FILTER (WHERE last.outcome = 'withdrawn' AND last.ended_on BETWEEN {start}
+                                                                           AND {to})
            AS withdrawn"""
+ENDED_BY_TO = ENDED_BY.format(start="$3", to="$4")
 
 _AGAIN = f"""
 WITH {WANTED}

@@ -55,6 +55,30 @@ class ReadModel(Protocol):
         """`/regional` rows, of `prison_id` only, of that Kanwil's prisons only when given."""
         ...
 
+    async def prison_ids(self, schema: str, to: date, *, prisons: Sequence[str] | None = None,
+                         kanwil_id: str | None = None) -> list[str]:
+        """The `prison_id`s of the `/regional` rows on `to` (a program, or an agreement signed
+        by then), ordered, without computing them (`read.listing`)."""
+        ...
+
+    async def program_keys(self, schema: str, prison_id: str | None, partner_id: str | None,
+                           *, prisons: Sequence[str] | None = None,
+                           kanwil_id: str | None = None) -> list[tuple[str, str]]:
+        """`(prison_id, program_id)` of the `/evaluation` rows, in its order."""
+        ...
+
+    async def partners(self, schema: str, *, prisons: Sequence[str] | None = None
+                       ) -> list[tuple[str, str]]:
+        """`(partner_id, partner_name)` of the agreements `/agreements` lists, ordered."""
+        ...
+
+    async def quarterly(self, schema: str, quarters: Sequence[Window], by_kanwil: bool, *,
+                        prisons: Sequence[str] | None = None, prison_id: str | None = None,
+                        kanwil_id: str | None = None) -> Rows:
+        """Per line (a prison, or a Kanwil) and quarter, the sums of its `/regional` rows'
+        counts (`read.quarterly`)."""
+        ...
+
     async def intake(self, schema: str, window: Window, prison_id: str | None, *,
                      prisons: Sequence[str] | None = None) -> Rows:
         """The `/intake` rows: one per prison with a stay screened inside `window`."""

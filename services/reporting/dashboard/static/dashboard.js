@@ -15,7 +15,8 @@
   data.forEach(function (chart, i) {
     const traces = chart.series.map(function (s) {
       return { name: s.name, x: chart.x, y: s.y, type: s.bar ? "bar" : "scatter",
-               mode: "lines+markers", connectgaps: false };
+               mode: "lines+markers", connectgaps: false,
+               visible: s.hidden ? "legendonly" : true };
     });
     const layout = { title: { text: chart.title }, margin: { t: 40, l: 50, r: 10, b: 40 },
                      legend: { orientation: "h", y: -0.3 }, barmode: chart.stack ? "stack" : "group",
