@@ -7,7 +7,8 @@ import json
 import re
 
 from services.reporting.dashboard.paging import Pager
-from tests.unit.test_reporting_app import client
+from services.reporting.dashboard.tables import Table
+from tests.unit.test_reporting_app import ITEM, client
 from tests.unit.test_reporting_evaluation_app import PRISON, ROW
 from tests.unit.test_reporting_regional_filters import JAVA, DashboardFake
 
@@ -29,6 +30,10 @@ class RegionFake(DashboardFake):
     async def evaluation(self, schema, window, prison_id, partner_id, **kw):
         self.keywords.append(("evaluation", kw))
         return [r for r in self.evaluation_rows if r["prison_id"] in kw["prisons"]]
+
+    async def agreements(self, schema, today, prison_id, partner_id, status):
+        return [{**ITEM, "prison_id": p, "number": f"PKS/{p}", "extensions": n % 2}
+                for n, p in enumerate(PRISONS)]
 
     async def quarterly(self, schema, quarters, by_kanwil, **kw):
         await super().quarterly(schema, quarters, by_kanwil, **kw)
@@ -112,3 +117,21 @@ def test_a_pager_of_an_empty_table_or_one_page():
     one = Pager.of("page", 1, 50, {"lang": "id"})
     assert (one.first, one.last, one.link(1)) == (1, 50, None)
     assert Pager.of("page", 2, 51, {"lang": "id"}).link(-1) == "?lang=id"
+
+
+async def test_the_agreements_page_shows_a_page_and_reads_its_extensions_only():
+    fake = RegionFake()
+    async with client(fake) as http:
+        page = (await http.get("/dashboard/agreements", params={"page": 3, "lang": "en"})).text
+    section = page.split('id="agreements"')[1].split("</section>")[0]
+    assert re.findall(r'data-col="number" data-value="&#34;PKS/([a-z0-9-]+)&#34;"', section) \
+        == PRISONS[100:120]
+    assert "rows 101–120 of 120" in section and 'rel="prev" href="?page=2&amp;lang=en"' in page
+    audited = [c for c in fake.calls if c[0] == "audit"]
+    assert len(audited) == 10  # the odd ones of the page's 20
+
+
+def test_a_table_read_whole_is_cut_to_its_page():
+    table = Table("t", "T", ("n",), [{"n": n} for n in range(75)]).paged("t_page", 2, {"x": "1"})
+    assert [r["n"] for r in table.rows] == list(range(50, 75))
+    assert table.pager.link(-1) == "?x=1" and table.pager.link(1) is None

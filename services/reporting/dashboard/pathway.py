@@ -15,6 +15,7 @@ from services.reporting.dashboard.page import (
     charts_json,
     reads,
 )
+from services.reporting.dashboard.paging import PageQuery, Pager
 from services.reporting.dashboard.tables import Table
 from services.reporting.http.params import FromQuery, ToQuery
 from services.reporting.http.quotas import visible
@@ -34,7 +35,9 @@ EXTENSIONS = ("number", "signed_on", "effective_until")
 
 @router.get("/dashboard/pathway", response_class=HTMLResponse, include_in_schema=False)
 async def pathway(request: Request, from_: FromQuery = None, to: ToQuery = None,
-                  prison_id: PrisonQuery = None, lang: LangQuery = None) -> HTMLResponse:
+                  prison_id: PrisonQuery = None, lang: LangQuery = None,
+                  quotas_page: PageQuery = 1, intake_page: PageQuery = 1,
+                  recidivism_page: PageQuery = 1) -> HTMLResponse:
     page = await Page.open(request, lang)
     page.access.check(prison_id)
     span = Window.of(from_, to, page.point.today)
@@ -47,14 +50,19 @@ async def pathway(request: Request, from_: FromQuery = None, to: ToQuery = None,
     query = page.window_query(from_, to, prison_id=prison_id)
     to_only = {"to": query["to"], "prison_id": prison_id}
     w = page.render_words()
+    shown = dict(request.query_params)
     tables = [
-        Table("quotas", f'{w["quotas"]} {year}', QUOTAS, quotas, "/quotas", {"year": year}),
-        Table("intake", w["intake"], INTAKE, intake, "/intake", query),
-        Table("recidivism", w["recidivism"], RECIDIVISM, recidivism, "/recidivism", to_only),
+        Table("quotas", f'{w["quotas"]} {year}', QUOTAS, quotas, "/quotas", {"year": year}
+              ).paged("quotas_page", quotas_page, shown),
+        Table("intake", w["intake"], INTAKE, intake, "/intake", query
+              ).paged("intake_page", intake_page, shown),
+        Table("recidivism", w["recidivism"], RECIDIVISM, recidivism, "/recidivism", to_only
+              ).paged("recidivism_page", recidivism_page, shown),
     ]
+    bars = tables[0].rows  # the quotas' page
     chart = {"id": "chart-quotas", "title": w["quotas"], "rate": False,
-             "x": [f'{r["prison_id"]} · {r["track"]}' for r in quotas],
-             "series": [{"name": w[k], "y": [r[k] for r in quotas], "bar": True}
+             "x": [f'{r["prison_id"]} · {r["track"]}' for r in bars],
+             "series": [{"name": w[k], "y": [r[k] for r in bars], "bar": True}
                         for k in ("target", "realised")]}
     return page.render("tables.html", heading=w["pathway"], tables=tables,
                        charts=charts_json([chart] if quotas else []),
@@ -63,12 +71,15 @@ async def pathway(request: Request, from_: FromQuery = None, to: ToQuery = None,
 
 @router.get("/dashboard/agreements", response_class=HTMLResponse, include_in_schema=False)
 async def agreements(request: Request, prison_id: PrisonQuery = None,
-                     partner_id: PartnerQuery = None, lang: LangQuery = None) -> HTMLResponse:
-    page = await Page.open(request, lang)
-    page.access.check(prison_id)
-    schema, port = page.point.schema, reads(request)
-    items = await port.agreements(schema, page.point.today, prison_id, partner_id, None,
-                                  **page.access.rows())
+                     partner_id: PartnerQuery = None, lang: LangQuery = None,
+                     page: PageQuery = 1) -> HTMLResponse:
+    view = await Page.open(request, lang)
+    view.access.check(prison_id)
+    schema, port = view.point.schema, reads(request)
+    everything = await port.agreements(schema, view.point.today, prison_id, partner_id, None,
+                                       **view.access.rows())
+    pager = Pager.of("page", page, len(everything), dict(request.query_params))
+    items = list(pager.rows(everything))  # the page's: their extensions are read from the log
     history = []
     for item in (i for i in items if i["extensions"]):
         for record in await port.audit("agreement", item["agreement_id"], item["prison_id"]):
@@ -78,17 +89,18 @@ async def agreements(request: Request, prison_id: PrisonQuery = None,
                                 "effective_until": data["effective_until"]})
     for item in items:
         item["expiring"] = item["status"] == "expiring"
-    page.filters.update(prison_id=prison_id, partner_id=partner_id)
-    w = page.render_words()
+    view.filters.update(prison_id=prison_id, partner_id=partner_id)
+    w = view.render_words()
     tables = [
         Table("agreements", w["agreements"], AGREEMENTS, items, "/agreements",
-              {"prison_id": prison_id, "partner_id": partner_id}, highlight="expiring"),
+              {"prison_id": prison_id, "partner_id": partner_id}, highlight="expiring",
+              pager=pager),
         Table("extensions", w["extensions_history"], EXTENSIONS, history),
     ]
-    return page.render("tables.html", heading=w["agreements"], tables=tables,
+    return view.render("tables.html", heading=w["agreements"], tables=tables,
                        charts=charts_json([]),
-                       note=w["expiring_note"], prisons=await _prisons(page),
-                       partners=await port.partners(schema, **page.access.rows()))
+                       note=w["expiring_note"], prisons=await _prisons(view),
+                       partners=await port.partners(schema, **view.access.rows()))
 
 
 async def _prisons(page: Page) -> list[str]:

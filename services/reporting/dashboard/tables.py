@@ -4,7 +4,7 @@ value (`data-value`, JSON) and its text, and the report links giving the same ro
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -55,6 +55,11 @@ class Table:
     highlight: str | None = None  # a row key: rows whose value is true are highlighted
     links: Mapping[str, str] | None = None  # column -> URL template of the row's keys
     pager: Pager | None = None  # when `rows` are one page of a longer table
+
+    def paged(self, param: str, asked: int, query: Mapping[str, str]) -> Table:
+        """This table cut to its page `asked` (query parameter `param`), of rows read whole."""
+        pager = Pager.of(param, asked, len(self.rows), query)
+        return replace(self, rows=pager.rows(self.rows), pager=pager)
 
     def downloads(self) -> list[tuple[str, str]]:
         if self.report is None:
