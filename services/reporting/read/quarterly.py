@@ -26,7 +26,7 @@ import asyncpg
 from services.reporting.read.evaluation import _RELEASES, KANWIL
 from services.reporting.read.figures import Window
 from services.reporting.read.members import ENDED_BY, LATEST_BY
-from services.reporting.read.months import split, until
+from services.reporting.read.months import NOTHING, split, until
 
 COUNTS = ("enrolled", "completed", "withdrawn", "sessions_held", "attended", "counted",
           "released")
@@ -40,8 +40,8 @@ FROM programs p LEFT JOIN prisons k ON k.prison_id = p.prison_id
 WHERE ($1::text IS NULL OR p.prison_id = $1) AND ($2::text[] IS NULL OR p.prison_id = ANY($2))
   AND {KANWIL.format(prison="p.prison_id", n=3)}"""
 _LINES = f"lines AS ({_SCOPE})"
-# Two day ranges ($5..$6, $7..$8) of a date column.
-_EDGES = "({0} BETWEEN $5 AND $6 OR {0} BETWEEN $7 AND $8)"
+# One day range $5..$6 (a query an edge: an absent one still costs a scan of the index).
+_EDGE = "{0} BETWEEN $5 AND $6"
 
 
 def _per_month(table: str, day: str, counts: str, where: str, rollup: bool = False) -> str:
@@ -60,22 +60,22 @@ GROUP BY 1, 2"""
 _MARKS = ("sum(x.attended){0}::bigint AS attended, sum(x.counted){0}::bigint AS counted")
 _LEFT = "{0}(x.completed){1} AS completed, {0}(x.withdrawn){1} AS withdrawn"
 _MONTHS = " FILTER (WHERE x.month BETWEEN $5 AND $6)"
-# (query, what it takes after the filters: "months", "edges" of the quarters' span; "ever": the
-# last of the months of everything by its end, "ever_edge" the days after them)
+# (query, what it takes after the filters, each run: "months", "edges" of the quarters' span;
+# "ever": the last of the months of everything by its end, "ever_edges" the days after them)
 _MONTHLY = (
     (_per_month("session_months", "x.month", f"sum(x.held){_MONTHS}::bigint AS sessions_held, "
-                + _MARKS.format(_MONTHS), "x.month >= $5", rollup=True), ("months",)),
+                + _MARKS.format(_MONTHS), "x.month >= $5", rollup=True), "months"),
     (_per_month("sessions", "x.held_on", "count(*) AS sessions_held, " + _MARKS.format(""),
-                "x.status = 'held' AND " + _EDGES.format("x.held_on")), ("edges",)),
+                "x.status = 'held' AND " + _EDGE.format("x.held_on")), "edges"),
     (_per_month("member_months", "x.month", "sum(x.enrolled) AS enrolled, " + _LEFT.format(
         "sum", " FILTER (WHERE x.month BETWEEN $6 AND $7)"), "x.month <= $5", rollup=True),
-     ("ever", "months")),
+     "ever"),
     (_per_month("memberships", "x.first_enrolled_on", "count(*) AS enrolled",
-                "x.first_enrolled_on BETWEEN $5 AND $6"), ("ever_edge",)),
+                _EDGE.format("x.first_enrolled_on")), "ever_edges"),
     (_per_month("memberships", "x.left_on",
                 "count(*) FILTER (WHERE x.status = 'completed') AS completed, "
                 "count(*) FILTER (WHERE x.status = 'withdrawn') AS withdrawn",
-                _EDGES.format("x.left_on")), ("edges",)),
+                _EDGE.format("x.left_on")), "edges"),
 )
 
 # `_RELEASES` takes $1 prisons, $2 programs, $3..$4 the span; $5: the lines.
@@ -101,10 +101,10 @@ GROUP BY 1, 2
 """
 
 
-def _ranges(span: Window) -> dict[str, tuple[date, ...]]:
+def _runs(span: Window) -> dict[str, list[tuple[date, ...]]]:
     cut, ever = split(span), until(span.end)
-    return {"months": cut.months, "edges": (*cut.edge(0), *cut.edge(1)),
-            "ever": ever.months[1:], "ever_edge": ever.edge(0)}
+    return {"months": [cut.months] if cut.months != NOTHING else [], "edges": list(cut.edges),
+            "ever": [(ever.months[1], *cut.months)], "ever_edges": list(ever.edges)}
 
 
 def _check(quarters: Sequence[Window]) -> None:
@@ -122,16 +122,21 @@ async def quarterly_counts(conn: asyncpg.Connection, quarters: Sequence[Window],
     A line is a prison (`line`: its id), or with `by_kanwil` a Kanwil (its id; None: the
     prisons assigned to none). The filters are `/regional`'s."""
     _check(quarters)
+    # A cached statement's generic plan (from its sixth run on) knows neither the filters nor
+    # the months and runs these 4x slower: plan each run for its values (this transaction only).
+    # JIT, which the estimates of a read-model without statistics call for, costs more than
+    # these short queries.
+    await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL jit = off")
     filters = (prison_id, prisons, kanwil_id, by_kanwil)
     scope = await conn.fetch(_SCOPE, *filters)
     if not scope or not quarters:
         return []
     lines = [r["line"] for r in scope]
     span = Window(quarters[0].start, quarters[-1].end)
-    ranges = _ranges(span)
+    runs = _runs(span)
     months: dict[tuple[str | None, date], Counter[str]] = defaultdict(Counter)
-    found = [await conn.fetch(sql, *filters, *(d for name in takes for d in ranges[name]))
-             for sql, takes in _MONTHLY]
+    found = [await conn.fetch(sql, *filters, *days) for sql, takes in _MONTHLY
+             for days in runs[takes]]
     found.append(await conn.fetch(_RELEASED, [r["prison_id"] for r in scope],
                                   [r["program_id"] for r in scope], span.start, span.end, lines))
     for rows in found:
