@@ -27,6 +27,7 @@ from services.reporting.read.evaluation import _RELEASES, KANWIL
 from services.reporting.read.figures import Window
 from services.reporting.read.members import ENDED_BY, LATEST_BY
 from services.reporting.read.months import NOTHING, split, until
+from services.reporting.read.scores import wanted_of
 
 COUNTS = ("enrolled", "completed", "withdrawn", "sessions_held", "attended", "counted",
           "released")
@@ -78,11 +79,12 @@ _MONTHLY = (
                 _EDGE.format("x.left_on")), "edges"),
 )
 
-# `_RELEASES` takes $1 prisons, $2 programs, $3..$4 the span; $5: the lines.
+# `_RELEASES` takes $1 prisons, $2 programs (`wanted_of`), $3..$4 the span; $5: the lines.
 _RELEASED = f"""
 SELECT w.line, date_trunc('month', r.released_on)::date AS month, count(*) AS released
 FROM ({_RELEASES}) r
-JOIN unnest($1::text[], $2::text[], $5::text[]) AS w(prison_id, program_id, line)
+JOIN unnest(string_to_array($1, ','), string_to_array($2, ','), $5::text[])
+    AS w(prison_id, program_id, line)
   ON w.prison_id = r.prison_id AND w.program_id = r.program_id
 GROUP BY 1, 2
 """
@@ -137,8 +139,8 @@ async def quarterly_counts(conn: asyncpg.Connection, quarters: Sequence[Window],
     months: dict[tuple[str | None, date], Counter[str]] = defaultdict(Counter)
     found = [await conn.fetch(sql, *filters, *days) for sql, takes in _MONTHLY
              for days in runs[takes]]
-    found.append(await conn.fetch(_RELEASED, [r["prison_id"] for r in scope],
-                                  [r["program_id"] for r in scope], span.start, span.end, lines))
+    wanted = wanted_of([(r["prison_id"], r["program_id"]) for r in scope])
+    found.append(await conn.fetch(_RELEASED, *wanted, span.start, span.end, lines))
     for rows in found:
         for r in rows:
             months[r["line"], r["month"]].update(
