@@ -127,13 +127,17 @@ class Phases:
 
     async def rounds(self, count: int) -> None:
         """Commands and floors only, `count` times in turn (each round's figures kept in
-        results["rounds"]; the last round's also where a full run keeps them)."""
+        results["rounds"], with the CPU each process spent per command: steadier than
+        commands/s on a shared machine; the last round's also where a full run keeps them)."""
         self.results["rounds"] = []
         for _ in range(count):
             await self.commands()
             await self.floor()
-            self.results["rounds"].append({key: self.results[key] for key in
-                                           ("commands", "floor", "floor_claim")})
+            cpu_ms = {n: {role: round(10 * pct / c["commands_per_s"], 3)
+                          for role, pct in self.cpu[f"commands_{n}"].items()}
+                      for n, c in self.results["commands"].items()}
+            self.results["rounds"].append({"cpu_ms": cpu_ms} | {
+                key: self.results[key] for key in ("commands", "floor", "floor_claim")})
 
     async def reports(self) -> None:
         waited = await self.quiet()

@@ -150,23 +150,26 @@ def commands_only(r: dict[str, Any]) -> str:
     """`--commands-only`: each round's commands/s of Pulih and of both floors, the ratios, and
     their medians over the rounds (not written to latest.{md,json}: not a whole run)."""
     head = ["round", "clients", "Pulih /s (p50 / p99 ms)", "floor /s", "floor with claim /s",
-            "× floor", "× floor with claim"]
+            "× floor", "× floor with claim", "attendance CPU ms / command",
+            "servers' and services' CPU ms / command"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    ratios: dict[str, list[tuple[float, float, float, float, float]]] = {"1": [], "32": []}
+    ratios: dict[str, list[tuple[float, ...]]] = {"1": [], "32": []}
     for i, rnd in enumerate(r["rounds"], 1):
         for n in ("1", "32"):
             cmd, base, claim = rnd["commands"][n], rnd["floor"][n], rnd["floor_claim"][n]
-            rate = cmd["commands_per_s"]
+            rate, cpu = cmd["commands_per_s"], rnd["cpu_ms"][n]
             figures = (rate, base["commands_per_s"], claim["commands_per_s"],
                        _ratio(rate, base["commands_per_s"]) or 0,
-                       _ratio(rate, claim["commands_per_s"]) or 0)
+                       _ratio(rate, claim["commands_per_s"]) or 0, cpu.get("attendance", 0),
+                       round(sum(v for role, v in cpu.items() if role != "bench"), 3))
             ratios[n].append(figures)
             lines.append(f"| {i} | {n} | {_n(rate)} ({cmd['p50_ms']} / {cmd['p99_ms']}) | "
-                         f"{_n(figures[1])} | {_n(figures[2])} | {figures[3]} | {figures[4]} |")
+                         f"{_n(figures[1])} | {_n(figures[2])} | "
+                         + " | ".join(map(str, figures[3:])) + " |")
     for n, rounds in ratios.items():
         mid = [statistics.median(column) for column in zip(*rounds, strict=True)]
         lines.append(f"| median | {n} | {_n(mid[0])} | {_n(mid[1])} | {_n(mid[2])} | "
-                     f"{mid[3]:.3f} | {mid[4]:.3f} |")
+                     + " | ".join(f"{v:.3f}" for v in mid[3:]) + " |")
     return "\n".join([f"Commands only ({r['command']}), load {r['load_start']} → "
                       f"{r['load_end']}; failed or refused: {r['failures']['count']}", "",
                       *lines, "", "CPU % per process: " + json.dumps(r.get("cpu_pct"))])

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 
-import orjson
 import structlog
 
 
@@ -14,7 +12,7 @@ def configure(level: str = "INFO") -> None:
     renderer = (
         structlog.dev.ConsoleRenderer()
         if sys.stderr.isatty()
-        else structlog.processors.JSONRenderer(serializer=_json)
+        else structlog.processors.JSONRenderer()
     )
     structlog.configure(
         processors=[
@@ -32,14 +30,3 @@ def configure(level: str = "INFO") -> None:
     # Libraries that log through the standard library (faststream, uvicorn) stay quiet
     # unless something is wrong.
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-
-
-def _json(event: dict, default=None, **_: object) -> str:  # noqa: ANN001 -- structlog's
-    """One log line with orjson (a command logs one: the standard library's encoder cost a
-    few per cent of a command's CPU); what orjson cannot write goes through structlog's
-    fallback (`default`), as with json.dumps; a line orjson refuses (an integer beyond 64
-    bits) is written by the standard library's encoder instead of being lost."""
-    try:
-        return orjson.dumps(event, default=default, option=orjson.OPT_NON_STR_KEYS).decode()
-    except TypeError:
-        return json.dumps(event, default=default)

@@ -86,12 +86,14 @@ def test_a_commands_only_run_shows_each_round_and_the_medians():
         one = _run(floor_rate=2 * rate, p50_ms=1.0, claim_rate=rate)
         for out, value in (("commands", rate), ("floor", 2 * rate), ("floor_claim", rate)):
             one[out] = {n: {**one[out][n], "commands_per_s": value} for n in ("1", "32")}
-        return {k: one[k] for k in ("commands", "floor", "floor_claim")}
+        cpu = {n: {"attendance": 10 / rate, "nats-server": 5 / rate, "bench": 1.0}
+               for n in ("1", "32")}
+        return {"cpu_ms": cpu} | {k: one[k] for k in ("commands", "floor", "floor_claim")}
 
     text = report.commands_only({"rounds": [rnd(100.0), rnd(300.0), rnd(200.0)],
                                  "command": "python -m bench --commands-only",
                                  "load_start": "1", "load_end": "1",
                                  "failures": {"count": 0}})
     medians = [line for line in text.splitlines() if line.startswith("| median")]
-    assert medians == ["| median | 1 | 200 | 400 | 200 | 0.500 | 1.000 |",
-                       "| median | 32 | 200 | 400 | 200 | 0.500 | 1.000 |"]
+    assert medians == ["| median | 1 | 200 | 400 | 200 | 0.500 | 1.000 | 0.050 | 0.075 |",
+                       "| median | 32 | 200 | 400 | 200 | 0.500 | 1.000 | 0.050 | 0.075 |"]
