@@ -38,6 +38,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--rebuild-only", action="store_true",
                         help="only grow the log, read it raw and rebuild at --events sizes "
                         "(and the services' peak RSS): a targeted run for the rebuild")
+    parser.add_argument("--commands-only", action="store_true",
+                        help="only the commands with 1 and 32 clients and the floors (with and "
+                        "without the command-id claim), on a small log: a targeted run for "
+                        "the command path (`--repeat N` alternates them N times)")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="with --commands-only: rounds of commands and floors")
     parser.add_argument("--no-peer", action="store_true", help="skip the eventsourcing peer")
     parser.add_argument("--profile", action="store_true",
                         help="also sample the busiest processes with py-spy (raw stacks in "
@@ -52,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.events:
         plan.sizes = sorted(args.events)
     plan.rebuild_only = args.rebuild_only
+    plan.commands_only = args.repeat if args.commands_only else 0
     started, load_start = time.perf_counter(), _load()
     meta = {"mode": "quick" if args.quick else "full",
             "command": " ".join(["python -m bench", *argv]),
@@ -85,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({k: results.get(k) for k in ("rebuild", "growth", "memory", "cpu_pct",
                                                       "problems", "load_end")}, indent=1))
         return 1 if results["problems"] else 0
+    if plan.commands_only:
+        print(report.commands_only(results))
+        return 1 if results["failures"]["count"] else 0
     print(report.write(results))
     failures, status = results["failures"], 0
     if failures["count"]:

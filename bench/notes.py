@@ -46,7 +46,10 @@ NOTES = [
     "with no validation and no domain, each request in its own task, appending to a scratch "
     "stream on the same durable nats-server; driven by the same clients and command mix. "
     "× floor: Pulih's commands/s over the floor's (issue 15: ≥ 0.8× with 1 client, ≥ 0.5× "
-    "with 32).",
+    "with 32). Floor with claim: the same service also claiming the command id as Pulih "
+    "does (a publish to a scratch claims stream that succeeds only on an unused id, awaited "
+    "before the append): the floor of Pulih's durability design, two synced writes per "
+    "command; × floor with claim leaves out what that design itself costs.",
     "Reports: at the largest log size, once the machine is idle, each report called one at a "
     "time (after one warm-up call; a report slower than its time budget is called fewer "
     "times, at least 3); p50 / p99 of the calls, goals of issue 15 (p50 ≤ 300 ms unfiltered, "

@@ -117,11 +117,27 @@ class Phases:
             show(out[str(clients)])
 
     async def floor(self) -> None:
-        step("floor: a minimal nats-py service doing Pulih's round trips, 1 and 32 clients")
-        self.results["floor"] = await self.measured("floor", floor.measure(
-            self.nc, self.failures, self.plan.load_s), sum(self.plan.load_s))
-        show({n: (f["commands_per_s"], f["p50_ms"], f["p99_ms"])
-              for n, f in self.results["floor"].items()})
+        step("floor: a minimal nats-py service doing Pulih's round trips (and the same with "
+             "the command-id claim), 1 and 32 clients")
+        floors = await self.measured("floor", floor.measure(
+            self.nc, self.failures, self.plan.load_s), 2 * sum(self.plan.load_s))
+        self.results |= floors
+        show({key: {n: (f["commands_per_s"], f["p50_ms"], f["p99_ms"]) for n, f in out.items()}
+              for key, out in floors.items()})
+
+    async def rounds(self, count: int) -> None:
+        """Commands and floors only, `count` times in turn (each round's figures kept in
+        results["rounds"], with the CPU each process spent per command: steadier than
+        commands/s on a shared machine; the last round's also where a full run keeps them)."""
+        self.results["rounds"] = []
+        for _ in range(count):
+            await self.commands()
+            await self.floor()
+            cpu_ms = {n: {role: round(10 * pct / c["commands_per_s"], 3)
+                          for role, pct in self.cpu[f"commands_{n}"].items()}
+                      for n, c in self.results["commands"].items()}
+            self.results["rounds"].append({"cpu_ms": cpu_ms} | {
+                key: self.results[key] for key in ("commands", "floor", "floor_claim")})
 
     async def reports(self) -> None:
         waited = await self.quiet()
@@ -201,11 +217,12 @@ async def run(plan: Plan, workdir: Path, nats_url: str, database_url: str,
     services = Services(workdir, nats_url, database_url)
     sampler, phases = None, None
     try:
-        if not plan.rebuild_only:
+        skip = plan.rebuild_only or plan.commands_only
+        if not skip:
             step("raw ceilings")
             results["ceilings"] = await ceilings.raw(nc, pool, plan)
             show(results["ceilings"])
-        if reference and not plan.rebuild_only:
+        if reference and not skip:
             step("raw ceilings on a nats-server with its default sync (reference)")
             results["ceilings_default_sync"] = await ceilings.reference(workdir, plan)
             show(results["ceilings_default_sync"])
@@ -215,6 +232,9 @@ async def run(plan: Plan, workdir: Path, nats_url: str, database_url: str,
         async with httpx.AsyncClient(base_url=services.base_url, timeout=10) as http:
             phases = Phases(nc, pool, http, services, plan, spy, results)
             await phases.setup()
+            if plan.commands_only:
+                await phases.rounds(plan.commands_only)
+                return results
             if plan.rebuild_only:
                 await phases.rebuilds()
                 results["memory"] = scale.memory(services)

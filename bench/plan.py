@@ -24,6 +24,7 @@ class Plan:
     report_calls: int = 20  # per report, at the largest size
     report_budget_s: float = 60.0  # per report: a slow one is called fewer times (at least 3)
     rebuild_only: bool = False  # the services, the log grown, read and rebuild at `sizes`, RSS
+    commands_only: int = 0  # rounds of commands and floors only, on the small log (0: not so)
 
     @classmethod
     def full(cls) -> Plan:

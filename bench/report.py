@@ -4,6 +4,7 @@ of issues 6 and 15 and whether this run met it. Written as Markdown and JSON; ne
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,10 @@ from bench import reports
 from bench.notes import NOTES
 
 RESULTS = Path(__file__).parent / "results"
-__all__ = ["NOTES", "RESULTS", "rows", "write"]
+__all__ = ["NOTES", "RESULTS", "commands_only", "rows", "write"]
 FLOOR_GOAL = {"1": 0.8, "32": 0.5}  # Pulih's commands/s over the floor's (issue 15)
-COLUMNS = ["area", "measure", "Pulih", "raw ceiling", "× ceiling", "× floor", "peer",
-           "Pulih / peer", "goal", "met"]
+COLUMNS = ["area", "measure", "Pulih", "raw ceiling", "× ceiling", "× floor",
+           "× floor with claim", "peer", "Pulih / peer", "goal", "met"]
 
 
 def _n(value: float | None, digits: int = 0) -> str:
@@ -36,10 +37,10 @@ def rows(r: dict[str, Any]) -> list[dict[str, Any]]:
     c, out = r["ceilings"], []
 
     def row(area, measure, pulih, ceiling=None, ratio=None, peer=None, over=None, goal="",
-            met=None, floor=None):
+            met=None, floor=None, claimed=None):
         out.append({"area": area, "measure": measure, "Pulih": pulih, "raw ceiling": ceiling,
-                    "× ceiling": ratio, "× floor": floor, "peer": peer, "Pulih / peer": over,
-                    "goal": goal, "met": met})
+                    "× ceiling": ratio, "× floor": floor, "× floor with claim": claimed,
+                    "peer": peer, "Pulih / peer": over, "goal": goal, "met": met})
 
     reference = r.get("ceilings_default_sync") or {}
     row("raw", "JetStream publish, awaiting each ack (msgs/s)", None, _n(c["publish_each"]))
@@ -68,7 +69,8 @@ def rows(r: dict[str, Any]) -> list[dict[str, Any]]:
         ceiling = c["publish_each"] if n == "1" else best
         ratio = _ratio(cmd["commands_per_s"], ceiling)
         rate = cmd["commands_per_s"]
-        floor = _ratio(rate, (r.get("floor") or {}).get(n, {}).get("commands_per_s"))
+        floor, claimed = (_ratio(rate, (r.get(key) or {}).get(n, {}).get("commands_per_s"))
+                          for key in ("floor", "floor_claim"))
         over = _ratio(rate, theirs.get("commands_per_s"))
         ahead = (floor is None or floor >= FLOOR_GOAL[n]) and (over is None or over > 1)
         if n == "32":
@@ -79,7 +81,8 @@ def rows(r: dict[str, Any]) -> list[dict[str, Any]]:
         row("commands", f"commands/s, {n} client{'s' if n != '1' else ''} "
             f"({cmd['commands']:,} sent, {cmd['failed']} failed; peer: fsync per commit)",
             _n(rate), _n(ceiling), ratio, _n(theirs.get("commands_per_s")), over,
-            goal + f"≥ {FLOOR_GOAL[n]}× floor, ahead of the peer", ok, floor=floor)
+            goal + f"≥ {FLOOR_GOAL[n]}× floor, ahead of the peer", ok, floor=floor,
+            claimed=claimed)
         row("commands", f"latency p50 / p99, {n} client{'s' if n != '1' else ''} (ms)",
             f"{_n(cmd['p50_ms'], 1)} / {_n(cmd['p99_ms'], 1)}", None, None,
             f"{_n(theirs.get('p50_ms'), 1)} / {_n(theirs.get('p99_ms'), 1)}",
@@ -141,6 +144,35 @@ def rows(r: dict[str, Any]) -> list[dict[str, Any]]:
         row("peer", "eventsourcing, PostgreSQL defaults: projection (events/s)", None, peer=_n(p),
             over=_ratio(r["rebuild"][0]["rebuild_ev_s"], p))
     return out
+
+
+def commands_only(r: dict[str, Any]) -> str:
+    """`--commands-only`: each round's commands/s of Pulih and of both floors, the ratios, and
+    their medians over the rounds (not written to latest.{md,json}: not a whole run)."""
+    head = ["round", "clients", "Pulih /s (p50 / p99 ms)", "floor /s", "floor with claim /s",
+            "× floor", "× floor with claim", "attendance CPU ms / command",
+            "servers' and services' CPU ms / command"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    ratios: dict[str, list[tuple[float, ...]]] = {"1": [], "32": []}
+    for i, rnd in enumerate(r["rounds"], 1):
+        for n in ("1", "32"):
+            cmd, base, claim = rnd["commands"][n], rnd["floor"][n], rnd["floor_claim"][n]
+            rate, cpu = cmd["commands_per_s"], rnd["cpu_ms"][n]
+            figures = (rate, base["commands_per_s"], claim["commands_per_s"],
+                       _ratio(rate, base["commands_per_s"]) or 0,
+                       _ratio(rate, claim["commands_per_s"]) or 0, cpu.get("attendance", 0),
+                       round(sum(v for role, v in cpu.items() if role != "bench"), 3))
+            ratios[n].append(figures)
+            lines.append(f"| {i} | {n} | {_n(rate)} ({cmd['p50_ms']} / {cmd['p99_ms']}) | "
+                         f"{_n(figures[1])} | {_n(figures[2])} | "
+                         + " | ".join(map(str, figures[3:])) + " |")
+    for n, rounds in ratios.items():
+        mid = [statistics.median(column) for column in zip(*rounds, strict=True)]
+        lines.append(f"| median | {n} | {_n(mid[0])} | {_n(mid[1])} | {_n(mid[2])} | "
+                     + " | ".join(f"{v:.3f}" for v in mid[3:]) + " |")
+    return "\n".join([f"Commands only ({r['command']}), load {r['load_start']} → "
+                      f"{r['load_end']}; failed or refused: {r['failures']['count']}", "",
+                      *lines, "", "CPU % per process: " + json.dumps(r.get("cpu_pct"))])
 
 
 def markdown(r: dict[str, Any]) -> str:

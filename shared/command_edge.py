@@ -125,8 +125,11 @@ def _correlation(headers: dict[str, str] | None, command_id: str) -> str:
         return command_id
 
 
+_SLUG = re.compile(SLUG_PATTERN)
+
+
 def _is_slug(value: str) -> bool:
-    return re.fullmatch(SLUG_PATTERN, value) is not None
+    return _SLUG.fullmatch(value) is not None
 
 
 def _ms(started: float) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from shared.replies import Code, CommandError, CommandErrorDetail, CommandRejected
+from shared.replies import Code
 
 __all__ = ["MAX_DETAILS", "Code", "Detail", "Rejected", "invalid", "not_found", "rule"]
 
@@ -33,15 +33,14 @@ class Rejected(Exception):
         return f"{self.code}: {self.message}"
 
     def body(self) -> dict:
-        """The contract's reply body."""
-        details = [CommandErrorDetail.model_construct(field=d.field, message=d.message)
-                   for d in self.details[:MAX_DETAILS]]
+        """The contract's reply body, `shared.replies.CommandRejected`, as a plain dict
+        (tests/unit/test_docs_current.py holds it to the model)."""
+        details = [{"field": d.field, "message": d.message} for d in self.details[:MAX_DETAILS]]
         if len(self.details) > MAX_DETAILS:
-            details.append(CommandErrorDetail.model_construct(
-                field="details", message=f"{len(self.details) - MAX_DETAILS} more not shown"))
-        error = CommandError.model_construct(code=self.code, message=self.message,
-                                             details=details)
-        return CommandRejected.model_construct(ok=False, error=error).model_dump()
+            details.append({"field": "details",
+                            "message": f"{len(self.details) - MAX_DETAILS} more not shown"})
+        return {"ok": False,
+                "error": {"code": self.code, "message": self.message, "details": details}}
 
 
 def rule(message: str, field_name: str | None = None) -> Rejected:

@@ -1,5 +1,6 @@
 """The bench's references (issue 15): the workload's Kanwil assignments, which report filters
-are timed, and the table's floor, report and × floor cells. No timing is asserted."""
+are timed, and the table's floor, report, × floor and × floor with claim cells. No timing is
+asserted."""
 
 from __future__ import annotations
 
@@ -45,15 +46,17 @@ def test_filters_are_timed_only_where_the_reports_take_them():
     assert len(narrowed) == 4
 
 
-def _run(floor_rate: float, p50_ms: float) -> dict:
+def _run(floor_rate: float, p50_ms: float, claim_rate: float = 200.0) -> dict:
     command = {"commands": 10, "failed": 0, "commands_per_s": 100.0, "p50_ms": 2.0,
                "p99_ms": 5.0}
     floor = {**command, "commands_per_s": floor_rate}
+    claimed = {**command, "commands_per_s": claim_rate}
     target = {"target": "/regional", "narrowed": False, "calls": 20, "bytes": 2048,
               "p50_ms": p50_ms, "p99_ms": p50_ms * 2}
     return {"ceilings": {"publish_each": 1000.0, "publish_pipelined": {"256": 2000.0},
                          "copy_rows": 1.0},
             "commands": {"1": command, "32": command}, "floor": {"1": floor, "32": floor},
+            "floor_claim": {"1": claimed, "32": claimed},
             "rebuild": [], "lag": {"probes": 1, "background_ev_s": 1, "p50_ms": 1,
                                    "p99_ms": 1},
             "scale": {"flatness": {}, "memory": {},
@@ -67,10 +70,30 @@ def test_the_table_shows_the_floor_and_reports_with_their_goals():
     commands = [r for r in near if r["area"] == "commands" and "commands/s" in r["measure"]]
     assert [r["× floor"] for r in commands] == [0.909, 0.909]
     assert [r["met"] for r in commands] == [True, False]  # 32 clients: under 3,000/s
-    assert len([r for r in near if r["area"] == "floor"]) == 2
+    assert [r["× floor with claim"] for r in commands] == [0.5, 0.5]
+    floors = [r["measure"] for r in near if r["area"] == "floor"]
+    assert len(floors) == 4 and sum("with command-id claim" in m for m in floors) == 2
     (lat,) = [r for r in near if r["area"] == "reports"]
     assert "@ 1M" in lat["measure"] and lat["met"] is True
     far = report.rows(_run(floor_rate=1000.0, p50_ms=301.0))
     judged = [r for r in far if r["area"] == "reports"
               or r["area"] == "commands" and "commands/s" in r["measure"]]
     assert len(judged) == 3 and not any(r["met"] for r in judged)
+
+
+def test_a_commands_only_run_shows_each_round_and_the_medians():
+    def rnd(rate: float) -> dict:
+        one = _run(floor_rate=2 * rate, p50_ms=1.0, claim_rate=rate)
+        for out, value in (("commands", rate), ("floor", 2 * rate), ("floor_claim", rate)):
+            one[out] = {n: {**one[out][n], "commands_per_s": value} for n in ("1", "32")}
+        cpu = {n: {"attendance": 10 / rate, "nats-server": 5 / rate, "bench": 1.0}
+               for n in ("1", "32")}
+        return {"cpu_ms": cpu} | {k: one[k] for k in ("commands", "floor", "floor_claim")}
+
+    text = report.commands_only({"rounds": [rnd(100.0), rnd(300.0), rnd(200.0)],
+                                 "command": "python -m bench --commands-only",
+                                 "load_start": "1", "load_end": "1",
+                                 "failures": {"count": 0}})
+    medians = [line for line in text.splitlines() if line.startswith("| median")]
+    assert medians == ["| median | 1 | 200 | 400 | 200 | 0.500 | 1.000 | 0.050 | 0.075 |",
+                       "| median | 32 | 200 | 400 | 200 | 0.500 | 1.000 | 0.050 | 0.075 |"]

@@ -13,7 +13,7 @@ from ops import docs
 from shared.contract import events as schemas
 from shared.contract.registry import StoredModel
 from shared.envelope import StreamId
-from shared.errors import Detail, Rejected
+from shared.errors import MAX_DETAILS, Detail, Rejected
 from shared.store import Appended, Recorded
 
 STALE = "docs/{name} is out of date with the code: run `make docs` and commit the result"
@@ -55,9 +55,17 @@ def test_the_documented_replies_are_the_ones_sent():
     stream = StreamId("lapas-banyuwangi", "agreement", "5b2f3c8e-1a2b-4c3d-8e9f-0a1b2c3d4e5f")
     record = Recorded(7, {"event_id": "1f0c7a52-8d3e-4b7a-9a51-2b1e0b0d6e01",
                           "type": "AgreementSigned", "aggregate_version": 1})
-    docs.CommandAccepted.model_validate(Appended(stream, (record,), 1).reply())
-    docs.CommandRejected.model_validate(
-        Rejected("invalid", "bad", [Detail("data.partner.id", "must match")]).body())
+    accepted = Appended(stream, (record,), 1).reply()
+    assert docs.CommandAccepted.model_validate(accepted).model_dump() == accepted
+    many = [Detail(f"data.attendance.{i}", "bad") for i in range(MAX_DETAILS + 3)]
+    for rejected in (Rejected("invalid", "bad", [Detail("data.partner.id", "must match")]),
+                     Rejected("invalid", "bad", many), Rejected("unavailable", "down")):
+        body = rejected.body()  # plain dicts, built without the models: exactly their dump
+        assert docs.CommandRejected.model_validate(body).model_dump() == body
+    assert body["error"]["details"] == []
+    details = Rejected("invalid", "bad", many).body()["error"]["details"]
+    assert len(details) == MAX_DETAILS + 1
+    assert details[-1] == {"field": "details", "message": "3 more not shown"}
 
 
 def test_two_models_with_one_name_are_refused():
