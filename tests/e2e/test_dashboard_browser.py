@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from ops.tokens import ensure_token_key, issue_token, scope_of
+from services.reporting.dashboard.paging import PAGE_ROWS
 from tests.e2e.browser import Watch, browser, demo, open_context  # noqa: F401
 
 pytestmark = [pytest.mark.nats, pytest.mark.pg]
@@ -119,9 +120,9 @@ async def test_program_pathway_agreements_and_docs_pages(stack, demo, browser, b
     assert attended / counted == pytest.approx(program["attendance_rate"], abs=1e-12)
     page, _ = await visit(browser, base, "/dashboard/pathway", shots, "pathway", watch)
     intake = (await stack.http.get("/intake")).json()["items"]
-    assert len(await table(page, "intake")) == len(intake)
+    assert len(await table(page, "intake")) == min(len(intake), PAGE_ROWS)  # the first page
     recidivism = (await stack.http.get("/recidivism")).json()["items"]
-    assert len(await table(page, "recidivism")) == len(recidivism)
+    assert len(await table(page, "recidivism")) == min(len(recidivism), PAGE_ROWS)
     page, _ = await visit(browser, base, f"/dashboard/agreements?prison_id={prison}", shots,
                           "agreements", watch)
     shown = await table(page, "agreements")

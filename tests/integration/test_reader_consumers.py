@@ -90,7 +90,7 @@ async def test_an_ordered_consumer_recreated_after_a_gap_takes_a_fresh_name(secu
     await until(lambda: seen == list(range(1, len(seen) + 1)) and seen, 10, f"{seen}")
     jsi = sub._sub._jsi
     await jsi.reset_ordered_consumer(jsi._sseq + 1)  # what a gap or lost heartbeats do
-    await until(lambda: sub._consumer != first, 10, "not re-created")
+    await until(lambda: sub._consumer != first, 30, "not re-created")  # 10 s: once too short
     assert sub._consumer in consumers.slot_names()
     await until(lambda: gone(reporting, first), 10, "the old consumer is kept")
     new = [event["seq"] for event in (await ask(officer, signing_command(A)))["events"]]
