@@ -59,3 +59,42 @@ NOTES = [
     "Timings vary between runs on this shared 2-core machine (see the load averages): compare "
     "figures within one run, not across runs.",
 ]
+
+# What would move each kind of figure whose goal a run did not meet (bench/obstacles.py prints
+# it under the table with the run's own evidence and profiles). Findings of issue 15's work.
+WAYS = {
+    "commands": "two things. The claim first: Pulih claims a command id in a synced write of "
+    "its own before the append (so that an id names one command for ever, beyond nats-server's "
+    "120 s duplicate window); the floor with claim shows that this alone caps it well under "
+    "0.8× the floor. Only one synced write per command would lift the cap — e.g. the command "
+    "id as the append's Nats-Msg-Id inside the duplicate window and the claim written after "
+    "the append, off the reply's path — which changes what a crash between the two leaves and "
+    "needs its own fault tests. Then the command services' CPU per command (above: the "
+    "attendance process against nats-server's): FastStream's per-message pipeline, nats-py, "
+    "pydantic and the event loop (the profile); with 32 clients both cores are busy, so CPU "
+    "saved per command is throughput. A bare nats-py subscription for the hottest subject "
+    "(attendance's HoldSession) is the alternative the issue allows; not built.",
+    "rebuild": "the write stage. In a py-spy profile of a 300k rebuild the `sessions` upsert "
+    "(PostgreSQL plus asyncpg's encoding) is ~40% of the wall time and bounds the pipeline; the "
+    "runner's Python (NATS receive, decode and upcast, folds, row encoding) fills one core. "
+    "What would move it: the marks sent as one text per batch (COPY into a staging table, one "
+    "upsert from it), the projections split over two processes (each reads the log itself: the "
+    "raw read is several times faster than the rebuild), fewer Python steps per event. Moving "
+    "the rollups by each batch's difference was measured and was within the noise.",
+    "scale": "the cost of the log's size inside the servers, not in Pulih's Python: compare "
+    "nats-server's and PostgreSQL's CPU per command on the small and the large log above. A "
+    "command reads its aggregate's last event by subject (`multi_last` on the subject index) "
+    "and claims its id in the claims stream; both are index lookups in nats-server's file "
+    "store over ~10^5–10^6 subjects, and the projections' upserts touch larger indexes. "
+    "What would move it: the command-id claims kept in a stream with a subject per id but a "
+    "bounded age (a claim older than the replay horizon archived), and PostgreSQL's "
+    "read-model indexes kept in memory (shared_buffers sized to them).",
+    "memory": "the reporting service's peak is reached while it answers the unfiltered "
+    "reports at the largest log (thousands of rows of ~40 fields held as Python objects, then "
+    "a body of megabytes) and the dashboard; streaming the rows (a server-side cursor, each "
+    "row rendered by orjson as it comes) would hold one page at a time.",
+    "reports": "the profile of each slow report above names where its time goes: building "
+    "and serialising thousands of rows in Python, or PostgreSQL's grouping (see the CPU split "
+    "of the reports phase). What would move it: rows rendered in SQL (`json_agg`) or cached "
+    "per read-model position, and the dashboard reading only the rows it shows.",
+}

@@ -11,7 +11,9 @@
    ceiling and a full rebuild of every projection;
 6. one client's latency at the largest size (scale, large); report latency there (p50 / p99 of
    repeated calls of /regional, /evaluation, narrowed to a prison or a Kanwil, and the
-   dashboard's pages); each service's RSS.
+   dashboard's pages); each service's RSS;
+7. profiled re-runs of what stands behind the goals (bench/obstacles.py): commands right after
+   the floor, the reports that missed their goal and a rebuild at the end.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import asyncpg
 import httpx
 import nats
 
-from bench import auth, ceilings, floor, lag, peer, rebuild, report, reports, scale
+from bench import auth, ceilings, floor, lag, obstacles, peer, rebuild, report, reports, scale
 from bench.commands import Bus, Failures, MachineryError, drive
 from bench.plan import Plan
 from bench.profile import Cpu, Spy
@@ -45,9 +47,10 @@ class Phases:
     """Everything after the raw ceilings, with the services running."""
 
     def __init__(self, nc, pool, http: httpx.AsyncClient, services: Services, plan: Plan,
-                 spy: Spy, results: dict):
+                 spy: Spy, results: dict, why: Spy | None = None):
         self.nc, self.pool, self.http, self.services = nc, pool, http, services
         self.plan, self.spy, self.results = plan, spy, results
+        self.why = why or Spy(None)  # the profiled re-runs after the measured phases
         self.failures = Failures()
         self.bus, self.scenario = Bus(nc, self.failures), Scenario()
         self.kanwils: set[str] = set()  # the synthetic prisons assigned a Kanwil so far
@@ -58,15 +61,18 @@ class Phases:
         own = {"bench": os.getpid()}
         return {n: own[n] if n == "bench" else self.services.procs[n].pid for n in names}
 
-    async def measured(self, label: str, coro, seconds: float, profile: tuple[str, ...] = ()):
-        """Run one phase with its CPU per process and (with --profile) py-spy on `profile`."""
-        cpu, spies = Cpu(self.services), self.spy.start(label, self.pids(*profile), seconds)
+    async def measured(self, label: str, coro, seconds: float, profile: tuple[str, ...] = (),
+                       spy: Spy | None = None):
+        """Run one phase with its CPU per process and (with --profile, or with `spy`) py-spy
+        on `profile`."""
+        spy = spy or self.spy
+        cpu, spies = Cpu(self.services), spy.start(label, self.pids(*profile), seconds)
         try:
             return await coro
         finally:
             self.cpu[label] = cpu.stop()
             if spies:
-                self.profiles[label] = self.spy.finish(spies)
+                self.profiles[label] = spy.finish(spies)
 
     async def settle(self, timeout: float) -> None:
         """Wait (polling) until the live reporting service has applied the whole log."""
@@ -204,6 +210,7 @@ async def run(plan: Plan, workdir: Path, nats_url: str, database_url: str,
               reference: bool = True) -> dict:
     tune_gc()
     spy = Spy(profile_dir)
+    why = Spy(profile_dir or workdir / "profiles", optional=True)  # bench/obstacles.py
     client_errors: dict[str, int] = {}
 
     async def on_error(exc: Exception) -> None:  # e.g. a slow consumer's dropped messages
@@ -230,7 +237,7 @@ async def run(plan: Plan, workdir: Path, nats_url: str, database_url: str,
         services.start()
         sampler = asyncio.create_task(services.sampler())
         async with httpx.AsyncClient(base_url=services.base_url, timeout=10) as http:
-            phases = Phases(nc, pool, http, services, plan, spy, results)
+            phases = Phases(nc, pool, http, services, plan, spy, results, why)
             await phases.setup()
             if plan.commands_only:
                 await phases.rounds(plan.commands_only)
@@ -243,6 +250,7 @@ async def run(plan: Plan, workdir: Path, nats_url: str, database_url: str,
             small = await phases.latency("scale_small")
             await phases.commands()
             await phases.floor()
+            await obstacles.commands(phases)
             await phases.auth(workdir, database_url)
             if with_peer:  # now: the same PostgreSQL as the commands met, services idle
                 await phases.peer(database_url)
@@ -251,6 +259,7 @@ async def run(plan: Plan, workdir: Path, nats_url: str, database_url: str,
             await phases.settle(300)
             large = await phases.latency("scale_large")
             await phases.reports()
+            await obstacles.reads(phases, LIVE)
             results["scale"] = {"small": small, "large": large,
                                 "flatness": scale.flatness(small, large),
                                 "memory": scale.memory(services)}

@@ -23,6 +23,8 @@ class Plan:
     auth_commands: int = 1000
     report_calls: int = 20  # per report, at the largest size
     report_budget_s: float = 60.0  # per report: a slow one is called fewer times (at least 3)
+    profile_s: float = 8.0  # each profiled re-run (bench/obstacles.py)
+    profile_events: int = 150_000  # the profiled rebuild: the log's start, up to this
     rebuild_only: bool = False  # the services, the log grown, read and rebuild at `sizes`, RSS
     commands_only: int = 0  # rounds of commands and floors only, on the small log (0: not so)
 
@@ -35,4 +37,5 @@ class Plan:
         return cls(sizes=[100_000], publish_each_s=2.0, pipelined=10_000, copy_rows=100_000,
                    load_s=(4.0, 6.0), lag_s=6.0, lag_probes=100, scale_s=4.0, scale_max=300,
                    peer_s=(3.0, 4.0), peer_timeout=30.0, auth_commands=600,
-                   report_calls=10, report_budget_s=10.0)
+                   report_calls=10, report_budget_s=10.0, profile_s=3.0,
+                   profile_events=50_000)

@@ -14,6 +14,7 @@ from pathlib import Path
 from bench.services import Services
 
 FRAME_FILE = re.compile(r"^(?P<func>.*) \((?P<file>[^:()]+)(:\d+)?\)$")
+OURS = re.compile(r"\((services|shared)/")  # Pulih's own code, once _short has cut the path
 
 
 class Cpu:
@@ -62,18 +63,23 @@ def summarise(raw: Path, top: int = 12) -> dict:
     def share(counter: Counter) -> list[list]:
         return [[f, round(100 * n / total, 1)] for f, n in counter.most_common(top)]
 
-    return {"samples": total, "self_pct": share(own), "inclusive_pct": share(inclusive)}
+    ours = Counter({f: n for f, n in inclusive.items() if OURS.search(f)})
+    return {"samples": total, "self_pct": share(own), "inclusive_pct": share(inclusive),
+            "ours_pct": share(ours)}
 
 
 class Spy:
-    """py-spy record of several processes for `seconds`, into `outdir` (None: disabled)."""
+    """py-spy record of several processes for `seconds`, into `outdir` (None: disabled; with
+    `optional`, also disabled when py-spy is not installed instead of refusing)."""
 
-    def __init__(self, outdir: Path | None):
-        self.outdir = outdir
+    def __init__(self, outdir: Path | None, optional: bool = False):
         self.binary = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-        if outdir is not None:
-            if not Path(self.binary).exists():
+        if outdir is not None and not Path(self.binary).exists():
+            if not optional:
                 raise RuntimeError("--profile needs py-spy: pip install py-spy")
+            outdir = None
+        self.outdir = outdir
+        if outdir is not None:
             outdir.mkdir(parents=True, exist_ok=True)
 
     def start(self, label: str, pids: dict[str, int], seconds: float) -> list:
@@ -96,5 +102,6 @@ class Spy:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-            summaries[name] = summarise(out) if out.exists() else {"samples": 0}
+            summaries[name] = (summarise(out) if out.exists()
+                               else {"samples": 0, "missing": True})
         return summaries

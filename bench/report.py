@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import floor as floors
-from bench import reports
+from bench import obstacles, reports
 from bench.notes import NOTES
 
 RESULTS = Path(__file__).parent / "results"
@@ -192,7 +192,8 @@ def markdown(r: dict[str, Any]) -> str:
              f"Command: `{r['command']}`. Failed or refused commands: {fails['count']}. "
              f"Problems: {'; '.join(r['problems']) or 'none'}. Client errors in the bench "
              f"process: {r['client_errors'] or 'none'}.", "",
-             *lines, "", *[f"- {note}" for note in r["notes"]], *_cpu(r), *_profiles(r)]
+             *lines, "", *[f"- {note}" for note in r["notes"]], *obstacles.lines(r), *_cpu(r),
+             *_profiles(r)]
     return "\n".join(notes) + "\n"
 
 
@@ -211,6 +212,8 @@ def _cpu(r: dict[str, Any]) -> list[str]:
 def _profiles(r: dict[str, Any], top: int = 8) -> list[str]:
     lines = []
     for phase, procs in (r.get("profiles") or {}).items():
+        if phase.startswith(obstacles.WHY):  # shown under "What stands in the way"
+            continue
         for name, summary in procs.items():
             if not summary.get("samples"):
                 continue

@@ -59,7 +59,7 @@ def _run(floor_rate: float, p50_ms: float, claim_rate: float = 200.0) -> dict:
             "floor_claim": {"1": claimed, "32": claimed},
             "rebuild": [], "lag": {"probes": 1, "background_ev_s": 1, "p50_ms": 1,
                                    "p99_ms": 1},
-            "scale": {"flatness": {}, "memory": {},
+            "scale": {"flatness": {"p50_ratio": 1.0, "p99_ratio": 1.0}, "memory": {},
                       "small": {"events": 1, "p50_ms": 1, "p99_ms": 1},
                       "large": {"events": 1, "p50_ms": 1, "p99_ms": 1}},
             "reports": {"events": 1_000_000, "targets": [target], "not_measured": []}}
@@ -97,3 +97,45 @@ def test_a_commands_only_run_shows_each_round_and_the_medians():
     medians = [line for line in text.splitlines() if line.startswith("| median")]
     assert medians == ["| median | 1 | 200 | 400 | 200 | 0.500 | 1.000 | 0.050 | 0.075 |",
                        "| median | 32 | 200 | 400 | 200 | 0.500 | 1.000 | 0.050 | 0.075 |"]
+
+
+def test_only_the_goals_not_met_get_their_evidence_profile_and_way_forward():
+    ours = {"samples": 100, "self_pct": [["recv (nats/aio/client.py)", 30.0]],
+            "inclusive_pct": [], "ours_pct": [["handle (services/attendance/app.py)", 40.0]]}
+    far = _run(floor_rate=1000.0, p50_ms=301.0)
+    far |= {"cpu_pct": {"commands_1": {"attendance": 50, "nats-server": 20},
+                        "reports": {"reporting": 90, "postgres": 10}},
+            "profiles": {"why commands_1": {"attendance": ours},
+                         "why GET /regional": {"reporting": ours},
+                         "commands_1": {"attendance": ours}}}
+    far["table"] = report.rows(far)
+    text = report.markdown(far | {"mode": "full", "machine": "m", "started": "s",
+                                  "duration_s": 1, "load_start": "", "load_end": "",
+                                  "command": "c", "failures": {"count": 0}, "problems": [],
+                                  "client_errors": {}, "notes": []})
+    section = text.split("## What stands in the way of the goals not met")[1]
+    assert "### Commands against the floor and the peer" in section
+    assert "the floor with the command-id claim 200/s = 0.20× the floor" in section
+    assert "CPU ms per command: attendance 5.00, nats-server 2.00" in section
+    assert "py-spy, commands_1, attendance (100 samples): self % — recv" in section
+    assert "handle (services/attendance/app.py) 40.0" in section
+    assert "### Reports at scale" in section and "GET /regional: p50 301.0 ms" in section
+    assert "py-spy, GET /regional, reporting" in section
+    assert "### Rebuild" not in section and "### Memory" not in section
+    assert section.count("**What stands in the way, what would move it:**") == 2
+    assert "py-spy, commands_1, attendance" in text.split("## Profiles")[1]  # --profile's own
+    assert "why " not in text.split("## Profiles")[1]
+    near = _run(floor_rate=110.0, p50_ms=250.0)
+    near["commands"]["32"]["commands_per_s"] = 3000.0
+    near["floor"]["32"]["commands_per_s"] = 3000.0
+    near["table"] = report.rows(near)
+    assert not [r for r in near["table"] if r["met"] is False]
+    assert report.obstacles.lines(near) == []
+
+
+def test_a_profile_without_samples_says_why():
+    idle = {"why GET /": {"reporting": {"samples": 0}},
+            "why GET /regional": {"reporting": {"samples": 0, "missing": True}}}
+    text = "\n".join(report.obstacles._profiled({"profiles": idle}, "reports"))
+    assert "GET /, reporting: no samples — its Python never ran" in text
+    assert "GET /regional, reporting: nothing recorded (py-spy could not attach)" in text
