@@ -14,6 +14,7 @@ from pathlib import Path
 from bench.services import Services
 
 FRAME_FILE = re.compile(r"^(?P<func>.*) \((?P<file>[^:()]+)(:\d+)?\)$")
+FILE_UNSAFE = re.compile(r"[^\w.-]+")  # a label such as "why GET /regional?kanwil_id=…"
 OURS = re.compile(r"\((services|shared)/")  # Pulih's own code, once _short has cut the path
 
 
@@ -87,7 +88,7 @@ class Spy:
             return []
         running = []
         for name, pid in pids.items():
-            out = self.outdir / f"{label}-{name}.txt"
+            out = self.outdir / f"{FILE_UNSAFE.sub('_', label)}-{name}.txt"
             args = [self.binary, "record", "-p", str(pid), "-d", str(max(1, int(seconds))),
                     "-r", "97", "--nonblocking", "--format", "raw", "-o", str(out)]
             proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

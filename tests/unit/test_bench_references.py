@@ -7,6 +7,7 @@ from __future__ import annotations
 import orjson
 
 from bench import report, reports
+from bench.profile import Spy
 from bench.workload import kanwil_of, log_of, with_kanwils
 from shared import prisons
 from shared.contract.events import EVENT_SCHEMAS
@@ -139,3 +140,12 @@ def test_a_profile_without_samples_says_why():
     text = "\n".join(report.obstacles._profiled({"profiles": idle}, "reports"))
     assert "GET /, reporting: no samples — its Python never ran" in text
     assert "GET /regional, reporting: nothing recorded (py-spy could not attach)" in text
+
+
+def test_a_profile_of_a_report_is_written_inside_the_profiles_directory(tmp_path):
+    spy = Spy(tmp_path)
+    spy.binary = "true"  # what it records is py-spy's business; where it goes is the bench's
+    ((name, out, proc),) = spy.start("why GET /regional?kanwil_id=k", {"reporting": 1}, 1)
+    proc.wait(10)
+    assert name == "reporting" and out.parent == tmp_path
+    assert out.name == "why_GET_regional_kanwil_id_k-reporting.txt"
