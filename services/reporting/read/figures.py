@@ -9,6 +9,7 @@ from rates, and nothing is rounded.
 from __future__ import annotations
 
 import calendar
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +24,7 @@ RECIDIVISM_MONTHS = (6, 12, 24)
 BEGINNING = date(1, 1, 1)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure; a national report asks it ~50,000 times
 def add_months(day: date, months: int) -> date:
     """`day` plus `months` calendar months, the day clamped to the target month's last day:
     2025-08-31 + 6 → 2026-02-28; 2024-02-29 + 12 → 2025-02-28; 2025-01-15 + 1 → 2025-02-15."""

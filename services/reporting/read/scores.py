@@ -24,9 +24,10 @@ def wanted_of(programs: Sequence[tuple[str, str]]) -> tuple[str, str]:
         raise ValueError("an id with a comma cannot be matched by WANTED")
     return prisons, ids
 
-# Each participant's first intake and last exit score come from one grouping, not from a join
-# of ranked rows with themselves: PostgreSQL estimated such a CTE at one row and nested-looped
-# it (1,690 x 1,690 rows, 0.5 s at 100k events, quadratic in the programs asked for).
+# Each participant's first intake, last exit and scores left out come from one grouping of the
+# checked rows, read once: not from a join of ranked rows with themselves, which PostgreSQL
+# estimated at one row and nested-looped (1,690 x 1,690 rows, 0.5 s at 100k events, quadratic
+# in the programs asked for), nor from a CTE read twice (materialised: spilled to disk at 1M).
 # A score outside its instrument's range (`shared.instruments`; $4..$7 carry the table) is
 # treated as not recorded and counted apart. Differences and sums are numeric, exactly: a float
 # difference can overflow, and a float sum depends on the order rows are scanned in (a replayed
@@ -48,22 +49,19 @@ WITH {WANTED}, checked AS (
 paired AS (
     SELECT prison_id, program_id, participant_id, instrument,
            (array_agg(score ORDER BY assessed_on, version)
-                FILTER (WHERE phase = 'intake'))[1] AS intake,
+                FILTER (WHERE admitted AND phase = 'intake'))[1] AS intake,
            (array_agg(score ORDER BY assessed_on DESC, version DESC)
-                FILTER (WHERE phase = 'exit'))[1] AS exit
-    FROM checked WHERE admitted
-    GROUP BY prison_id, program_id, participant_id, instrument),
-changes AS (
-    SELECT prison_id, program_id, instrument, count(*) AS n,
-           sum(exit::numeric - intake::numeric) AS total
-    FROM paired WHERE intake IS NOT NULL AND exit IS NOT NULL
-    GROUP BY prison_id, program_id, instrument),
-excluded AS (
-    SELECT prison_id, program_id, instrument, count(*) AS n FROM checked WHERE NOT admitted
-    GROUP BY prison_id, program_id, instrument)
-SELECT prison_id, program_id, instrument, coalesce(c.n, 0) AS n, coalesce(c.total, 0) AS total,
-       coalesce(e.n, 0) AS excluded
-FROM changes c FULL JOIN excluded e USING (prison_id, program_id, instrument)
+                FILTER (WHERE admitted AND phase = 'exit'))[1] AS exit,
+           count(*) FILTER (WHERE NOT admitted) AS excluded
+    FROM checked
+    GROUP BY prison_id, program_id, participant_id, instrument)
+SELECT prison_id, program_id, instrument,
+       count(*) FILTER (WHERE intake IS NOT NULL AND exit IS NOT NULL) AS n,
+       coalesce(sum(exit::numeric - intake::numeric), 0) AS total,
+       sum(excluded)::bigint AS excluded
+FROM paired
+GROUP BY prison_id, program_id, instrument
+HAVING count(*) FILTER (WHERE intake IS NOT NULL AND exit IS NOT NULL) > 0 OR sum(excluded) > 0
 """
 RANGES = (list(SCORE_RANGES), [r.low for r in SCORE_RANGES.values()],
            [r.high for r in SCORE_RANGES.values()], [r.whole for r in SCORE_RANGES.values()])
