@@ -81,20 +81,28 @@ WAYS = {
     "upsert from it), the projections split over two processes (each reads the log itself: the "
     "raw read is several times faster than the rebuild), fewer Python steps per event. Moving "
     "the rollups by each batch's difference was measured and was within the noise.",
-    "scale": "the cost of the log's size inside the servers, not in Pulih's Python: compare "
-    "nats-server's and PostgreSQL's CPU per command on the small and the large log above. A "
-    "command reads its aggregate's last event by subject (`multi_last` on the subject index) "
-    "and claims its id in the claims stream; both are index lookups in nats-server's file "
-    "store over ~10^5–10^6 subjects, and the projections' upserts touch larger indexes. "
-    "What would move it: the command-id claims kept in a stream with a subject per id but a "
-    "bounded age (a claim older than the replay horizon archived), and PostgreSQL's "
-    "read-model indexes kept in memory (shared_buffers sized to them).",
+    "scale": "mostly the creates' cross-prison id check, not the log's size as such. A "
+    "create (ScheduleSession: 44% of the mix) asks nats-server for the last event of any "
+    "subject `pulih.events.*.{type}.{id}.*` (shared/uniqueness.py): with the prison as a "
+    "wildcard the server walks its subject index once per prison (≈ 3,700 synthetic prisons "
+    "at 1M, one program each), where a command's own aggregate read names its prison; the "
+    "lookup line above times both on this log. nats-server's CPU per command is what grows "
+    "(above). What would move it: an index of ids per aggregate type written with the "
+    "create's claim (nats-server 2.12's atomic batch: the claim and `ids.{type}.{id}` with "
+    "expected last sequence 0, one synced write), which would also make the check atomic; a "
+    "log written before it needs the index built once from its subjects.",
     "memory": "the reporting service's peak is reached while it answers the unfiltered "
     "reports at the largest log (thousands of rows of ~40 fields held as Python objects, then "
     "a body of megabytes) and the dashboard; streaming the rows (a server-side cursor, each "
     "row rendered by orjson as it comes) would hold one page at a time.",
-    "reports": "the profile of each slow report above names where its time goes: building "
-    "and serialising thousands of rows in Python, or PostgreSQL's grouping (see the CPU split "
-    "of the reports phase). What would move it: rows rendered in SQL (`json_agg`) or cached "
-    "per read-model position, and the dashboard reading only the rows it shows.",
+    "reports": "for `/regional` and `/evaluation` unfiltered, measured on the bench's 1M log "
+    "(2026-12-06; `auto_explain`, py-spy): PostgreSQL's largest share is the score changes "
+    "(~240 ms: 37,000 assessments each matched to its membership by an index lookup, ~100 ms, "
+    "because the planner estimates the join with the 3,750 programs asked for at 11 rows; "
+    "then the grouping per participant) and the first releases (~70 ms); the reporting "
+    "process's share is each release's readmission and recidivism windows in Python (~35%) "
+    "and receiving the rows (~15%). What would move it: the score changes and each release's "
+    "first readmission kept per program in the read-model as events arrive (they do not "
+    "depend on the window's start), so an unfiltered report reads them; the dashboard's "
+    "pages then follow, as they read the same figures for one page of rows.",
 }

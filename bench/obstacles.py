@@ -10,12 +10,15 @@ and Pulih's own), and what would move the figure (`WAYS` in bench/notes.py)."""
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 from bench import rebuild
 from bench.commands import drive
 from bench.notes import WAYS
-from bench.reports import NARROWED_MS, UNFILTERED_MS
+from bench.reports import NARROWED_MS, PRISON, UNFILTERED_MS
+from shared.direct import DirectReader
+from shared.envelope import EVENTS_PREFIX
 
 WHY = "why "  # the profiled re-runs' phase labels start so
 
@@ -36,9 +39,23 @@ async def reads(phases, live: str) -> None:
     for target in (t["target"] for t in _missed(phases.results.get("reports") or {})):
         await phases.measured(f"{WHY}GET {target}", _calls(phases.http, target, seconds),
                               seconds, ("reporting",), spy=phases.why)
+    phases.results["lookups"] = await lookups(phases.nc)
     until = min(phases.plan.profile_events, await rebuild.stream_end(phases.nc))
     work = rebuild.rebuild(phases.nc, phases.pool, until, live, check=False)
     await phases.measured(f"{WHY}rebuild", work, until / 15_000, ("bench",), spy=phases.why)
+
+
+async def lookups(nc, n: int = 200) -> dict:
+    """What a create's cross-prison id check costs on this log (shared/uniqueness.py): a
+    `multi_last` with the prison as a wildcard, against the same with the prison named (what
+    every command's aggregate read is), for ids not in the log (a create's case), ms each."""
+    reader, out = DirectReader(nc), {}
+    for key, prison in (("named_ms", PRISON), ("any_prison_ms", "*")):
+        started = time.perf_counter()
+        for _ in range(n):
+            await reader.lasts([f"{EVENTS_PREFIX}.{prison}.session.{uuid.uuid4()}"])
+        out[key] = round(1000 * (time.perf_counter() - started) / n, 3)
+    return out
 
 
 def _missed(reports: dict) -> list[dict]:
@@ -111,10 +128,15 @@ def _rebuild(r: dict) -> list[str]:
 
 
 def _scale(r: dict) -> list[str]:
-    s = r["scale"]
-    return [f"- {key} log ({s[key]['events']:,} events), CPU ms per command: "
-            f"{_per_command(r, f'scale_{key}', s[key].get('commands_per_s'))}."
-            for key in ("small", "large")]
+    s, found = r["scale"], r.get("lookups")
+    out = [f"- {key} log ({s[key]['events']:,} events), CPU ms per command: "
+           f"{_per_command(r, f'scale_{key}', s[key].get('commands_per_s'))}."
+           for key in ("small", "large")]
+    if found:
+        out.append(f"- At the largest log, an unused session id looked up by `multi_last` with "
+                   f"its prison named: {found['named_ms']} ms; in any prison (`*`, a create's "
+                   f"cross-prison id check, shared/uniqueness.py): {found['any_prison_ms']} ms.")
+    return out
 
 
 def _memory(r: dict) -> list[str]:

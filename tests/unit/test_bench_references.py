@@ -108,7 +108,9 @@ def test_only_the_goals_not_met_get_their_evidence_profile_and_way_forward():
                         "reports": {"reporting": 90, "postgres": 10}},
             "profiles": {"why commands_1": {"attendance": ours},
                          "why GET /regional": {"reporting": ours},
-                         "commands_1": {"attendance": ours}}}
+                         "commands_1": {"attendance": ours}},
+            "lookups": {"named_ms": 0.3, "any_prison_ms": 4.1}}
+    far["scale"]["flatness"] = {"p50_ratio": 2.0, "p99_ratio": 1.1}
     far["table"] = report.rows(far)
     text = report.markdown(far | {"mode": "full", "machine": "m", "started": "s",
                                   "duration_s": 1, "load_start": "", "load_end": "",
@@ -123,7 +125,9 @@ def test_only_the_goals_not_met_get_their_evidence_profile_and_way_forward():
     assert "### Reports at scale" in section and "GET /regional: p50 301.0 ms" in section
     assert "py-spy, GET /regional, reporting" in section
     assert "### Rebuild" not in section and "### Memory" not in section
-    assert section.count("**What stands in the way, what would move it:**") == 2
+    assert "### Command latency at the largest log" in section
+    assert "its prison named: 0.3 ms; in any prison (`*`" in section and "4.1 ms" in section
+    assert section.count("**What stands in the way, what would move it:**") == 3
     assert "py-spy, commands_1, attendance" in text.split("## Profiles")[1]  # --profile's own
     assert "why " not in text.split("## Profiles")[1]
     near = _run(floor_rate=110.0, p50_ms=250.0)
