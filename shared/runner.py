@@ -183,8 +183,7 @@ class ProjectionRunner:
             while True:
                 # A batch is ready when full, or when the consumer has nothing more pending
                 # (caught up: apply now, lag matters); the linger is only a safety net.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._ready.wait(), self._linger)
+                await until_set(self._ready, self._linger)
                 if not self._buffer:
                     if time.monotonic() - polled_at > SWAP_CHECK_S:
                         await check_unmoved(self._pool, self.schema, self.name,
@@ -266,3 +265,13 @@ class ProjectionRunner:
         self._progress.set()
         if self.on_batch is not None:
             self.on_batch(batch.top, batch.size)
+
+
+async def until_set(event: asyncio.Event, seconds: float) -> None:
+    """Wait for `event`, at most `seconds`. Not `asyncio.wait_for`: on Python 3.11 it returns
+    normally when the event is set in the same loop turn as the waiting task is cancelled,
+    swallowing the cancellation, and the runner's loop then never stopped (a test's teardown
+    waited 300 s for it)."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
