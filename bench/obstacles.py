@@ -16,7 +16,8 @@ from typing import Any
 from bench import rebuild
 from bench.commands import drive
 from bench.notes import WAYS
-from bench.reports import NARROWED_MS, PRISON, UNFILTERED_MS
+from bench.profile import described
+from bench.reports import PRISON, met
 from shared.direct import DirectReader
 from shared.envelope import EVENTS_PREFIX
 
@@ -59,8 +60,7 @@ async def lookups(nc, n: int = 200) -> dict:
 
 
 def _missed(reports: dict) -> list[dict]:
-    return [t for t in reports.get("targets", [])
-            if t["p50_ms"] > (NARROWED_MS if t["narrowed"] else UNFILTERED_MS)]
+    return [t for t in reports.get("targets", []) if not met(t)]
 
 
 async def _calls(http, target: str, seconds: float) -> int:
@@ -96,6 +96,11 @@ def _kind(row: dict) -> str:
     return row["area"]
 
 
+def _cpu_during(r: dict, phase: str) -> str:
+    use = (r.get("cpu_pct") or {}).get(phase) or {}
+    return ", ".join(f"{role} {pct}" for role, pct in use.items() if pct)
+
+
 def _per_command(r: dict, phase: str, rate: float | None) -> str:
     use = (r.get("cpu_pct") or {}).get(phase) or {}
     if not rate or not use:
@@ -120,11 +125,9 @@ def _commands(r: dict) -> list[str]:
 
 def _rebuild(r: dict) -> list[str]:
     rb, size = r["rebuild"][-1], r["plan"]["sizes"][len(r["rebuild"]) - 1]
-    use = (r.get("cpu_pct") or {}).get(f"rebuild_{size}") or {}
     return [f"- @ {rb['events']:,}: {rb['rebuild_ev_s']:,}/s = {rb['rebuild_over_read']}× the "
-            f"raw read; CPU during it (% of one core): "
-            + ", ".join(f"{role} {pct}" for role, pct in use.items() if pct)
-            + " (the runner is the bench process)."]
+            f"raw read; CPU during it (% of one core): {_cpu_during(r, f'rebuild_{size}')} "
+            f"(the runner is the bench process)."]
 
 
 def _scale(r: dict) -> list[str]:
@@ -146,11 +149,9 @@ def _memory(r: dict) -> list[str]:
 
 
 def _reports(r: dict) -> list[str]:
-    use = (r.get("cpu_pct") or {}).get("reports") or {}
     return [f"- GET {t['target']}: p50 {t['p50_ms']:,} ms, {t['bytes'] / 1024:,.0f} KB."
             for t in _missed(r.get("reports") or {})] + [
-        "- CPU during the reports phase (% of one core): "
-        + ", ".join(f"{role} {pct}" for role, pct in use.items() if pct) + "."]
+        f"- CPU during the reports phase (% of one core): {_cpu_during(r, 'reports')}."]
 
 
 EVIDENCE = {"commands": _commands, "rebuild": _rebuild, "scale": _scale, "memory": _memory,
@@ -160,19 +161,7 @@ PROFILED = {"commands": ("commands_",), "rebuild": ("rebuild",), "scale": ("comm
 
 
 def _profiled(r: dict, kind: str) -> list[str]:
-    return [_profile_line(phase[len(WHY):], name, got)
+    return [described(phase[len(WHY):], name, got)
             for phase, procs in (r.get("profiles") or {}).items()
             if phase.startswith(WHY) and phase[len(WHY):].startswith(PROFILED[kind])
             for name, got in procs.items()]
-
-
-def _profile_line(label: str, name: str, got: dict, top: int = 6) -> str:
-    if got.get("missing"):
-        return f"- py-spy, {label}, {name}: nothing recorded (py-spy could not attach)."
-    if not got.get("samples"):
-        return (f"- py-spy, {label}, {name}: no samples — its Python never ran while sampled: "
-                f"it was waiting (on PostgreSQL, the network) the whole time.")
-    return (f"- py-spy, {label}, {name} ({got['samples']} samples): self % — "
-            + "; ".join(f"{f} {p}" for f, p in got["self_pct"][:top])
-            + ". Pulih's own, inclusive % — "
-            + ("; ".join(f"{f} {p}" for f, p in got.get("ours_pct", [])[:top]) or "none") + ".")

@@ -69,6 +69,20 @@ def summarise(raw: Path, top: int = 12) -> dict:
             "ours_pct": share(ours)}
 
 
+def described(label: str, name: str, got: dict, top: int = 6) -> str:
+    """One line for one process's profile: its top functions by self share and Pulih's own
+    by inclusive share; or why there are none."""
+    if got.get("missing"):
+        return f"- py-spy, {label}, {name}: nothing recorded (py-spy could not attach)."
+    if not got.get("samples"):
+        return (f"- py-spy, {label}, {name}: no samples — its Python never ran while sampled: "
+                f"it was waiting (on PostgreSQL, the network) the whole time.")
+    return (f"- py-spy, {label}, {name} ({got['samples']} samples): self % — "
+            + "; ".join(f"{f} {p}" for f, p in got["self_pct"][:top])
+            + ". Pulih's own, inclusive % — "
+            + ("; ".join(f"{f} {p}" for f, p in got.get("ours_pct", [])[:top]) or "none") + ".")
+
+
 class Spy:
     """py-spy record of several processes for `seconds`, into `outdir` (None: disabled; with
     `optional`, also disabled when py-spy is not installed instead of refusing)."""

@@ -11,6 +11,7 @@ from typing import Any
 from bench import floor as floors
 from bench import obstacles, reports
 from bench.notes import NOTES
+from bench.profile import described
 
 RESULTS = Path(__file__).parent / "results"
 __all__ = ["NOTES", "RESULTS", "commands_only", "rows", "write"]
@@ -209,17 +210,14 @@ def _cpu(r: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _profiles(r: dict[str, Any], top: int = 8) -> list[str]:
-    lines = []
-    for phase, procs in (r.get("profiles") or {}).items():
-        if phase.startswith(obstacles.WHY):  # shown under "What stands in the way"
-            continue
-        for name, summary in procs.items():
-            if not summary.get("samples"):
-                continue
-            lines += ["", f"py-spy, {phase}, {name} ({summary['samples']} samples): self % — "
-                      + "; ".join(f"{f} {p}" for f, p in summary["self_pct"][:top])]
-    return ["", "## Profiles", *lines] if lines else []
+def _profiles(r: dict[str, Any]) -> list[str]:
+    """`--profile`'s samples of the measured phases (the profiled re-runs are shown under
+    "What stands in the way")."""
+    lines = [described(phase, name, summary)
+             for phase, procs in (r.get("profiles") or {}).items()
+             if not phase.startswith(obstacles.WHY)
+             for name, summary in procs.items() if summary.get("samples")]
+    return ["", "## Profiles", "", *lines] if lines else []
 
 
 def write(r: dict[str, Any], name: str = "latest") -> str:

@@ -72,7 +72,8 @@ class DirectReader:
         try:
             await self._nc.publish(f"$JS.API.DIRECT.GET.{STREAM}", orjson.dumps(request),
                                    reply=reply)
-            return await asyncio.wait_for(self._drain(queue, out), TIMEOUT)
+            async with asyncio.timeout(TIMEOUT):  # not wait_for: see runner.py `until_set`
+                return await self._drain(queue, out)
         except (TimeoutError, nats.errors.Error) as exc:
             raise StoreUnavailable(f"reading {what}: {exc!r}") from exc
         finally:

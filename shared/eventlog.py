@@ -145,8 +145,9 @@ async def read_log(nc: Client, filter_: str = WHOLE_LOG, from_seq: int = 1,
     start = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=first)
     async with following(nc, filter_, start, receive):
         while True:
-            try:
-                batch = await asyncio.wait_for(batches.get(), TIMEOUT)
+            try:  # asyncio.timeout, not wait_for: see shared/runner.py `until_set`
+                async with asyncio.timeout(TIMEOUT):
+                    batch = await batches.get()
             except TimeoutError:
                 raise LogError(f"reading the log: nothing received for {TIMEOUT} s") from None
             if batch is None:
