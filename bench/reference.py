@@ -1,5 +1,7 @@
-"""The evaluation's member and session figures as they were computed before the rollups
-(issue 15): straight from every `memberships` span and every `sessions` mark, for one window.
+"""The evaluation's member, session, score and release figures as they were computed before the
+rollups and the kept outcomes (issue 15): straight from every `memberships` span, every
+`sessions` mark, every assessment and every release (each release's readmission found in
+Python from the person's rows), for one window.
 
 Kept as the reference the rollup path must equal: the bench checks it on the largest log
 (`reports.py`), the tests on hand-made scenarios across month edges
@@ -8,14 +10,17 @@ Kept as the reference the rollup path must equal: the bench checks it on the lar
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import Any
 
 import asyncpg
 
 from services.reporting.read.evaluation import program_figures
-from services.reporting.read.figures import Window
+from services.reporting.read.figures import Figures, Window
 from services.reporting.read.members import ENDED_BY_TO, LATEST_BY_TO
-from services.reporting.read.scores import WANTED, wanted_of
+from services.reporting.read.recidivism import people
+from services.reporting.read.recidivism_sql import OF_PEOPLE
+from services.reporting.read.scores import RANGES, SCORES, WANTED, wanted_of
 from services.reporting.read.session_figures import NOT_HELD
 
 MEMBERS = f"""
@@ -49,14 +54,32 @@ WHERE x.status = 'held' AND x.held_on BETWEEN $3 AND $4
 GROUP BY x.prison_id, x.program_id, x.activity
 """
 
+# Each membership's release: the first in the program's prison dated on or after the first
+# enrolment (the figures count it when dated inside the window).
+RELEASES = f"""
+WITH {WANTED}
+SELECT * FROM (
+    SELECT DISTINCT ON (m.prison_id, m.program_id, m.participant_id)
+           m.prison_id, m.program_id, m.participant_id, r.n, r.released_on, r.revoked_on
+    FROM releases r
+    JOIN memberships m ON m.prison_id = r.prison_id AND m.participant_id = r.participant_id
+    JOIN wanted w ON w.prison_id = m.prison_id AND w.program_id = m.program_id
+    WHERE r.release_type <> 'transfer' AND r.released_on >= m.first_enrolled_on
+      AND m.first_enrolled_on <= $4::date
+    ORDER BY m.prison_id, m.program_id, m.participant_id, r.n) first
+WHERE released_on BETWEEN $3::date AND $4::date
+"""
 
 Key = tuple[str, str]
+COUNTERS = ("minutes_by_activity", "not_held_by_reason", "score_sums", "score_counts",
+            "score_excluded", "released_after", "readmitted_within")
 FIELDS = ("enrolled", "completed", "withdrawn", "sessions_held", "minutes_by_activity",
-          "attended", "counted", "compliant", "graded", "not_held_by_reason")
+          "attended", "counted", "compliant", "graded", "not_held_by_reason", "score_sums",
+          "score_counts", "score_excluded", "released", "released_after", "readmitted_within")
 
 
 def _zero() -> dict[str, Any]:
-    return {f: Counter() if f.endswith(("activity", "reason")) else 0 for f in FIELDS}
+    return {f: Counter() if f in COUNTERS else 0 for f in FIELDS}
 
 
 async def reference(conn: asyncpg.Connection, programs: list[Key], window: Window
@@ -75,15 +98,38 @@ async def reference(conn: asyncpg.Connection, programs: list[Key], window: Windo
             f[name] += r[name]
     for r in await conn.fetch(NOT_HELD, *span):
         out[r["prison_id"], r["program_id"]]["not_held_by_reason"][r["reason"]] += r["n"]
+    for r in await conn.fetch(SCORES, *wanted_of(programs), window.end, *RANGES):
+        f = out[r["prison_id"], r["program_id"]]
+        for name, column in (("score_sums", "total"), ("score_counts", "n"),
+                             ("score_excluded", "excluded")):
+            f[name][r["instrument"]] += r[column]
+    await _releases(conn, span, window, out)
     return out
+
+
+async def _releases(conn: asyncpg.Connection, span: tuple, window: Window,
+                    out: dict[Key, dict[str, Any]]) -> None:
+    """Each release counted one by one (`Figures.count_release`), its readmission the first
+    admission after it found from all of the person's rows (`Person.first_return`)."""
+    released = await conn.fetch(RELEASES, *span)
+    ids = sorted({r["participant_id"] for r in released})
+    found = people(*[await conn.fetch(sql, ids) for sql in OF_PEOPLE]) if ids else {}
+    for r in released:
+        back = found[r["participant_id"]].first_return(r, date.max, revocation=False)
+        one = Figures()
+        one.count_release(r["released_on"], None if back is None else back.on, window.end)
+        f = out[r["prison_id"], r["program_id"]]
+        f["released"] += one.released
+        f["released_after"] += one.released_after
+        f["readmitted_within"] += one.readmitted_within
 
 
 async def rolled(conn: asyncpg.Connection, programs: list[Key], window: Window
                  ) -> dict[Key, dict[str, Any]]:
-    """The same FIELDS as the service computes them (`program_figures`), zeros dropped."""
+    """The same FIELDS as the service computes them (`program_figures`). (Counters compare
+    missing keys as zeros; a score sum may be negative, so nothing is dropped.)"""
     figures = await program_figures(conn, programs, window)
-    return {p: {f: +getattr(figures[p], f) if f.endswith(("activity", "reason"))
-                else getattr(figures[p], f) for f in FIELDS} for p in programs}
+    return {p: {f: getattr(figures[p], f) for f in FIELDS} for p in programs}
 
 
 async def differences(conn: asyncpg.Connection, programs: list[Key], window: Window

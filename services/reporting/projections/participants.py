@@ -24,7 +24,7 @@ from typing import Any
 
 import asyncpg
 
-from services.reporting.projections import custody
+from services.reporting.projections import custody, outcomes
 from services.reporting.projections.sql import (
     aggregate_key,
     key_arrays,
@@ -78,6 +78,7 @@ CREATE TABLE IF NOT EXISTS releases (
     conditional boolean,
     to_prison_id text,
     revoked_on date,
+    returned_on date,
     PRIMARY KEY (prison_id, participant_id, n)
 );
 CREATE TABLE IF NOT EXISTS assessments (
@@ -96,7 +97,7 @@ CREATE INDEX IF NOT EXISTS assessments_program_idx
     ON assessments (prison_id, program_id, instrument, participant_id)
     WHERE program_id IS NOT NULL;
 """
-DDL += custody.DDL
+DDL += custody.DDL + outcomes.DDL
 
 COLUMNS = ("participant_id", "prison_id", "case_type", "admitted_on", "in_custody", "releases",
            "released_on", "release_type", "custody_since", "version", *custody.COLUMNS)
@@ -120,6 +121,7 @@ _LOAD = load_sql("participants", COLUMNS, _KEY)
 
 # Facts a batch adds, carried in the document until `save` writes them; never loaded back.
 NEW_RELEASES, NEW_ASSESSMENTS = "new_releases", "new_assessments"
+NEW_STAY = "new_stay"  # registered in this batch: a return after the person's other releases
 
 
 def _day(value: Any) -> date:
@@ -145,7 +147,7 @@ def _registered(env: dict[str, Any]) -> dict[str, Any]:
             "case_type": _one_of(data["case_type"], CASE_TYPES, "case_type"),
             "admitted_on": admitted_on, "in_custody": True, "releases": 0, "released_on": None,
             "release_type": None, "custody_since": admitted_on, **custody.REGISTERED,
-            NEW_RELEASES: {}, NEW_ASSESSMENTS: []}
+            NEW_RELEASES: {}, NEW_ASSESSMENTS: [], NEW_STAY: True}
 
 
 def _released(doc: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
@@ -243,7 +245,7 @@ class ParticipantsProjection(KeyedProjection):
     async def load(self, conn: asyncpg.Connection, keys: list[Hashable]) -> dict[Hashable, dict]:
         # No `SET plan_cache_mode` here: the runner sets it for the whole batch transaction.
         return {(r["prison_id"], r["participant_id"]):
-                {**dict(r), NEW_RELEASES: {}, NEW_ASSESSMENTS: []}
+                {**dict(r), NEW_RELEASES: {}, NEW_ASSESSMENTS: [], NEW_STAY: False}
                 for r in await conn.fetch(_LOAD, *key_arrays(keys))}
 
     async def save(self, conn: asyncpg.Connection, docs: dict[Hashable, dict]) -> None:
@@ -257,3 +259,7 @@ class ParticipantsProjection(KeyedProjection):
         if assessments:
             await conn.execute(_SAVE_ASSESSMENTS,
                                *[[a[c] for a in assessments] for c in ASSESSMENT_COLUMNS])
+        await outcomes.refresh_pairs(conn, ((a["prison_id"], a["participant_id"])
+                                            for a in assessments))
+        await outcomes.refresh_returns(conn, (d["participant_id"] for d in rows
+                                              if d[NEW_RELEASES] or d[NEW_STAY]))

@@ -69,11 +69,10 @@ from typing import Any
 
 import asyncpg
 
-from services.reporting.read.figures import Figures, Window
+from services.reporting.read.figures import RECIDIVISM_MONTHS, Figures, Window
 from services.reporting.read.members import count_members
 from services.reporting.read.queries import agreement_status
-from services.reporting.read.recidivism_sql import readmissions
-from services.reporting.read.scores import RANGES, SCORES, WANTED, wanted_of
+from services.reporting.read.scores import LATE, PAIRED, RANGES, WANTED, wanted_of
 from services.reporting.read.session_figures import count_sessions
 from services.reporting.read.urine import urine_figures
 
@@ -92,13 +91,24 @@ WHERE ($1::text IS NULL OR p.prison_id = $1) AND ($2::text IS NULL OR a.partner_
 ORDER BY p.prison_id, p.starts_on, p.program_id
 """
 
-# The release of the participant's stay in the program's own prison.
+# The release of the participant's stay in the program's own prison, with the first admission
+# after it (`returned_on`, kept by the participants projection: projections/outcomes.py),
+# counted per program as `Figures.count_release` counts one release: released at least N
+# months before `to` when released_on + N months <= `to` (PostgreSQL clamps the day to the
+# month's end, as `add_months` does), readmitted within N months when the return is dated on or
+# before released_on + N months.
 # (Driven from the releases, far fewer than the memberships: DISTINCT ON keeps the first.)
+_RELEASE_COUNTS = ", ".join(f"""
+       count(*) FILTER (WHERE released_on + interval '{n} months' <= $4::date) AS released_{n}m,
+       count(*) FILTER (WHERE released_on + interval '{n} months' <= $4::date
+                          AND returned_on <= released_on + interval '{n} months')
+           AS readmitted_{n}m""" for n in RECIDIVISM_MONTHS)
 _RELEASES = f"""
 WITH {WANTED}
-SELECT * FROM (
+SELECT prison_id, program_id, count(*) AS released, {_RELEASE_COUNTS}
+FROM (
     SELECT DISTINCT ON (m.prison_id, m.program_id, m.participant_id)
-           m.prison_id, m.program_id, m.participant_id, r.n, r.released_on, r.revoked_on
+           m.prison_id, m.program_id, r.released_on, r.returned_on
     FROM releases r
     JOIN memberships m ON m.prison_id = r.prison_id AND m.participant_id = r.participant_id
     JOIN wanted w ON w.prison_id = m.prison_id AND w.program_id = m.program_id
@@ -106,6 +116,7 @@ SELECT * FROM (
       AND m.first_enrolled_on <= $4::date
     ORDER BY m.prison_id, m.program_id, m.participant_id, r.n) first
 WHERE released_on BETWEEN $3::date AND $4::date
+GROUP BY prison_id, program_id
 """
 
 _AGREEMENTS = f"""
@@ -130,14 +141,11 @@ async def program_figures(conn: asyncpg.Connection, programs: list[ProgramKey], 
 
     await count_members(conn, figures, wanted, window)
     await count_sessions(conn, figures, wanted, window)
-    for r in await conn.fetch(SCORES, *wanted, window.end, *RANGES):
-        f = of(r)
-        f.score_sums[r["instrument"]] += r["total"]
-        f.score_counts[r["instrument"]] += r["n"]
-        f.score_excluded[r["instrument"]] += r["excluded"]
-    released = await conn.fetch(_RELEASES, *span)
-    for r, readmitted_on in zip(released, await readmissions(conn, released), strict=True):
-        of(r).count_release(r["released_on"], readmitted_on, window.end)
+    for sql, ranges in ((PAIRED, ()), (LATE, RANGES)):
+        for r in await conn.fetch(sql, *wanted, window.end, *ranges):
+            of(r).count_scores(r)
+    for r in await conn.fetch(_RELEASES, *span):
+        of(r).count_releases(r)
     for key, urine in (await urine_figures(conn, *span)).items():
         figures[key].urine = urine
     return figures

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import functools
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -106,6 +107,20 @@ class Figures:
                 self.released_after[months] += 1
                 if readmitted_on is not None and readmitted_on <= horizon:
                     self.readmitted_within[months] += 1
+
+    def count_releases(self, counts: Mapping[str, int]) -> None:
+        """Add releases counted elsewhere as `count_release` counts each (`released`,
+        `released_{N}m`, `readmitted_{N}m`: the evaluation's release query)."""
+        self.released += counts["released"]
+        for months in RECIDIVISM_MONTHS:
+            self.released_after[months] += counts[f"released_{months}m"]
+            self.readmitted_within[months] += counts[f"readmitted_{months}m"]
+
+    def count_scores(self, row: Mapping[str, Any]) -> None:
+        """Add one instrument's score changes (`instrument`, `total`, `n`, `excluded`)."""
+        self.score_sums[row["instrument"]] += row["total"]
+        self.score_counts[row["instrument"]] += row["n"]
+        self.score_excluded[row["instrument"]] += row["excluded"]
 
     def indicators(self) -> dict[str, Any]:
         """The contract's v1 indicator fields, in its order (the urine fields: `urine`)."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from services.reporting.read.recidivism import Graduates, people, recidivism
+from services.reporting.read.recidivism import Graduates, recidivism
 from services.reporting.read.stock import stock
 
 # People with a release or transfer dated by `to` (in the cohort year when given).
@@ -38,7 +38,8 @@ WHERE s.span->>'outcome' = 'completed'
   AND ($1::text IS NULL OR (m.prison_id = $1 AND m.program_id = $2))
   AND ($3::text IS NULL OR a.partner_id = $3)
 """
-_OF_PEOPLE = """
+# Every release and stay of the participant ids $1 (also: projections/outcomes.py).
+OF_PEOPLE = """
 SELECT participant_id, n, prison_id, released_on, release_type, readmitted_on, conditional,
        to_prison_id, revoked_on
 FROM releases WHERE participant_id = ANY($1::text[])
@@ -82,20 +83,3 @@ async def stock_report(conn: asyncpg.Connection, on: date, prison_id: str | None
     stays = await conn.fetch(_STOCK_STAYS, on)
     rows = stock(releases, stays, on, prisons=prisons)
     return [r for r in rows if prison_id is None or r["prison_id"] == prison_id]
-
-
-async def readmissions(conn: asyncpg.Connection, releases: Sequence[asyncpg.Record]
-                       ) -> list[date | None]:
-    """For each release row (`participant_id`, `n`, `prison_id`, `released_on`), the day of
-    the first admission after it in any prison (contract v2: a readmission or a
-    registration; a transfer's arrival is none), or None."""
-    ids = sorted({r["participant_id"] for r in releases})
-    if not ids:
-        return []
-    found = people(*[await conn.fetch(sql, ids) for sql in _OF_PEOPLE])
-    out = []
-    for release in releases:
-        back = found[release["participant_id"]].first_return(release, date.max,
-                                                             revocation=False)
-        out.append(None if back is None else back.on)
-    return out
