@@ -31,11 +31,12 @@ RELEASED = (date(2025, 1, 31), date(2025, 2, 28), date(2025, 8, 31), date(2025, 
 
 
 def outcomes(log: Log, rng: random.Random, prison: str, pid: str, people: list[str],
-             programs: list[tuple[str, str]]) -> None:
+             programs: list[tuple[str, str]], later: list[tuple[str, str, str]]) -> None:
     """Each person registered here; assessments for this program (some for an earlier program
     of the log, some for none), scores sometimes out of range, some back-dated, recorded in a
     random order; half released (a few transferred first), some of those back later: readmitted
-    here or registered in the other prison, one exactly 6 months after a 31 August release."""
+    here or registered in the other prison (`later`: recorded at the end of the log, in batches
+    of their own), one exactly 6 months after a 31 August release."""
     other = PRISONS[1 - PRISONS.index(prison)]
     for who in people:
         log.person(prison, who, "ParticipantRegistered", case_type="narcotics_user",
@@ -67,12 +68,11 @@ def outcomes(log: Log, rng: random.Random, prison: str, pid: str, people: list[s
         if rng.random() < 0.4:
             log.person(prison, who, "ParticipantReadmitted", readmitted_on=back.isoformat())
         elif rng.random() < 0.5:
-            log.person(other, who, "ParticipantRegistered", case_type="narcotics_user",
-                       admitted_on=back.isoformat())
+            later.append((other, who, back.isoformat()))
 
 
 def seeded_log(seed: int) -> tuple[list[dict], list[tuple[str, str]]]:
-    rng, log, programs = random.Random(seed), Log(), []
+    rng, log, programs, later = random.Random(seed), Log(), [], []
     for prison in PRISONS:
         for _ in range(2):
             pid, aid = uid(), uid()
@@ -114,7 +114,10 @@ def seeded_log(seed: int) -> tuple[list[dict], list[tuple[str, str]]]:
                         mark["compliance"] = rng.choice(("compliant", "partial"))
                 for who in rng.sample(people, 2):
                     log.correct(prison, sid, who, rng.choice(("present", "absent", "late")))
-            outcomes(log, rng, prison, pid, people, programs)
+            outcomes(log, rng, prison, pid, people, programs, later)
+    for prison, who, day in later:
+        log.person(prison, who, "ParticipantRegistered", case_type="narcotics_user",
+                   admitted_on=day)
     return log.events, programs
 
 
