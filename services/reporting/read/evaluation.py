@@ -1,8 +1,13 @@
 """`/evaluation` and `/regional`: per-program figures counted in SQL over the read-model tables.
 
-Every figure is recomputed from the facts at query time (memberships' spans, sessions' marks
-with corrections applied, assessments, releases), so a back-dated or late-recorded fact counts
-by its own date, whatever order it was recorded in. The definitions the contract leaves open:
+Every figure counts the facts by their own dates (memberships' spans, sessions' marks with
+corrections applied, assessments, releases), so a back-dated or late-recorded fact counts by its
+own date, whatever order it was recorded in. What does not depend on the window is kept in the
+read-model as events arrive (issue 15): monthly rollups of sessions and memberships
+(`projections/rollups.py`), each participant's score pair and each release's first return
+(`projections/outcomes.py`); a national report sums those, and only the days at a window's
+edges and the pairs with an assessment after `to` are counted from the rows.
+The definitions the contract leaves open:
 
 - Programs: every program matching the filters, also one not started yet (zeros). A program,
   its agreement, sessions, memberships, assessments and releases are matched by (prison_id, id):
