@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from services.reporting.read.evaluation import program_figures
+from services.reporting.read.evaluation import RELEASES, program_figures
 from services.reporting.read.figures import Figures, Window
 from services.reporting.read.members import ENDED_BY_TO, LATEST_BY_TO
 from services.reporting.read.recidivism import people
@@ -52,22 +52,6 @@ CROSS JOIN LATERAL (
     FROM jsonb_each_text(x.marks) AS mark(participant_id, status)) k
 WHERE x.status = 'held' AND x.held_on BETWEEN $3 AND $4
 GROUP BY x.prison_id, x.program_id, x.activity
-"""
-
-# Each membership's release: the first in the program's prison dated on or after the first
-# enrolment (the figures count it when dated inside the window).
-RELEASES = f"""
-WITH {WANTED}
-SELECT * FROM (
-    SELECT DISTINCT ON (m.prison_id, m.program_id, m.participant_id)
-           m.prison_id, m.program_id, m.participant_id, r.n, r.released_on, r.revoked_on
-    FROM releases r
-    JOIN memberships m ON m.prison_id = r.prison_id AND m.participant_id = r.participant_id
-    JOIN wanted w ON w.prison_id = m.prison_id AND w.program_id = m.program_id
-    WHERE r.release_type <> 'transfer' AND r.released_on >= m.first_enrolled_on
-      AND m.first_enrolled_on <= $4::date
-    ORDER BY m.prison_id, m.program_id, m.participant_id, r.n) first
-WHERE released_on BETWEEN $3::date AND $4::date
 """
 
 Key = tuple[str, str]

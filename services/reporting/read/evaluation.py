@@ -96,24 +96,16 @@ WHERE ($1::text IS NULL OR p.prison_id = $1) AND ($2::text IS NULL OR a.partner_
 ORDER BY p.prison_id, p.starts_on, p.program_id
 """
 
-# The release of the participant's stay in the program's own prison, with the first admission
-# after it (`returned_on`, kept by the participants projection: projections/outcomes.py),
-# counted per program as `Figures.count_release` counts one release: released at least N
-# months before `to` when released_on + N months <= `to` (PostgreSQL clamps the day to the
-# month's end, as `add_months` does), readmitted within N months when the return is dated on or
-# before released_on + N months.
+# The release of each participant's stay in the program's own prison (see the definitions),
+# when dated inside the window ($3..$4), with the first admission after it (`returned_on`, kept
+# by the participants projection: projections/outcomes.py). One row per such membership.
 # (Driven from the releases, far fewer than the memberships: DISTINCT ON keeps the first.)
-_RELEASE_COUNTS = ", ".join(f"""
-       count(*) FILTER (WHERE released_on + interval '{n} months' <= $4::date) AS released_{n}m,
-       count(*) FILTER (WHERE released_on + interval '{n} months' <= $4::date
-                          AND returned_on <= released_on + interval '{n} months')
-           AS readmitted_{n}m""" for n in RECIDIVISM_MONTHS)
-_RELEASES = f"""
+RELEASES = f"""
 WITH {WANTED}
-SELECT prison_id, program_id, count(*) AS released, {_RELEASE_COUNTS}
-FROM (
+SELECT * FROM (
     SELECT DISTINCT ON (m.prison_id, m.program_id, m.participant_id)
-           m.prison_id, m.program_id, r.released_on, r.returned_on
+           m.prison_id, m.program_id, m.participant_id, r.n, r.released_on, r.revoked_on,
+           r.returned_on
     FROM releases r
     JOIN memberships m ON m.prison_id = r.prison_id AND m.participant_id = r.participant_id
     JOIN wanted w ON w.prison_id = m.prison_id AND w.program_id = m.program_id
@@ -121,6 +113,20 @@ FROM (
       AND m.first_enrolled_on <= $4::date
     ORDER BY m.prison_id, m.program_id, m.participant_id, r.n) first
 WHERE released_on BETWEEN $3::date AND $4::date
+"""
+
+# Those releases counted per program as `Figures.count_release` counts one: released at least
+# N months before `to` when released_on + N months <= `to` (PostgreSQL clamps the day to the
+# month's end, as `add_months` does), readmitted within N months when the return is dated on or
+# before released_on + N months.
+_COUNTS = ", ".join(f"""
+       count(*) FILTER (WHERE released_on + interval '{n} months' <= $4::date) AS released_{n}m,
+       count(*) FILTER (WHERE released_on + interval '{n} months' <= $4::date
+                          AND returned_on <= released_on + interval '{n} months')
+           AS readmitted_{n}m""" for n in RECIDIVISM_MONTHS)
+_RELEASE_COUNTS = f"""
+SELECT prison_id, program_id, count(*) AS released, {_COUNTS}
+FROM ({RELEASES}) first
 GROUP BY prison_id, program_id
 """
 
@@ -149,7 +155,7 @@ async def program_figures(conn: asyncpg.Connection, programs: list[ProgramKey], 
     for sql, ranges in ((PAIRED, ()), (LATE, RANGES)):
         for r in await conn.fetch(sql, *wanted, window.end, *ranges):
             of(r).count_scores(r)
-    for r in await conn.fetch(_RELEASES, *span):
+    for r in await conn.fetch(_RELEASE_COUNTS, *span):
         of(r).count_releases(r)
     for key, urine in (await urine_figures(conn, *span)).items():
         figures[key].urine = urine

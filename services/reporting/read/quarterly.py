@@ -23,7 +23,7 @@ from datetime import date
 
 import asyncpg
 
-from services.reporting.read.evaluation import _RELEASES, KANWIL
+from services.reporting.read.evaluation import KANWIL, RELEASES
 from services.reporting.read.figures import Window
 from services.reporting.read.members import ENDED_BY, LATEST_BY
 from services.reporting.read.months import NOTHING, split, until
@@ -79,10 +79,10 @@ _MONTHLY = (
                 _EDGE.format("x.left_on")), "edges"),
 )
 
-# `_RELEASES` takes $1 prisons, $2 programs (`wanted_of`), $3..$4 the span; $5: the lines.
+# `RELEASES` takes $1 prisons, $2 programs (`wanted_of`), $3..$4 the span; $5: the lines.
 _RELEASED = f"""
 SELECT w.line, date_trunc('month', r.released_on)::date AS month, count(*) AS released
-FROM ({_RELEASES}) r
+FROM ({RELEASES}) r
 JOIN unnest(string_to_array($1, ','), string_to_array($2, ','), $5::text[])
     AS w(prison_id, program_id, line)
   ON w.prison_id = r.prison_id AND w.program_id = r.program_id
