@@ -5,7 +5,12 @@ from datetime import date
 import pytest
 
 from services.reporting.projections import ParticipantsProjection
-from services.reporting.projections.participants import NEW_ASSESSMENTS, NEW_RELEASES, evolve
+from services.reporting.projections.participants import (
+    NEW_ASSESSMENTS,
+    NEW_RELEASES,
+    NEW_STAY,
+    evolve,
+)
 from shared.contract.events import current_version
 
 PID = "9a000000-0000-4000-8000-000000000001"
@@ -52,7 +57,7 @@ def test_registration_creates_the_row():
         "admitted_on": date(2024, 3, 1), "in_custody": True, "releases": 0,
         "released_on": None, "release_type": None, "custody_since": date(2024, 3, 1),
         "version": 1, "conditional": None, "to_prison_id": None, "died_on": None,
-        NEW_RELEASES: {}, NEW_ASSESSMENTS: []}
+        NEW_RELEASES: {}, NEW_ASSESSMENTS: [], NEW_STAY: True}
 
 
 def test_every_release_and_readmission_is_kept_as_its_own_row():
@@ -71,7 +76,7 @@ def test_every_release_and_readmission_is_kept_as_its_own_row():
 
 def test_a_readmission_in_a_later_batch_completes_the_release_row():
     doc = fold(REGISTERED, released(2))
-    loaded = {**doc, NEW_RELEASES: {}, NEW_ASSESSMENTS: []}  # what `load` gives back
+    loaded = {**doc, NEW_RELEASES: {}, NEW_ASSESSMENTS: [], NEW_STAY: False}  # as `load` gives
     assert evolve(loaded, readmitted(3))[NEW_RELEASES] == {1: {
         "participant_id": PID, "n": 1, "prison_id": "lapas-banyuwangi",
         "released_on": date(2025, 7, 15), "release_type": "parole",
