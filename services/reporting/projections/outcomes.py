@@ -60,9 +60,11 @@ async def refresh_pairs(conn: asyncpg.Connection, assessed: Iterable[tuple[str, 
 async def refresh_returns(conn: asyncpg.Connection, persons: Iterable[str]) -> None:
     """Recompute `returned_on` of every release of these participant ids, in every prison."""
     ids = sorted(set(persons))
-    if not ids:
+    releases = await conn.fetch(OF_PEOPLE[0], ids) if ids else []
+    if not releases:  # mostly new registrations of people never released: nothing to end
         return
-    found = people(*[await conn.fetch(sql, ids) for sql in OF_PEOPLE])
+    released = sorted({r["participant_id"] for r in releases})
+    found = people(releases, await conn.fetch(OF_PEOPLE[1], released))
     rows: list[tuple[str, str, int, date | None]] = []
     for person in found.values():
         for release in person.releases:
