@@ -23,7 +23,7 @@ from datetime import date
 
 import asyncpg
 
-from services.reporting.read.evaluation import KANWIL, RELEASES
+from services.reporting.read.evaluation import CUSTOM_PLANS, KANWIL, RELEASES
 from services.reporting.read.figures import Window
 from services.reporting.read.members import ENDED_BY, LATEST_BY
 from services.reporting.read.months import NOTHING, split, until
@@ -124,11 +124,7 @@ async def quarterly_counts(conn: asyncpg.Connection, quarters: Sequence[Window],
     A line is a prison (`line`: its id), or with `by_kanwil` a Kanwil (its id; None: the
     prisons assigned to none). The filters are `/regional`'s."""
     _check(quarters)
-    # A cached statement's generic plan (from its sixth run on) knows neither the filters nor
-    # the months and runs these 4x slower: plan each run for its values (this transaction only).
-    # JIT, which the estimates of a read-model without statistics call for, costs more than
-    # these short queries.
-    await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL jit = off")
+    await conn.execute(CUSTOM_PLANS)  # the filters and months: see CUSTOM_PLANS
     filters = (prison_id, prisons, kanwil_id, by_kanwil)
     scope = await conn.fetch(_SCOPE, *filters)
     if not scope or not quarters:

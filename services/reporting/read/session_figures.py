@@ -23,6 +23,9 @@ per-session counts stored beside their marks (`months.split`): the same sums, in
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+
 import asyncpg
 
 from services.reporting.projections.rollups import ACTIVITIES, REASONS, SESSION_SUMS, sums
@@ -95,9 +98,9 @@ async def count_sessions(conn: asyncpg.Connection, figures: dict[tuple[str, str]
         f, values = of(r), list(r.values())[2:]
         minutes = values[1:1 + len(ACTIVITIES)]
         f.sessions_held += r["held"]
-        f.minutes_by_activity.update(dict(zip(ACTIVITIES, minutes, strict=True)))
+        _add_nonzero(f.minutes_by_activity, ACTIVITIES, minutes)
         _add_marks(f, r)
-        f.not_held_by_reason.update(dict(zip(REASONS, values[-len(REASONS):], strict=True)))
+        _add_nonzero(f.not_held_by_reason, REASONS, values[-len(REASONS):])
     for edge in cut.edges:
         for r in await conn.fetch(_HELD, *wanted, *edge):
             f = of(r)
@@ -108,6 +111,12 @@ async def count_sessions(conn: asyncpg.Connection, figures: dict[tuple[str, str]
             of(r).not_held_by_reason[r["reason"]] += r["n"]
     for r in await conn.fetch(_MAKEUPS, *wanted, window.start, window.end):
         of(r).makeups += r["makeups"]
+
+
+def _add_nonzero(counts: Counter[str], keys: Sequence[str], values: Sequence[int]) -> None:
+    for key, value in zip(keys, values, strict=True):
+        if value:
+            counts[key] += value
 
 
 def _add_marks(f: Figures, r: asyncpg.Record) -> None:
