@@ -95,14 +95,14 @@ WAYS = {
     "reports at the largest log (thousands of rows of ~40 fields held as Python objects, then "
     "a body of megabytes) and the dashboard; streaming the rows (a server-side cursor, each "
     "row rendered by orjson as it comes) would hold one page at a time.",
-    "reports": "for `/regional` and `/evaluation` unfiltered, measured on the bench's 1M log "
-    "(2026-12-06; `auto_explain`, py-spy): PostgreSQL's largest share is the score changes "
-    "(~240 ms: 37,000 assessments each matched to its membership by an index lookup, ~100 ms, "
-    "because the planner estimates the join with the 3,750 programs asked for at 11 rows; "
-    "then the grouping per participant) and the first releases (~70 ms); the reporting "
-    "process's share is each release's readmission and recidivism windows in Python (~35%) "
-    "and receiving the rows (~15%). What would move it: the score changes and each release's "
-    "first readmission kept per program in the read-model as events arrive (they do not "
-    "depend on the window's start), so an unfiltered report reads them; the dashboard's "
-    "pages then follow, as they read the same figures for one page of rows.",
+    "reports": "for `/regional` and `/evaluation` unfiltered, measured on a 1M log of the "
+    "bench's workload (2026-12-06, min of 5, on a quiet machine): of ~170 ms in PostgreSQL, the "
+    "kept score pairs joined to their memberships ~60 ms (one index lookup per pair: the "
+    "planner estimates the join with the 3,700 programs asked for at 5 rows), the releases "
+    "~50 ms (memberships read whole to find each one's release), the session totals and the "
+    "current month's sessions ~30 ms; the rest is the reporting process's Python, ~25 µs per "
+    "program row (figures, indicators, JSON). What would move it: the programs asked for "
+    "matched by one key column (an estimate the planner can use), each membership's release "
+    "kept with the membership, fewer Python objects per row; a national report then reads "
+    "what is kept, as the dashboard's pages already do for 50 rows.",
 }

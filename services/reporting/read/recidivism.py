@@ -151,9 +151,21 @@ def graduated(completions: Iterable[Row], release: Row, year: int | None) -> boo
 
 def cohort_release(person: Person, year: int, to: date) -> Row | None:
     """The person's first non-transfer release dated in `year` (and by `to`)."""
-    found = [r for r in person.releases if r["release_type"] != TRANSFER
-             and r["released_on"].year == year and r["released_on"] <= to]
-    return min(found, key=lambda r: (r["released_on"], r["prison_id"]), default=None)
+    return cohort_releases(person, to).get(year)
+
+
+def cohort_releases(person: Person, to: date) -> dict[int, Row]:
+    """Per year, the person's first non-transfer release dated in it (and by `to`): the
+    earliest, then by prison_id, the first recorded of equals. One pass over the releases."""
+    first: dict[int, Row] = {}
+    for r in person.releases:
+        on = r["released_on"]
+        if r["release_type"] == TRANSFER or on > to:
+            continue
+        known = first.get(on.year)
+        if known is None or (on, r["prison_id"]) < (known["released_on"], known["prison_id"]):
+            first[on.year] = r
+    return first
 
 
 def recidivism(releases: Sequence[Row], stays: Sequence[Row], to: date, *,
@@ -180,11 +192,11 @@ def recidivism(releases: Sequence[Row], stays: Sequence[Row], to: date, *,
         if (r["release_type"] == TRANSFER and on <= to and cohort in (None, on.year)
                 and counts(r)):
             transfers[r["prison_id"], on.year] += 1
-    years = {r["released_on"].year for r in releases if r["released_on"] <= to}
     for person in people(releases, stays).values():
         died = person.died_on(to)
-        for year in sorted(years) if cohort is None else [cohort]:
-            release = cohort_release(person, year, to)
+        firsts = cohort_releases(person, to)
+        for year in sorted(firsts) if cohort is None else [cohort]:
+            release = firsts.get(year)
             if release is None or not counts(release):
                 continue
             back = person.first_return(release, to)
