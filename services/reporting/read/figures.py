@@ -131,9 +131,9 @@ class Figures:
         """Add releases counted elsewhere as `count_release` counts each (`released`,
         `released_{N}m`, `readmitted_{N}m`: the evaluation's release query)."""
         self.released += counts["released"]
-        for months in RECIDIVISM_MONTHS:
-            self.released_after[months] += counts[f"released_{months}m"]
-            self.readmitted_within[months] += counts[f"readmitted_{months}m"]
+        for months, released, readmitted in _MONTH_KEYS:
+            self.released_after[months] += counts[released]
+            self.readmitted_within[months] += counts[readmitted]
 
     def count_scores(self, row: Mapping[str, Any]) -> None:
         """Add one instrument's score changes (`instrument`, `total`, `n`, `excluded`)."""
